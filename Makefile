@@ -1,0 +1,42 @@
+# migration_guard/Makefile
+#
+# PGXS build.  The install script is assembled from extension/*.sql (in name
+# order) into migration_guard--$(EXTVERSION).sql; older versions' upgrade
+# scripts live in updates/.  pg_regress owns sql/ and expected/.
+
+EXTENSION = migration_guard
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = migration_guard
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PGFILEDESC = "migration_guard - guard against unsafe schema migrations"
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard updates/$(EXTENSION)--*.sql)
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+PG_CPPFLAGS = -I$(srcdir)/src -DMG_VERSION='"$(EXTVERSION)"'
+
+# Regression suites need the library preloaded; test/run starts its own
+# cluster for them, so plain installcheck against a foreign server is off.
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+NO_INSTALLCHECK = 1
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
+	cat $^ > $@
+
+.PHONY: test demo bench
+# The README's test command: installs what it needs, builds, runs every suite.
+test:
+	bash test/run
+
+# The README's run command: a throwaway cluster showing the guard at work.
+demo:
+	bash demo/run
+
+bench:
+	bash bench/run

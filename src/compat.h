@@ -1,0 +1,67 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Every PostgreSQL major-version difference migration_guard depends on,
+ *	  in one place.  Supported: PostgreSQL 15, 16, 17 and 18.
+ *
+ *	  The ProcessUtility, ExecutorStart and object_access hook signatures are
+ *	  identical across 15-18 and need nothing here.  Add an entry only when
+ *	  the code actually touches an API that differs.
+ *
+ * IDENTIFICATION
+ *	  src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_COMPAT_H
+#define MG_COMPAT_H
+
+#include "storage/lock.h"
+
+#if PG_VERSION_NUM < 150000
+#error "migration_guard requires PostgreSQL 15 or later"
+#endif
+
+/* LockHeldByMe() gained an "orstronger" argument in PostgreSQL 17. */
+#if PG_VERSION_NUM >= 170000
+#define compat_LockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode), false)
+#else
+#define compat_LockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode))
+#endif
+
+/*
+ * GUC check hooks must allocate "extra" and replacement strings in
+ * GUCMemoryContext from PostgreSQL 16 on (guc_malloc); before that, plain
+ * malloc, with the caller reporting out-of-memory.
+ */
+#if PG_VERSION_NUM < 160000
+extern void *compat_guc_malloc(int elevel, size_t size);
+#define guc_malloc(elevel, size)	compat_guc_malloc((elevel), (size))
+#define guc_free(ptr)				free(ptr)
+#endif
+
+/* _PG_init is declared by fmgr.h from PostgreSQL 16 on. */
+#if PG_VERSION_NUM < 160000
+extern PGDLLEXPORT void _PG_init(void);
+#endif
+
+/* PG_MODULE_MAGIC_EXT, which names the module and its version, is 18+. */
+#ifdef PG_MODULE_MAGIC_EXT
+#define MG_MODULE_MAGIC PG_MODULE_MAGIC_EXT(.name = "migration_guard", .version = MG_VERSION)
+#else
+#define MG_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+/*
+ * The relation's "new storage in this transaction" marker was renamed with
+ * the RelFileNode -> RelFileLocator refactor in PostgreSQL 16.
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_rd_firstRelfilenodeSubid(rel)	((rel)->rd_firstRelfilelocatorSubid)
+#define compat_rd_relfilenumber(rel)			((rel)->rd_locator.relNumber)
+#else
+#define compat_rd_firstRelfilenodeSubid(rel)	((rel)->rd_firstRelfilenodeSubid)
+#define compat_rd_relfilenumber(rel)			((rel)->rd_node.relNode)
+#endif
+
+#endif							/* MG_COMPAT_H */

@@ -1,0 +1,223 @@
+/*-------------------------------------------------------------------------
+ *
+ * hook.c
+ *	  The ProcessUtility hook: decides which statements are judged and
+ *	  dispatches them to the rule families, then runs the statement through
+ *	  the lock-safety wrapper and the rest of the hook chain.
+ *
+ *	  Statements are judged in every context (top level, functions, DO
+ *	  blocks, procedures), so wrapping DDL in EXECUTE is no way around the
+ *	  guard, except PROCESS_UTILITY_SUBCOMMAND: those are internal steps of
+ *	  a statement that was judged already.
+ *
+ * IDENTIFICATION
+ *	  src/hook.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+
+#include "migration_guard.h"
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+MGStatement *mg_current_statement = NULL;
+
+static void mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+							  bool readOnlyTree, ProcessUtilityContext context,
+							  ParamListInfo params, QueryEnvironment *queryEnv,
+							  DestReceiver *dest, QueryCompletion *qc);
+
+void
+mg_install_hooks(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = mg_ProcessUtility;
+}
+
+void
+mg_call_next_ProcessUtility(MGUtilityCall *call)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(call->pstmt, call->queryString, call->readOnlyTree,
+							call->context, call->params, call->queryEnv,
+							call->dest, call->qc);
+	else
+		standard_ProcessUtility(call->pstmt, call->queryString, call->readOnlyTree,
+								call->context, call->params, call->queryEnv,
+								call->dest, call->qc);
+}
+
+/*
+ * Statement types that some rule, lock policy or the migration-head check
+ * may concern.  Everything else (SET, SHOW, BEGIN, COMMIT, CALL, ...) goes
+ * straight down the chain: this test is all an ordinary utility statement
+ * pays for the guard.
+ */
+static bool
+statement_may_concern_us(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+		case T_ReindexStmt:
+		case T_AlterTableStmt:
+		case T_AlterDomainStmt:
+		case T_DropStmt:
+		case T_RenameStmt:
+		case T_CreateStmt:
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_TruncateStmt:
+		case T_RefreshMatViewStmt:
+		case T_CreateTrigStmt:
+		case T_RuleStmt:
+		case T_CreatePolicyStmt:
+		case T_AlterPolicyStmt:
+		case T_AlterObjectSchemaStmt:
+		case T_AlterOwnerStmt:
+		case T_CommentStmt:
+		case T_GrantStmt:
+		case T_CreateTableAsStmt:
+		case T_ViewStmt:
+		case T_CreateSeqStmt:
+		case T_AlterSeqStmt:
+		case T_CompositeTypeStmt:
+		case T_CreateEnumStmt:
+		case T_AlterEnumStmt:
+		case T_CreateFunctionStmt:
+		case T_AlterFunctionStmt:
+		case T_CreateSchemaStmt:
+		case T_CreateDomainStmt:
+		case T_CreateStatsStmt:
+		case T_AlterStatsStmt:
+		case T_LockStmt:
+		case T_SecLabelStmt:
+		case T_CreateEventTrigStmt:
+		case T_AlterEventTrigStmt:
+		case T_AlterTypeStmt:
+		case T_CreateExtensionStmt:
+		case T_AlterExtensionStmt:
+		case T_AlterExtensionContentsStmt:
+		case T_DefineStmt:
+		case T_CreatePublicationStmt:
+		case T_AlterPublicationStmt:
+		case T_CreateForeignTableStmt:
+		case T_AlterTableMoveAllStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Runs every rule family that knows this statement type. */
+static void
+judge_statement(MGStatement *st)
+{
+	Node	   *parsetree = st->parsetree;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			mg_check_index_stmt(st, (IndexStmt *) parsetree);
+			break;
+		case T_ReindexStmt:
+			mg_check_reindex_stmt(st, (ReindexStmt *) parsetree);
+			break;
+		case T_AlterTableStmt:
+			mg_check_alter_table_stmt(st, (AlterTableStmt *) parsetree);
+			break;
+		case T_AlterDomainStmt:
+			mg_check_alter_domain_stmt(st, (AlterDomainStmt *) parsetree);
+			break;
+		case T_DropStmt:
+			mg_check_drop_stmt(st, (DropStmt *) parsetree);
+			break;
+		case T_RenameStmt:
+			mg_check_rename_stmt(st, (RenameStmt *) parsetree);
+			break;
+		case T_CreateStmt:
+			mg_check_create_stmt(st, (CreateStmt *) parsetree);
+			break;
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_TruncateStmt:
+		case T_RefreshMatViewStmt:
+			mg_check_maintenance_stmt(st, parsetree);
+			break;
+		default:
+			break;
+	}
+	mg_check_lock_timeout(st);
+}
+
+/*
+ * The text of the statement being judged: its slice of the source string.
+ * A multi-statement string carries every statement; stmt_location and
+ * stmt_len say which part is ours (stmt_len 0 means "to the end").
+ */
+char *
+mg_statement_text(const MGStatement *st)
+{
+	int			len;
+
+	if (st->query_string == NULL)
+		return pstrdup("");
+	if (st->location < 0)
+		return pstrdup(st->query_string);
+	len = st->length > 0 ? st->length : (int) strlen(st->query_string + st->location);
+	return pnstrdup(st->query_string + st->location, len);
+}
+
+static void
+mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	MGUtilityCall call = {pstmt, queryString, readOnlyTree, context,
+	params, queryEnv, dest, qc};
+	Node	   *parsetree = pstmt->utilityStmt;
+	MGStatement st;
+	MGStatement *saved_statement;
+
+	if (IsBinaryUpgrade ||
+		context == PROCESS_UTILITY_SUBCOMMAND ||
+		!statement_may_concern_us(parsetree) ||
+		IsAbortedTransactionBlockState())
+	{
+		mg_call_next_ProcessUtility(&call);
+		return;
+	}
+
+	st.parsetree = parsetree;
+	st.query_string = queryString;
+	st.location = pstmt->stmt_location;
+	st.length = pstmt->stmt_len;
+	st.context = context;
+
+	/*
+	 * Statements nest (a DO block's EXECUTE runs inside the DO), so the
+	 * current statement is saved and restored around our own work.
+	 */
+	saved_statement = mg_current_statement;
+	mg_current_statement = &st;
+	PG_TRY();
+	{
+		if (mg_mode != MG_SEV_OFF)
+			judge_statement(&st);
+		mg_heads_check_statement(&st);
+		mg_current_statement = saved_statement;
+
+		/* pstmt may be freed by the time this returns; st is not used after. */
+		mg_locks_execute(&st, &call);
+	}
+	PG_FINALLY();
+	{
+		mg_current_statement = saved_statement;
+	}
+	PG_END_TRY();
+}

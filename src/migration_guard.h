@@ -1,0 +1,149 @@
+/*-------------------------------------------------------------------------
+ *
+ * migration_guard.h
+ *	  Declarations shared across migration_guard's source files: the policy
+ *	  GUCs (guc.c), the statement being judged (hook.c), reporting
+ *	  (report.c) and the entry points of each feature.
+ *
+ * IDENTIFICATION
+ *	  src/migration_guard.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATION_GUARD_H
+#define MIGRATION_GUARD_H
+
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "storage/lockdefs.h"
+#include "tcop/utility.h"
+
+#include "compat.h"
+#include "rules.h"
+
+/* ---------- how the library was loaded (migration_guard.c) ---------- */
+
+typedef enum MGLoadMethod
+{
+	MG_LOADED_SHARED_PRELOAD,
+	MG_LOADED_SESSION_PRELOAD,
+	MG_LOADED_ON_DEMAND			/* LOAD, or the first call of one of our functions */
+} MGLoadMethod;
+
+extern MGLoadMethod mg_load_method;
+extern bool mg_hook_installed;
+
+/* ---------- policy GUCs (guc.c) ---------- */
+
+extern int	mg_mode;			/* an MGSeverity: off, warn, enforce */
+extern char *mg_rules_setting;
+extern char *mg_allow_setting;
+extern int	mg_small_table_threshold;	/* kB */
+
+/* lock safety */
+extern int	mg_max_lock_timeout;	/* ms */
+extern char *mg_lock_timeout_setting;	/* "" = off, else a duration */
+extern int	mg_lock_timeout_ms;		/* parsed from mg_lock_timeout_setting */
+extern int	mg_lock_retries;
+extern int	mg_lock_retry_delay;	/* ms */
+extern int	mg_lock_retry_max_delay;	/* ms */
+extern bool mg_trace_locks;
+
+/* migration heads */
+extern char *mg_expected_head;
+extern char *mg_known_heads;
+extern char *mg_migration_table;
+extern char *mg_migration_tool;
+extern bool mg_allow_downgrade;
+extern bool mg_freeze_at_head;
+
+extern void mg_define_gucs(void);
+extern bool mg_rule_override(MGRuleId rule, MGSeverity *sev);
+extern bool mg_rule_allowed_by_setting(MGRuleId rule);
+extern bool mg_role_may_loosen_policy(void);
+
+/* ---------- the statement being judged (hook.c) ---------- */
+
+typedef struct MGStatement
+{
+	Node	   *parsetree;		/* the utility statement, read only */
+	const char *query_string;	/* the whole source string */
+	int			location;		/* this statement's slice of query_string */
+	int			length;			/* 0 = to the end of the string */
+	ProcessUtilityContext context;
+} MGStatement;
+
+/* The arguments of a ProcessUtility call, so features can re-issue it. */
+typedef struct MGUtilityCall
+{
+	PlannedStmt *pstmt;
+	const char *queryString;
+	bool		readOnlyTree;
+	ProcessUtilityContext context;
+	ParamListInfo params;
+	QueryEnvironment *queryEnv;
+	DestReceiver *dest;
+	QueryCompletion *qc;
+} MGUtilityCall;
+
+extern MGStatement *mg_current_statement;
+
+extern void mg_install_hooks(void);
+extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
+extern char *mg_statement_text(const MGStatement *st);
+
+/* ---------- reporting (report.c) ---------- */
+
+typedef struct MGFinding
+{
+	MGRuleId	rule;
+	Oid			relid;			/* table concerned, or InvalidOid */
+	LOCKMODE	lockmode;		/* lock the statement takes on it, or NoLock */
+	bool		rewrites;		/* the statement rewrites the table */
+	char	   *message;		/* errmsg: lower case, no period */
+	char	   *detail;			/* errdetail: facts, full sentences */
+	char	   *hint;			/* errhint: the safe pattern, full sentences */
+} MGFinding;
+
+/*
+ * While migration_guard.check() runs, findings are collected here instead
+ * of being raised.
+ */
+typedef struct MGCollector
+{
+	List	   *findings;		/* of MGFinding * */
+} MGCollector;
+
+extern MGCollector *mg_collector;
+
+extern bool mg_rule_applies(MGRuleId rule, Oid relid);
+extern void mg_report(MGFinding *finding);
+extern const char *mg_lockmode_name(LOCKMODE mode);
+
+/* ---------- rule families (one file each) ---------- */
+
+extern void mg_check_index_stmt(MGStatement *st, IndexStmt *stmt);
+extern void mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt);
+extern void mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt);
+extern void mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt);
+extern void mg_check_drop_stmt(MGStatement *st, DropStmt *stmt);
+extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
+extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
+extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
+
+/* ---------- lock safety (locks.c) ---------- */
+
+extern void mg_locks_init(void);
+extern void mg_check_lock_timeout(MGStatement *st);
+extern void mg_locks_execute(MGStatement *st, MGUtilityCall *call);
+
+/* ---------- migration heads (heads.c) ---------- */
+
+extern void mg_heads_init(void);
+extern void mg_heads_check_statement(MGStatement *st);
+
+/* ---------- backfill (backfill.c) ---------- */
+
+extern void mg_backfill_init(void);
+
+#endif							/* MIGRATION_GUARD_H */

@@ -1,0 +1,210 @@
+/*-------------------------------------------------------------------------
+ *
+ * relfacts.c
+ *	  Relation facts for the rules: whether a relation was created in this
+ *	  transaction, its size and estimated rows, and its printable name.
+ *
+ *	  The hook runs before the statement takes its own lock, so nothing here
+ *	  may wait in a lock queue or take a lock the statement would later
+ *	  upgrade: that is exactly the outage the guard exists to prevent.
+ *
+ * IDENTIFICATION
+ *	  src/relfacts.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "migration_guard.h"
+#include "relfacts.h"
+
+/*
+ * A relation created by this transaction is ACCESS EXCLUSIVE locked by us
+ * until commit (DefineRelation takes that lock), so holding the lock is a
+ * cheap pre-test that also makes reading the relcache entry safe.
+ */
+bool
+mg_rel_created_in_xact(Oid relid)
+{
+	LOCKTAG		tag;
+	Relation	rel;
+	bool		created;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
+		return false;
+
+	rel = RelationIdGetRelation(relid);
+	if (!RelationIsValid(rel))
+		return false;
+	created = rel->rd_createSubid != InvalidSubTransactionId;
+	RelationClose(rel);
+	return created;
+}
+
+/* Blocks of every fork of one relation; the caller holds a lock on it. */
+static int64
+relation_bytes(Relation rel)
+{
+	int64		bytes = 0;
+
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return 0;
+	for (ForkNumber fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
+	{
+		if (smgrexists(RelationGetSmgr(rel), fork))
+			bytes += (int64) smgrnblocks(RelationGetSmgr(rel), fork) * BLCKSZ;
+	}
+	return bytes;
+}
+
+/*
+ * The table's size on disk, heap and TOAST, without indexes: what a scan
+ * or a rewrite has to read.
+ *
+ * Reading the size needs the relation open, hence a lock.  We only try for
+ * ACCESS SHARE without waiting and release it at once: if anybody holds or
+ * awaits a conflicting lock we would otherwise queue behind them, and
+ * keeping the lock would make the statement's own lock an upgrade.  When
+ * the lock is not free the size is unknown and the caller must assume the
+ * table is large.
+ */
+bool
+mg_rel_size(Oid relid, int64 *bytes)
+{
+	Relation	rel;
+	Oid			toastrelid;
+	char		relkind = get_rel_relkind(relid);
+
+	/*
+	 * A partitioned table has no storage of its own: what its DDL builds or
+	 * scans is its partitions.  pg_inherits is read without locking them.
+	 */
+	if (relkind == RELKIND_PARTITIONED_TABLE || relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		List	   *parts = find_all_inheritors(relid, NoLock, NULL);
+		ListCell   *lc;
+
+		*bytes = 0;
+		foreach(lc, parts)
+		{
+			Oid			part = lfirst_oid(lc);
+			int64		part_bytes;
+
+			if (part == relid)
+				continue;
+			if (!mg_rel_size(part, &part_bytes))
+				return false;
+			*bytes += part_bytes;
+		}
+		return true;
+	}
+
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return false;
+	rel = try_relation_open(relid, NoLock);
+	if (rel == NULL)
+	{
+		UnlockRelationOid(relid, AccessShareLock);
+		return false;
+	}
+	*bytes = relation_bytes(rel);
+	toastrelid = rel->rd_rel->reltoastrelid;
+	relation_close(rel, NoLock);
+	UnlockRelationOid(relid, AccessShareLock);
+
+	if (OidIsValid(toastrelid) && ConditionalLockRelationOid(toastrelid, AccessShareLock))
+	{
+		Relation	toast = try_relation_open(toastrelid, NoLock);
+
+		if (toast != NULL)
+		{
+			*bytes += relation_bytes(toast);
+			relation_close(toast, NoLock);
+		}
+		UnlockRelationOid(toastrelid, AccessShareLock);
+	}
+	return true;
+}
+
+/* pg_class.reltuples: the planner's estimate, -1 if never analyzed. */
+double
+mg_rel_estimated_rows(Oid relid)
+{
+	HeapTuple	tuple;
+	double		rows = -1;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		rows = ((Form_pg_class) GETSTRUCT(tuple))->reltuples;
+		ReleaseSysCache(tuple);
+	}
+	return rows;
+}
+
+/*
+ * Build, scan and rewrite rules are quiet on tables created in this
+ * transaction (nobody else can see them) and on tables smaller than
+ * migration_guard.small_table_threshold.  A table whose size cannot be read
+ * without waiting counts as large.
+ */
+bool
+mg_rel_exempt_from_size_rules(Oid relid)
+{
+	int64		bytes;
+
+	if (mg_rel_created_in_xact(relid))
+		return true;
+	if (mg_small_table_threshold <= 0)
+		return false;
+	if (!mg_rel_size(relid, &bytes))
+		return false;
+	return bytes < (int64) mg_small_table_threshold * 1024;
+}
+
+/* Schema-qualified, quoted name of a relation. */
+char *
+mg_rel_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		return psprintf("%u", relid);
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/* For errdetail: "Table public.orders is 1234 MB with about 12000000 rows." */
+char *
+mg_rel_describe(Oid relid)
+{
+	int64		bytes;
+	double		rows = mg_rel_estimated_rows(relid);
+	char	   *rowtext;
+
+	if (rows >= 0)
+		rowtext = psprintf("about %.0f rows", rows);
+	else
+		rowtext = pstrdup("no row estimate");
+
+	if (!mg_rel_size(relid, &bytes))
+		return psprintf("Table %s has %s; its size could not be read without waiting for a lock.",
+						mg_rel_name(relid), rowtext);
+	return psprintf("Table %s is %s with %s.", mg_rel_name(relid),
+					DatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))),
+					rowtext);
+}

@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * report.c
+ *	  Turns a rule's finding into what the DBA sees: an ERROR in enforce, a
+ *	  WARNING in warn, nothing when off; applies the deliberate overrides
+ *	  (migration_guard.allow and "migration_guard:allow" directive comments)
+ *	  and logs every override that lets an unsafe statement through.
+ *
+ *	  While migration_guard.check() runs, findings are collected instead.
+ *
+ * IDENTIFICATION
+ *	  src/report.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+
+#include "migration_guard.h"
+#include "relfacts.h"
+
+MGCollector *mg_collector = NULL;
+
+#define DIRECTIVE_TAG "migration_guard:allow"
+
+/*
+ * Is the rule worth evaluating for this relation?  Rules call this before
+ * building a finding, so that disabled rules and exempt tables cost only a
+ * lookup.  Build, scan and rewrite rules are quiet on tables created in this
+ * transaction and on tables below the size threshold.
+ */
+bool
+mg_rule_applies(MGRuleId rule, Oid relid)
+{
+	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF)
+		return false;
+	if (mg_rules[rule].size_exempt && OidIsValid(relid) &&
+		mg_rel_exempt_from_size_rules(relid))
+		return false;
+	return true;
+}
+
+const char *
+mg_lockmode_name(LOCKMODE mode)
+{
+	switch (mode)
+	{
+		case AccessShareLock:
+			return "ACCESS SHARE";
+		case RowShareLock:
+			return "ROW SHARE";
+		case RowExclusiveLock:
+			return "ROW EXCLUSIVE";
+		case ShareUpdateExclusiveLock:
+			return "SHARE UPDATE EXCLUSIVE";
+		case ShareLock:
+			return "SHARE";
+		case ShareRowExclusiveLock:
+			return "SHARE ROW EXCLUSIVE";
+		case ExclusiveLock:
+			return "EXCLUSIVE";
+		case AccessExclusiveLock:
+			return "ACCESS EXCLUSIVE";
+		default:
+			return "NO";
+	}
+}
+
+/*
+ * Finds "migration_guard:allow rule[, rule ...]" directives in the text of
+ * the current statement and reports whether they name the rule.  A name
+ * that is not a rule is an error: a typo must not leave the author
+ * believing a rule was accepted.
+ */
+static bool
+directive_allows(MGRuleId rule)
+{
+	char	   *text;
+	char	   *p;
+	bool		found = false;
+
+	if (mg_current_statement == NULL)
+		return false;
+	text = mg_statement_text(mg_current_statement);
+
+	for (p = strstr(text, DIRECTIVE_TAG); p != NULL; p = strstr(p, DIRECTIVE_TAG))
+	{
+		p += strlen(DIRECTIVE_TAG);
+		for (;;)
+		{
+			char		name[NAMEDATALEN];
+			int			len = 0;
+			int			id;
+
+			while (*p == ' ' || *p == '\t' || *p == ',')
+				p++;
+			while ((isalnum((unsigned char) *p) || *p == '_') && len < NAMEDATALEN - 1)
+				name[len++] = pg_tolower((unsigned char) *p++);
+			name[len] = '\0';
+			if (len == 0)
+				break;
+			id = mg_rule_lookup(name);
+			if (id < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unrecognized rule \"%s\" in migration_guard:allow directive", name),
+						 errhint("SELECT name FROM migration_guard.rules() lists the rules.")));
+			if (id == (int) rule)
+				found = true;
+			/* Only a comma continues the list: "allow a, b" but not "allow a b". */
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p != ',')
+				break;
+		}
+	}
+	return found;
+}
+
+static void
+log_override(const MGFinding *f, const char *how)
+{
+	char	   *text = mg_current_statement ? mg_statement_text(mg_current_statement) : pstrdup("");
+
+	ereport(LOG,
+			(errmsg("migration_guard: rule \"%s\" overridden by %s for role \"%s\": %s",
+					mg_rules[f->rule].name, how,
+					GetUserNameFromId(GetUserId(), false), text),
+			 errhidestmt(true)));
+}
+
+static void
+raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
+{
+	const MGRule *r = &mg_rules[f->rule];
+	StringInfoData hint;
+	StringInfoData detail;
+
+	initStringInfo(&detail);
+	if (f->detail)
+		appendStringInfoString(&detail, f->detail);
+	if (extra_detail)
+		appendStringInfo(&detail, "%s%s", detail.len > 0 ? "  " : "", extra_detail);
+
+	initStringInfo(&hint);
+	if (f->hint)
+		appendStringInfo(&hint, "%s  ", f->hint);
+	appendStringInfo(&hint,
+					 "To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s.",
+					 r->name, r->name);
+
+	ereport(elevel,
+			(errcode(mg_family_sqlstate(r->family)),
+			 errmsg("%s", f->message),
+			 detail.len > 0 ? errdetail("%s", detail.data) : 0,
+			 errhint("%s", hint.data)));
+}
+
+/* Which setting lowered a rule's severity: its own override, or the mode. */
+static const char *
+policy_source(MGRuleId rule)
+{
+	MGSeverity	ignored;
+
+	return mg_rule_override(rule, &ignored) ? "migration_guard.rules" : "migration_guard.mode";
+}
+
+/*
+ * Reports a finding according to the policy in force.
+ */
+void
+mg_report(MGFinding *f)
+{
+	MGSeverity	sev;
+	MGSeverity	default_sev = mg_rules[f->rule].default_severity;
+	const char *extra_detail = NULL;
+
+	if (mg_collector != NULL)
+	{
+		MGFinding  *copy = palloc(sizeof(MGFinding));
+
+		*copy = *f;
+		mg_collector->findings = lappend(mg_collector->findings, copy);
+		return;
+	}
+
+	sev = mg_rule_severity(f->rule);
+	if (sev == MG_SEV_OFF)
+	{
+		if (default_sev == MG_SEV_ENFORCE)
+			log_override(f, policy_source(f->rule));
+		return;
+	}
+
+	if (mg_rule_allowed_by_setting(f->rule))
+	{
+		log_override(f, "migration_guard.allow");
+		return;
+	}
+	if (directive_allows(f->rule))
+	{
+		if (mg_role_may_loosen_policy())
+		{
+			log_override(f, "a migration_guard:allow directive");
+			return;
+		}
+		extra_detail = psprintf("The migration_guard:allow directive was ignored: role \"%s\" may not loosen the policy.",
+								GetUserNameFromId(GetUserId(), false));
+	}
+
+	if (sev == MG_SEV_ENFORCE)
+		raise_finding(f, ERROR, extra_detail);
+
+	if (default_sev == MG_SEV_ENFORCE)
+		log_override(f, policy_source(f->rule));
+	raise_finding(f, WARNING, extra_detail);
+}

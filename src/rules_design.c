@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_design.c
+ *	  Schema design rules (warnings by default): prefer_bigint,
+ *	  prefer_identity, prefer_text, prefer_timestamptz, prefer_jsonb and
+ *	  ban_char.
+ *
+ * IDENTIFICATION
+ *	  src/rules_design.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "migration_guard.h"
+
+void
+mg_check_create_stmt(MGStatement *st, CreateStmt *stmt)
+{
+}
