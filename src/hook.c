@@ -198,10 +198,13 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	st.location = pstmt->stmt_location;
 	st.length = pstmt->stmt_len;
 	st.context = context;
+	st.predicted_rewrites = NIL;
 
 	/*
-	 * Statements nest (a DO block's EXECUTE runs inside the DO), so the
-	 * current statement is saved and restored around our own work.
+	 * The statement stays current while it executes, so that checks made
+	 * during execution (the table_rewrite backstop, lock tracing) see its
+	 * directives and predictions.  Statements nest (a DO block's EXECUTE
+	 * runs inside the DO), so the outer one is restored afterwards.
 	 */
 	saved_statement = mg_current_statement;
 	mg_current_statement = &st;
@@ -210,9 +213,6 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (mg_mode != MG_SEV_OFF)
 			judge_statement(&st);
 		mg_heads_check_statement(&st);
-		mg_current_statement = saved_statement;
-
-		/* pstmt may be freed by the time this returns; st is not used after. */
 		mg_locks_execute(&st, &call);
 	}
 	PG_FINALLY();

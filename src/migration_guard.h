@@ -71,6 +71,7 @@ typedef struct MGStatement
 	int			location;		/* this statement's slice of query_string */
 	int			length;			/* 0 = to the end of the string */
 	ProcessUtilityContext context;
+	List	   *predicted_rewrites; /* OIDs of tables a finding said it rewrites */
 } MGStatement;
 
 /* The arguments of a ProcessUtility call, so features can re-issue it. */
@@ -130,6 +131,13 @@ extern void mg_check_drop_stmt(MGStatement *st, DropStmt *stmt);
 extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
+
+/* ALTER TABLE subcommands judged by other families (rules_alter.c calls) */
+extern void mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd);
+extern void mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def);
+extern void mg_check_column_design(MGStatement *st, Oid relid, ColumnDef *def);
+extern void mg_check_column_type_design(MGStatement *st, Oid relid,
+										const char *colname, TypeName *typeName);
 
 /* ---------- lock safety (locks.c) ---------- */
 

@@ -179,6 +179,11 @@ mg_report(MGFinding *f)
 	MGSeverity	default_sev = mg_rules[f->rule].default_severity;
 	const char *extra_detail = NULL;
 
+	/* The table_rewrite backstop lets through rewrites a rule foresaw. */
+	if (f->rewrites && OidIsValid(f->relid) && mg_current_statement != NULL)
+		mg_current_statement->predicted_rewrites =
+			list_append_unique_oid(mg_current_statement->predicted_rewrites, f->relid);
+
 	if (mg_collector != NULL)
 	{
 		MGFinding  *copy = palloc(sizeof(MGFinding));

@@ -22,3 +22,13 @@ void
 mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 {
 }
+
+void
+mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
+{
+}
+
+void
+mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
+{
+}

@@ -18,3 +18,14 @@ void
 mg_check_create_stmt(MGStatement *st, CreateStmt *stmt)
 {
 }
+
+void
+mg_check_column_design(MGStatement *st, Oid relid, ColumnDef *def)
+{
+}
+
+void
+mg_check_column_type_design(MGStatement *st, Oid relid,
+							const char *colname, TypeName *typeName)
+{
+}
