@@ -134,6 +134,7 @@ judge_statement(MGStatement *st)
 			mg_check_alter_domain_stmt(st, (AlterDomainStmt *) parsetree);
 			break;
 		case T_DropStmt:
+			mg_check_drop_index(st, (DropStmt *) parsetree);
 			mg_check_drop_stmt(st, (DropStmt *) parsetree);
 			break;
 		case T_RenameStmt:

@@ -128,6 +128,7 @@ extern void mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt);
 extern void mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt);
 extern void mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt);
 extern void mg_check_drop_stmt(MGStatement *st, DropStmt *stmt);
+extern void mg_check_drop_index(MGStatement *st, DropStmt *stmt);
 extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);

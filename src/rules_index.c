@@ -70,3 +70,8 @@ void
 mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt)
 {
 }
+
+void
+mg_check_drop_index(MGStatement *st, DropStmt *stmt)
+{
+}
