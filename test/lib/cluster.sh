@@ -110,6 +110,9 @@ max_prepared_transactions = 5
 log_line_prefix = '%m [%p] %u@%d '
 logging_collector = off
 lc_messages = 'C'
+# Tests of other rules should not all trip the lock_timeout rule; the
+# lock_timeout tests set lock_timeout = 0 themselves.
+lock_timeout = '2s'
 ${MG_EXTRA_CONF:-}
 CONF
 	mg_as_user "$MG_PGBIN/pg_ctl" -D "$MG_WORK/data" -l "$MG_WORK/server.log" -w start >/dev/null || {
