@@ -205,6 +205,6 @@ mg_rel_describe(Oid relid)
 		return psprintf("Table %s has %s; its size could not be read without waiting for a lock.",
 						mg_rel_name(relid), rowtext);
 	return psprintf("Table %s is %s with %s.", mg_rel_name(relid),
-					DatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))),
+					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes)))),
 					rowtext);
 }
