@@ -16,10 +16,10 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -37,15 +37,16 @@ static const char *const load_method_names[] = {
 };
 
 /*
- * Session and local preloading happen at backend start, outside any
- * transaction; LOAD and the on-demand load of a C function happen inside one.
+ * Session (and local) preloading happen at backend start, before the first
+ * query; LOAD and the on-demand load of a C function happen while a query
+ * runs, so debug_query_string tells them apart.
  */
 static MGLoadMethod
 detect_load_method(void)
 {
 	if (process_shared_preload_libraries_in_progress)
 		return MG_LOADED_SHARED_PRELOAD;
-	if (!IsTransactionState())
+	if (debug_query_string == NULL)
 		return MG_LOADED_SESSION_PRELOAD;
 	return MG_LOADED_ON_DEMAND;
 }

@@ -145,12 +145,39 @@ run_crash() {
 	return 0
 }
 
+# Scripts that need their own clusters or real client tools.  Each prints TAP
+# lines; test/lib/tap.sh has helpers.
+run_integration() {
+	local tests t out ok bad
+	mapfile -t tests < <(names "$R/test/integration" sh)
+	[ ${#tests[@]} -gt 0 ] || return 0
+	echo "== integration: ${#tests[@]} scripts"
+	mkdir -p "$W/integration"
+	for t in "${tests[@]}"; do
+		out="$W/integration/$t.out"
+		bash "$R/test/integration/$t.sh" >"$out" 2>&1
+		local rc=$?
+		ok=$(grep -cE '^ok [0-9]+' "$out" || true)
+		bad=$(grep -cE '^not ok [0-9]+' "$out" || true)
+		if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+		pass "$ok"
+		if [ "$bad" -gt 0 ]; then
+			fail "$bad" "integration/$t"
+			cat "$out"
+		else
+			echo "-- integration/$t: $ok passed"
+		fi
+	done
+	return 0
+}
+
 for suite in "$@"; do
 	case $suite in
 		regress) run_regress ;;
 		isolation) run_isolation ;;
 		pgtap) run_pgtap ;;
 		crash) run_crash ;;
+		integration) run_integration ;;
 		*) echo "unknown suite: $suite" >&2; FAILED=$((FAILED + 1)) ;;
 	esac
 done
