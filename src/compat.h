@@ -64,4 +64,26 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_rd_relfilenumber(rel)			((rel)->rd_node.relNode)
 #endif
 
+/*
+ * NOT ENFORCED constraints and virtual generated columns are 18+.  A
+ * column constraint's NOT ENFORCED arrives in the raw parse tree as a
+ * separate CONSTR_ATTR_NOT_ENFORCED item after the constraint it modifies.
+ */
+#if PG_VERSION_NUM >= 180000
+#define MG_HAVE_NOT_ENFORCED 1
+#define compat_constraint_enforced(con)	((con)->is_enforced)
+#define compat_generated_virtual(con)	((con)->generated_kind == ATTRIBUTE_GENERATED_VIRTUAL)
+#else
+#define compat_constraint_enforced(con)	true
+#define compat_generated_virtual(con)	false
+#endif
+
+/*
+ * From PostgreSQL 18 on, NOT NULL is a pg_constraint row: it can be added
+ * NOT VALID and validated later, which is the safe form of SET NOT NULL.
+ */
+#if PG_VERSION_NUM >= 180000
+#define MG_HAVE_NOT_NULL_NOT_VALID 1
+#endif
+
 #endif							/* MG_COMPAT_H */

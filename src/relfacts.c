@@ -15,14 +15,23 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
 #include "access/relation.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -207,4 +216,141 @@ mg_rel_describe(Oid relid)
 	return psprintf("Table %s is %s with %s.", mg_rel_name(relid),
 					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes)))),
 					rowtext);
+}
+
+/*
+ * Opens a relation for reading its relcache entry, but only if ACCESS SHARE
+ * is granted at once; returns NULL otherwise (or if the relation is gone).
+ * The lock is released again by mg_rel_close_nowait(), so the statement's
+ * own lock is never an upgrade of one we keep.
+ */
+Relation
+mg_rel_open_nowait(Oid relid)
+{
+	Relation	rel;
+
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return NULL;
+	rel = try_relation_open(relid, NoLock);
+	if (rel == NULL)
+		UnlockRelationOid(relid, AccessShareLock);
+	return rel;
+}
+
+void
+mg_rel_close_nowait(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	relation_close(rel, NoLock);
+	UnlockRelationOid(relid, AccessShareLock);
+}
+
+/*
+ * Do the relation's validated CHECK constraints prove that the column holds
+ * no NULLs?  The same proof PostgreSQL makes before SET NOT NULL
+ * (NotNullImpliedByRelConstraints, PostgreSQL 12+): when it succeeds, SET
+ * NOT NULL skips its full-table scan.
+ */
+bool
+mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleConstr *constr = desc->constr;
+	Form_pg_attribute attr;
+	NullTest   *ntest;
+	List	   *known = NIL;
+
+	if (attnum <= 0 || attnum > desc->natts || constr == NULL)
+		return false;
+	attr = TupleDescAttr(desc, attnum - 1);
+
+	ntest = makeNode(NullTest);
+	ntest->arg = (Expr *) makeVar(1, attnum, attr->atttypid, attr->atttypmod,
+								  attr->attcollation, 0);
+	ntest->nulltesttype = IS_NOT_NULL;
+	ntest->argisrow = false;
+	ntest->location = -1;
+
+	for (int i = 0; i < constr->num_check; i++)
+	{
+		Node	   *cexpr;
+
+		/* A NOT VALID constraint proves nothing about existing rows. */
+		if (!constr->check[i].ccvalid)
+			continue;
+		cexpr = stringToNode(constr->check[i].ccbin);
+		cexpr = eval_const_expressions(NULL, cexpr);
+		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
+		known = list_concat(known, make_ands_implicit((Expr *) cexpr));
+	}
+	if (known == NIL)
+		return false;
+	/* Weak implication: CHECK constraints are known not-false. */
+	return predicate_implied_by(list_make1(ntest), known, true);
+}
+
+/*
+ * Is there a valid, non-partial index on the relation whose leading key
+ * columns are exactly the given columns, in any order?  That is the index a
+ * foreign key's referencing side needs, so that a DELETE or UPDATE of the
+ * referenced row does not scan the table.  Reads pg_index only.
+ */
+bool
+mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts)
+{
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+		bool		covers = true;
+
+		if (!index->indisvalid || index->indnkeyatts < natts ||
+			!heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
+			continue;
+		for (int i = 0; i < natts && covers; i++)
+		{
+			bool		present = false;
+
+			for (int j = 0; j < natts; j++)
+			{
+				if (index->indkey.values[j] == attnums[i])
+					present = true;
+			}
+			covers = present;
+		}
+		found = covers;
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return found;
+}
+
+/*
+ * Was the constraint created (or last changed) by this transaction?  Its
+ * pg_constraint row was then written by us, and the strong lock that
+ * statement took is still held.
+ */
+bool
+mg_constraint_created_in_xact(Oid conoid)
+{
+	HeapTuple	tuple;
+	bool		ours = false;
+
+	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	if (HeapTupleIsValid(tuple))
+	{
+		ours = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+		ReleaseSysCache(tuple);
+	}
+	return ours;
 }

@@ -12,11 +12,20 @@
 #ifndef MG_RELFACTS_H
 #define MG_RELFACTS_H
 
+#include "utils/relcache.h"
+
 extern bool mg_rel_created_in_xact(Oid relid);
 extern bool mg_rel_size(Oid relid, int64 *bytes);
 extern double mg_rel_estimated_rows(Oid relid);
 extern bool mg_rel_exempt_from_size_rules(Oid relid);
 extern char *mg_rel_name(Oid relid);
 extern char *mg_rel_describe(Oid relid);
+
+/* Catalog facts for the ALTER TABLE rules (rules_alter.c, rules_constraints.c) */
+extern Relation mg_rel_open_nowait(Oid relid);
+extern void mg_rel_close_nowait(Relation rel);
+extern bool mg_rel_not_null_proven(Relation rel, AttrNumber attnum);
+extern bool mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts);
+extern bool mg_constraint_created_in_xact(Oid conoid);
 
 #endif							/* MG_RELFACTS_H */
