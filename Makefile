@@ -36,7 +36,7 @@ test:
 
 # The README's run command: a throwaway cluster showing the guard at work.
 demo:
-	bash demo/run
+	bash test/demo.sh
 
 bench:
 	bash bench/run
