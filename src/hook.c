@@ -113,9 +113,12 @@ statement_may_concern_us(Node *parsetree)
 	}
 }
 
-/* Runs every rule family that knows this statement type. */
-static void
-judge_statement(MGStatement *st)
+/*
+ * Runs every rule family that knows this statement type.  Also called by
+ * migration_guard.check() (check.c) for each statement of a script.
+ */
+void
+mg_judge_statement(MGStatement *st)
 {
 	Node	   *parsetree = st->parsetree;
 
@@ -185,7 +188,12 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	MGStatement st;
 	MGStatement *saved_statement;
 
+	/*
+	 * Statements that migration_guard.check() runs in its throwaway
+	 * subtransaction were judged by check() already.
+	 */
 	if (IsBinaryUpgrade ||
+		mg_check_simulating ||
 		context == PROCESS_UTILITY_SUBCOMMAND ||
 		!statement_may_concern_us(parsetree) ||
 		IsAbortedTransactionBlockState())
@@ -212,7 +220,7 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_TRY();
 	{
 		if (mg_mode != MG_SEV_OFF)
-			judge_statement(&st);
+			mg_judge_statement(&st);
 		mg_heads_check_statement(&st);
 		mg_locks_execute(&st, &call);
 	}

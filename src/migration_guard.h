@@ -90,6 +90,7 @@ typedef struct MGUtilityCall
 extern MGStatement *mg_current_statement;
 
 extern void mg_install_hooks(void);
+extern void mg_judge_statement(MGStatement *st);
 extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
 
@@ -119,6 +120,7 @@ extern MGCollector *mg_collector;
 
 extern bool mg_rule_applies(MGRuleId rule, Oid relid);
 extern void mg_report(MGFinding *finding);
+extern bool mg_directive_allows(MGRuleId rule);
 extern const char *mg_lockmode_name(LOCKMODE mode);
 
 /* ---------- rule families (one file each) ---------- */
@@ -150,6 +152,11 @@ extern void mg_locks_execute(MGStatement *st, MGUtilityCall *call);
 
 extern void mg_heads_init(void);
 extern void mg_heads_check_statement(MGStatement *st);
+
+/* ---------- migration_guard.check() (check.c) ---------- */
+
+/* True while check() runs a script's statement in its throwaway subtransaction. */
+extern bool mg_check_simulating;
 
 /* ---------- backfill (backfill.c) ---------- */
 

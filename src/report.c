@@ -121,6 +121,17 @@ directive_allows(MGRuleId rule)
 	return found;
 }
 
+/*
+ * For migration_guard.check(): would a directive comment in the current
+ * statement accept this rule?  Errors on an unknown rule name, as mg_report
+ * would.
+ */
+bool
+mg_directive_allows(MGRuleId rule)
+{
+	return directive_allows(rule);
+}
+
 static void
 log_override(const MGFinding *f, const char *how)
 {
