@@ -86,4 +86,37 @@ extern PGDLLEXPORT void _PG_init(void);
 #define MG_HAVE_NOT_NULL_NOT_VALID 1
 #endif
 
+/* A partitioned table takes a NOT VALID foreign key from PostgreSQL 18 on. */
+#if PG_VERSION_NUM >= 180000
+#define MG_HAVE_PARTITIONED_FK_NOT_VALID 1
+#endif
+
+/*
+ * REINDEX DATABASE processes the system catalogs up to PostgreSQL 15; from
+ * 16 on it leaves them to REINDEX SYSTEM.
+ */
+#if PG_VERSION_NUM >= 160000
+#define COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS	false
+#else
+#define COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS	true
+#endif
+
+/*
+ * ExecutorCheckPerms_hook: PostgreSQL 16 moved the permissions to check out
+ * of the range table into a list of RTEPermissionInfo, passed as a second
+ * argument.  Both element types carry relid and requiredPerms (non-relation
+ * RTEs of 15 have requiredPerms 0), so a hook walks MG_PERMS_LIST.
+ */
+#if PG_VERSION_NUM >= 160000
+#define MG_CHECK_PERMS_PARAMS	List *rangeTable, List *rtePermInfos, bool ereport_on_violation
+#define MG_CHECK_PERMS_ARGS		rangeTable, rtePermInfos, ereport_on_violation
+#define MG_PERMS_LIST			rtePermInfos
+#define MGPermEntry				RTEPermissionInfo
+#else
+#define MG_CHECK_PERMS_PARAMS	List *rangeTable, bool ereport_on_violation
+#define MG_CHECK_PERMS_ARGS		rangeTable, ereport_on_violation
+#define MG_PERMS_LIST			rangeTable
+#define MGPermEntry				RangeTblEntry
+#endif
+
 #endif							/* MG_COMPAT_H */

@@ -354,3 +354,42 @@ mg_constraint_created_in_xact(Oid conoid)
 	}
 	return ours;
 }
+
+/*
+ * Is the column NOT NULL with nothing left to validate?  From PostgreSQL 18
+ * on, attnotnull is also set by a NOT VALID not-null constraint; then
+ * *invalid_conoid is set to that constraint (else InvalidOid).
+ */
+bool
+mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *invalid_conoid)
+{
+	HeapTuple	tuple;
+	bool		notnull = false;
+
+	*invalid_conoid = InvalidOid;
+	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (HeapTupleIsValid(tuple))
+	{
+		notnull = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+		ReleaseSysCache(tuple);
+	}
+#ifdef MG_HAVE_NOT_NULL_NOT_VALID
+	if (notnull)
+	{
+		HeapTuple	contup = findNotNullConstraintAttnum(relid, attnum);
+
+		if (HeapTupleIsValid(contup))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(contup);
+
+			if (!con->convalidated)
+			{
+				*invalid_conoid = con->oid;
+				notnull = false;
+			}
+			heap_freetuple(contup);
+		}
+	}
+#endif
+	return notnull;
+}

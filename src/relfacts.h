@@ -27,5 +27,6 @@ extern void mg_rel_close_nowait(Relation rel);
 extern bool mg_rel_not_null_proven(Relation rel, AttrNumber attnum);
 extern bool mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts);
 extern bool mg_constraint_created_in_xact(Oid conoid);
+extern bool mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *invalid_conoid);
 
 #endif							/* MG_RELFACTS_H */

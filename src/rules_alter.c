@@ -2,7 +2,17 @@
  *
  * rules_alter.c
  *	  ALTER TABLE and ALTER DOMAIN: dispatches each subcommand to the rules
- *	  that concern it.
+ *	  that concern it, and owns the rules about rewrites and data movement:
+ *	  alter_column_type, add_column_volatile_default, set_logged,
+ *	  set_tablespace, attach_partition, detach_partition and
+ *	  alter_domain_add_constraint.  Constraint rules live in
+ *	  rules_constraints.c.
+ *
+ *	  Each rule decides the way tablecmds.c does, from the catalog, so that
+ *	  a change PostgreSQL performs without a rewrite or scan passes and one
+ *	  it performs with one is caught.  Nothing here takes a lock the
+ *	  statement would wait for: relations are opened only when ACCESS SHARE
+ *	  is free at once, and released again.
  *
  * IDENTIFICATION
  *	  src/rules_alter.c
@@ -11,14 +21,1116 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/tablecmds.h"
+#include "commands/tablespace.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_relation.h"
+#include "parser/parse_type.h"
+#include "parser/parse_utilcmd.h"
+#include "partitioning/partbounds.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
 #include "migration_guard.h"
+#include "relfacts.h"
+#include "rules_alter.h"
+
+/* How many names a message lists before "and N more". */
+#define MAX_LISTED 3
+
+/* What a lock blocks, for errdetail. */
+const char *
+mg_lock_blocks(LOCKMODE mode)
+{
+	switch (mode)
+	{
+		case AccessExclusiveLock:
+			return "which blocks all reads and writes";
+		case ExclusiveLock:
+			return "which blocks writes and SELECT ... FOR UPDATE";
+		case ShareRowExclusiveLock:
+		case ShareLock:
+			return "which blocks INSERT, UPDATE and DELETE";
+		default:
+			return "which blocks other schema changes";
+	}
+}
+
+/* Tables whose rows the rewrite and scan rules are about. */
+bool
+mg_alter_rel_has_storage_rules(const MGAlterContext *ctx)
+{
+	return ctx->relkind == RELKIND_RELATION ||
+		ctx->relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+/* "a", "a, b" or "a, b, c and 4 more" from a list of C strings. */
+static char *
+list_names(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		if (n == MAX_LISTED)
+		{
+			appendStringInfo(&buf, " and %d more", list_length(names) - n);
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", n > 0 ? ", " : "", (char *) lfirst(lc));
+		n++;
+	}
+	return buf.data;
+}
+
+/* ---------------------------------------------------------------------
+ * alter_column_type
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The same test as tablecmds.c's ATColumnChangeRequiresRewrite(), applied
+ * to the planned transform expression: the column is rewritten unless the
+ * expression is the old value itself, relabelled, coerced to a domain
+ * without constraints, or timestamp <-> timestamptz while the session time
+ * zone is UTC.
+ */
+static bool
+column_change_requires_rewrite(Node *expr, AttrNumber varattno)
+{
+	for (;;)
+	{
+		if (IsA(expr, Var) && ((Var *) expr)->varattno == varattno)
+			return false;
+		else if (IsA(expr, RelabelType))
+			expr = (Node *) ((RelabelType *) expr)->arg;
+		else if (IsA(expr, CoerceToDomain))
+		{
+			CoerceToDomain *d = (CoerceToDomain *) expr;
+
+			if (DomainHasConstraints(d->resulttype))
+				return true;
+			expr = (Node *) d->arg;
+		}
+		else if (IsA(expr, FuncExpr))
+		{
+			FuncExpr   *f = (FuncExpr *) expr;
+
+			if ((f->funcid == F_TIMESTAMPTZ_TIMESTAMP ||
+				 f->funcid == F_TIMESTAMP_TIMESTAMPTZ) &&
+				!TimestampTimestampTzRequiresRewrite())
+				expr = linitial(f->args);
+			else
+				return true;
+		}
+		else
+			return true;
+	}
+}
+
+typedef struct ColumnTypeChange
+{
+	AttrNumber	attnum;
+	Oid			oldtype;
+	int32		oldtypmod;
+	Oid			oldcoll;
+	Oid			newtype;
+	int32		newtypmod;
+	Oid			newcoll;
+} ColumnTypeChange;
+
+/*
+ * Builds the expression ALTER COLUMN TYPE stores into the column, exactly
+ * as ATPrepAlterColumnType() does, and reports whether it rewrites.  A
+ * USING clause has to be analyzed against the table; if the table cannot
+ * be opened without waiting, the change is assumed to rewrite.
+ */
+static bool
+type_change_rewrites(MGStatement *st, Oid relid, ColumnDef *def,
+					 const ColumnTypeChange *chg)
+{
+	ParseState *pstate = make_parsestate(NULL);
+	Relation	rel = NULL;
+	Node	   *transform;
+	bool		rewrites;
+
+	pstate->p_sourcetext = st->query_string;
+	if (def->raw_default != NULL)
+	{
+		ParseNamespaceItem *nsitem;
+
+		rel = mg_rel_open_nowait(relid);
+		if (rel == NULL)
+			return true;
+		nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
+											   NULL, false, true);
+		addNSItemToQuery(pstate, nsitem, false, true, true);
+		transform = transformExpr(pstate, copyObject(def->raw_default),
+								  EXPR_KIND_ALTER_COL_TRANSFORM);
+	}
+	else
+		transform = (Node *) makeVar(1, chg->attnum, chg->oldtype, chg->oldtypmod,
+									 chg->oldcoll, 0);
+
+	transform = coerce_to_target_type(pstate, transform, exprType(transform),
+									  chg->newtype, chg->newtypmod,
+									  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (transform == NULL)
+		rewrites = false;		/* PostgreSQL reports the impossible cast */
+	else
+	{
+		assign_expr_collations(pstate, transform);
+		transform = (Node *) expression_planner((Expr *) transform);
+		rewrites = column_change_requires_rewrite(transform, chg->attnum);
+	}
+	if (rel != NULL)
+		mg_rel_close_nowait(rel);
+	free_parsestate(pstate);
+	return rewrites;
+}
+
+/* Does the expression or predicate text of an index use the column? */
+static bool
+node_text_uses_attnum(HeapTuple tuple, int attno, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(INDEXRELID, tuple, attno, &isnull);
+	Bitmapset  *attrs = NULL;
+
+	if (isnull)
+		return false;
+	pull_varattnos(stringToNode(TextDatumGetCString(d)), 1, &attrs);
+	return bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs) ||
+		bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+}
+
+static Oid
+index_access_method(Oid indexoid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+	Oid			am = InvalidOid;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tuple))->relam;
+		ReleaseSysCache(tuple);
+	}
+	return am;
+}
+
+/*
+ * Would ALTER COLUMN TYPE (without a rewrite) keep this index, or build it
+ * again?  PostgreSQL re-creates every dependent index from its definition
+ * and keeps the old one only if CheckIndexCompatible() finds the same
+ * operator classes, collations and exclusion operators; expression and
+ * partial indexes are never kept.  The definition names an operator class
+ * or collation only when it is not the old column's default, so a default
+ * one follows the new type and an explicit one stays.  Returns NULL when
+ * the index is kept, else why it is rebuilt.
+ */
+static const char *
+index_rebuild_reason(HeapTuple tuple, const ColumnTypeChange *chg)
+{
+	Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+	bool		uses = false;
+	bool		isnull;
+	oidvector  *indclass;
+	oidvector  *indcoll;
+	Oid			am;
+
+	for (int i = 0; i < index->indnatts; i++)
+	{
+		if (index->indkey.values[i] == chg->attnum)
+			uses = true;
+	}
+	if (node_text_uses_attnum(tuple, Anum_pg_index_indexprs, chg->attnum) ||
+		node_text_uses_attnum(tuple, Anum_pg_index_indpred, chg->attnum))
+		return "it is an expression or partial index";
+	if (!uses)
+		return NULL;
+	if (!heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
+		return "it is an expression or partial index";
+	if (!index->indisvalid)
+		return "it is invalid";
+
+	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+															 Anum_pg_index_indclass, &isnull));
+	indcoll = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+															Anum_pg_index_indcollation, &isnull));
+	am = index_access_method(index->indexrelid);
+
+	for (int i = 0; i < index->indnkeyatts; i++)
+	{
+		Oid			oldopc = indclass->values[i];
+		Oid			newopc = oldopc;
+		Oid			oldidxcoll = indcoll->values[i];
+		Oid			newidxcoll;
+
+		if (index->indkey.values[i] != chg->attnum)
+			continue;
+		if (GetDefaultOpClass(chg->oldtype, am) == oldopc)
+			newopc = GetDefaultOpClass(chg->newtype, am);
+		if (newopc != oldopc)
+			return "its operator class changes";
+
+		if (OidIsValid(oldidxcoll) && oldidxcoll != chg->oldcoll)
+			newidxcoll = oldidxcoll;	/* written out in the definition */
+		else
+			newidxcoll = chg->newcoll;
+		if (newidxcoll != oldidxcoll)
+			return "its collation changes";
+
+		if (IsPolymorphicType(get_opclass_input_type(newopc)) &&
+			chg->newtype != chg->oldtype)
+			return "its operator class is polymorphic and the type changes";
+
+		if (index->indisexclusion && chg->newtype != chg->oldtype)
+			return "its exclusion operators are looked up again for the new type";
+	}
+	return NULL;
+}
+
+/*
+ * Indexes of the table that ALTER COLUMN TYPE would build again, as
+ * "name (reason)" strings.
+ */
+static List *
+indexes_rebuilt(Oid relid, const ColumnTypeChange *chg)
+{
+	Relation	pg_index;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Oid			indexoid = ((Form_pg_index) GETSTRUCT(tuple))->indexrelid;
+		HeapTuple	cached = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		const char *reason;
+
+		if (!HeapTupleIsValid(cached))
+			continue;
+		reason = index_rebuild_reason(cached, chg);
+		ReleaseSysCache(cached);
+		if (reason != NULL)
+			result = lappend(result, psprintf("\"%s\" (%s)", get_rel_name(indexoid), reason));
+	}
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
+	return result;
+}
+
+/*
+ * Validated CHECK constraints on the column.  ALTER COLUMN TYPE drops and
+ * re-adds them, and the re-added constraint is checked against every row
+ * (a full scan under ACCESS EXCLUSIVE) even when nothing is rewritten.
+ */
+static List *
+check_constraints_rechecked(Oid relid, AttrNumber attnum)
+{
+	Relation	pg_constraint;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	pg_constraint = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_constraint, ConstraintRelidTypidNameIndexId,
+							  true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		d;
+		ArrayType  *arr;
+		int16	   *keys;
+		int			nkeys;
+
+		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
+			continue;
+		d = heap_getattr(tuple, Anum_pg_constraint_conkey,
+						 RelationGetDescr(pg_constraint), &isnull);
+		if (isnull)
+			continue;
+		arr = DatumGetArrayTypeP(d);
+		keys = (int16 *) ARR_DATA_PTR(arr);
+		nkeys = ARR_DIMS(arr)[0];
+		for (int i = 0; i < nkeys; i++)
+		{
+			if (keys[i] == attnum)
+			{
+				result = lappend(result, psprintf("\"%s\"", NameStr(con->conname)));
+				break;
+			}
+		}
+	}
+	systable_endscan(scan);
+	table_close(pg_constraint, AccessShareLock);
+	return result;
+}
+
+static void
+check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
+{
+	ColumnDef  *def = castNode(ColumnDef, cmd->def);
+	ColumnTypeChange chg;
+	HeapTuple	tuple;
+	Form_pg_attribute att;
+	Type		newtyp;
+	List	   *rebuilt;
+	List	   *rechecked;
+	MGFinding	f = {0};
+	char	   *relname;
+	char	   *colname = cmd->name;
+	char	   *change;
+	const char *hint_swap;
+
+	if (!mg_alter_rel_has_storage_rules(ctx) || def == NULL || def->typeName == NULL)
+		return;
+	if (!mg_rule_applies(MG_RULE_ALTER_COLUMN_TYPE, ctx->relid))
+		return;
+
+	tuple = SearchSysCacheAttName(ctx->relid, colname);
+	if (!HeapTupleIsValid(tuple))
+		return;					/* added by this statement, or PostgreSQL reports it */
+	att = (Form_pg_attribute) GETSTRUCT(tuple);
+	chg.attnum = att->attnum;
+	chg.oldtype = att->atttypid;
+	chg.oldtypmod = att->atttypmod;
+	chg.oldcoll = att->attcollation;
+	ReleaseSysCache(tuple);
+	if (chg.attnum <= 0)
+		return;
+
+	newtyp = LookupTypeName(NULL, def->typeName, &chg.newtypmod, true);
+	if (newtyp == NULL)
+		return;
+	chg.newtype = typeTypeId(newtyp);
+	ReleaseSysCache(newtyp);
+	chg.newcoll = GetColumnDefCollation(NULL, def, chg.newtype);
+
+	relname = get_rel_name(ctx->relid);
+	change = psprintf("Changing column \"%s\" from %s to %s",
+					  colname, format_type_with_typemod(chg.oldtype, chg.oldtypmod),
+					  format_type_with_typemod(chg.newtype, chg.newtypmod));
+	hint_swap = psprintf("Use expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; backfill it in batches while a trigger keeps it in sync; then, in one short transaction, drop or rename the old column and rename the new one to %s.",
+						 mg_rel_name(ctx->relid),
+						 quote_identifier(psprintf("%s_new", colname)),
+						 format_type_with_typemod(chg.newtype, chg.newtypmod),
+						 quote_identifier(colname));
+
+	f.rule = MG_RULE_ALTER_COLUMN_TYPE;
+	f.relid = ctx->relid;
+	f.lockmode = ctx->lockmode;
+
+	if (type_change_rewrites(ctx->st, ctx->relid, def, &chg))
+	{
+		f.rewrites = true;
+		f.message = psprintf("ALTER COLUMN TYPE would rewrite table \"%s\"", relname);
+		f.detail = psprintf("%s%s rewrites every row and rebuilds every index of the table while holding an %s lock, %s.  %s",
+							change, def->raw_default ? " with this USING expression" : "",
+							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
+							mg_rel_describe(ctx->relid));
+		f.hint = pstrdup(hint_swap);
+		mg_report(&f);
+		return;
+	}
+
+	rebuilt = indexes_rebuilt(ctx->relid, &chg);
+	rechecked = check_constraints_rechecked(ctx->relid, chg.attnum);
+	if (rebuilt != NIL)
+	{
+		f.message = list_length(rebuilt) == 1 ?
+			psprintf("ALTER COLUMN TYPE would rebuild an index of table \"%s\"", relname) :
+			psprintf("ALTER COLUMN TYPE would rebuild %d indexes of table \"%s\"",
+					 list_length(rebuilt), relname);
+		f.detail = psprintf("%s needs no rewrite, but PostgreSQL builds index %s again while holding an %s lock, %s.%s  %s",
+							change, list_names(rebuilt),
+							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
+							rechecked ? psprintf("  It also scans the table to check constraint %s again.", list_names(rechecked)) : "",
+							mg_rel_describe(ctx->relid));
+		f.hint = psprintf("Drop the index with DROP INDEX CONCURRENTLY first and build it again with CREATE INDEX CONCURRENTLY after the change, if queries can do without it meanwhile.  Otherwise: %s", hint_swap);
+		mg_report(&f);
+	}
+	else if (rechecked != NIL)
+	{
+		f.message = psprintf("ALTER COLUMN TYPE would scan table \"%s\" to check its constraints again", relname);
+		f.detail = psprintf("%s needs no rewrite, but PostgreSQL re-adds constraint %s and checks it against every row while holding an %s lock, %s.  %s",
+							change, list_names(rechecked),
+							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
+							mg_rel_describe(ctx->relid));
+		f.hint = pstrdup("Drop the constraint, change the type, and add the constraint back with NOT VALID; then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction, which does not block reads or writes.");
+		mg_report(&f);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * add_column_volatile_default
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+is_serial_type(TypeName *typeName)
+{
+	const char *name;
+
+	if (typeName == NULL || list_length(typeName->names) != 1 || typeName->pct_type)
+		return false;
+	name = strVal(linitial(typeName->names));
+	return strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
+		strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
+		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0;
+}
+
+/*
+ * The default as ATExecAddColumn() evaluates it: cooked like a stored
+ * default (transformed, coerced to the column type, collations assigned)
+ * and planned.  NULL if it cannot be built; PostgreSQL then reports why.
+ */
+static Node *
+cook_default(MGStatement *st, Node *raw, Oid typid, int32 typmod)
+{
+	ParseState *pstate = make_parsestate(NULL);
+	Node	   *expr;
+
+	pstate->p_sourcetext = st->query_string;
+	expr = transformExpr(pstate, copyObject(raw), EXPR_KIND_COLUMN_DEFAULT);
+	expr = coerce_to_target_type(pstate, expr, exprType(expr), typid, typmod,
+								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	if (expr != NULL)
+	{
+		assign_expr_collations(pstate, expr);
+		expr = (Node *) expression_planner((Expr *) expr);
+	}
+	free_parsestate(pstate);
+	return expr;
+}
+
+/*
+ * Why ADD COLUMN rewrites the table, or NULL if it does not.  Since
+ * PostgreSQL 11 a non-volatile default is stored once in the catalog
+ * (attmissingval); a volatile one, identity, serial, a stored generated
+ * column, or a domain with constraints (checked row by row) means every
+ * row is written again.
+ */
+static char *
+add_column_rewrite_reason(MGStatement *st, ColumnDef *def)
+{
+	Node	   *raw_default = def->raw_default;
+	bool		identity = def->identity != 0;
+	bool		generated = def->generated != 0;
+	bool		virtual_generated = false;
+	ListCell   *lc;
+	Type		typ;
+	Oid			typid;
+	int32		typmod;
+	Node	   *expr;
+
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_DEFAULT)
+			raw_default = con->raw_expr;
+		else if (con->contype == CONSTR_IDENTITY)
+			identity = true;
+		else if (con->contype == CONSTR_GENERATED)
+		{
+			generated = true;
+			virtual_generated = compat_generated_virtual(con);
+		}
+	}
+
+	if (identity)
+		return pstrdup("an identity column fills every row from its sequence");
+	if (is_serial_type(def->typeName))
+		return pstrdup("a serial column's default nextval() is volatile, so every row gets its own value");
+	if (generated)
+		return virtual_generated ? NULL :
+			pstrdup("a stored generated column is computed and written for every row");
+
+	if (def->typeName == NULL)
+		return NULL;
+	typ = LookupTypeName(NULL, def->typeName, &typmod, true);
+	if (typ == NULL)
+		return NULL;
+	typid = typeTypeId(typ);
+	ReleaseSysCache(typ);
+
+	if (DomainHasConstraints(typid))
+		return psprintf("the domain %s has constraints, which PostgreSQL checks by rewriting every row",
+						format_type_be(typid));
+
+	if (raw_default != NULL)
+		expr = cook_default(st, raw_default, typid, typmod);
+	else
+		expr = get_typdefault(typid);	/* a domain's default applies */
+	if (expr != NULL && contain_volatile_functions(expr))
+		return pstrdup(raw_default != NULL ?
+					   "its default is volatile, so it is evaluated and written for every row" :
+					   "the default of its domain is volatile, so it is evaluated and written for every row");
+	return NULL;
+}
+
+static void
+check_add_column(MGAlterContext *ctx, ColumnDef *def)
+{
+	char	   *reason;
+	MGFinding	f = {0};
+
+	if (!mg_alter_rel_has_storage_rules(ctx))
+		return;
+	if (mg_rule_applies(MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT, ctx->relid) &&
+		(reason = add_column_rewrite_reason(ctx->st, def)) != NULL)
+	{
+		f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
+		f.relid = ctx->relid;
+		f.lockmode = ctx->lockmode;
+		f.rewrites = true;
+		f.message = psprintf("ADD COLUMN \"%s\" would rewrite table \"%s\"",
+							 def->colname, get_rel_name(ctx->relid));
+		f.detail = psprintf("The column cannot be added as a catalog-only change: %s.  The rewrite holds an %s lock, %s, and rebuilds every index.  %s",
+							reason, mg_lockmode_name(ctx->lockmode),
+							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+		f.hint = psprintf("Add the column without a default (or with a constant one): ALTER TABLE %s ADD COLUMN %s ...; then set the volatile default with ALTER COLUMN ... SET DEFAULT, which applies to new rows only, and fill existing rows in batches.  For identity, make the new column a plain bigint, backfill it, then ALTER COLUMN ... ADD GENERATED BY DEFAULT AS IDENTITY.",
+							mg_rel_name(ctx->relid), quote_identifier(def->colname));
+		mg_report(&f);
+	}
+	mg_check_column_constraints(ctx, def);
+}
+
+/* ---------------------------------------------------------------------
+ * set_logged, set_tablespace
+ * ---------------------------------------------------------------------
+ */
+
+static void
+check_set_logged(MGAlterContext *ctx, bool logged)
+{
+	char		persistence = get_rel_persistence(ctx->relid);
+	MGFinding	f = {0};
+
+	/* Partitioned tables have no data; no change means no rewrite. */
+	if (ctx->relkind != RELKIND_RELATION)
+		return;
+	if (persistence == (logged ? RELPERSISTENCE_PERMANENT : RELPERSISTENCE_UNLOGGED))
+		return;
+	if (!mg_rule_applies(MG_RULE_SET_LOGGED, ctx->relid))
+		return;
+
+	f.rule = MG_RULE_SET_LOGGED;
+	f.relid = ctx->relid;
+	f.lockmode = ctx->lockmode;
+	f.rewrites = true;
+	f.message = psprintf("SET %s would rewrite table \"%s\"",
+						 logged ? "LOGGED" : "UNLOGGED", get_rel_name(ctx->relid));
+	f.detail = psprintf("Changing persistence copies the table and its indexes into new files%s while holding an %s lock, %s.  %s",
+						logged ? " and writes all of it to the WAL" : "",
+						mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
+						mg_rel_describe(ctx->relid));
+	f.hint = pstrdup("There is no online form.  Create a new table with the wanted persistence, copy the rows in batches while a trigger keeps it in sync, and swap the names in one short transaction; or run it in a maintenance window.");
+	mg_report(&f);
+}
+
+static void
+check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
+{
+	Oid			newspc;
+	Oid			oldspc;
+	MGFinding	f = {0};
+	bool		is_index;
+
+	/* Partitioned relations only change the default for new partitions. */
+	if (ctx->relkind != RELKIND_RELATION && ctx->relkind != RELKIND_MATVIEW &&
+		ctx->relkind != RELKIND_INDEX)
+		return;
+	newspc = get_tablespace_oid(tblspc, true);
+	if (!OidIsValid(newspc))
+		return;					/* PostgreSQL reports it */
+	oldspc = get_rel_tablespace(ctx->relid);
+	if (!OidIsValid(oldspc))
+		oldspc = MyDatabaseTableSpace;
+	if (newspc == oldspc || (newspc == MyDatabaseTableSpace && oldspc == MyDatabaseTableSpace))
+		return;					/* nothing moves */
+	if (!mg_rule_applies(MG_RULE_SET_TABLESPACE, ctx->relid))
+		return;
+
+	is_index = ctx->relkind == RELKIND_INDEX;
+	f.rule = MG_RULE_SET_TABLESPACE;
+	f.relid = ctx->relid;
+	f.lockmode = ctx->lockmode;
+	f.message = psprintf("SET TABLESPACE would copy %s \"%s\" under an %s lock",
+						 is_index ? "index" : (ctx->relkind == RELKIND_MATVIEW ? "materialized view" : "table"),
+						 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	f.detail = psprintf("Every block is copied to tablespace \"%s\" while the lock is held, %s%s.  %s",
+						tblspc, mg_lock_blocks(ctx->lockmode),
+						is_index ? "; queries on the table wait for it, because planning opens every index" : "",
+						mg_rel_describe(ctx->relid));
+	if (is_index)
+		f.hint = psprintf("Move it without blocking: REINDEX (TABLESPACE %s) INDEX CONCURRENTLY %s, outside a transaction block.",
+						  quote_identifier(tblspc), mg_rel_name(ctx->relid));
+	else
+		f.hint = pstrdup("Move the indexes with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY; move the table itself with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
+	mg_report(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * attach_partition, detach_partition
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Would the partition's own validated constraints prove the constraint,
+ * so that ATTACH skips the scan (QueuePartitionConstraintValidation)?  A
+ * partitioned partition is proven as a whole or else leaf by leaf.
+ * constraint is in the Vars of "from"; NULL means unknown (a lock was not
+ * free) and counts as not proven.
+ */
+static bool
+partition_constraint_proven(Oid partid, List *constraint, Relation from)
+{
+	Relation	part = mg_rel_open_nowait(partid);
+	List	   *mapped;
+	bool		proven;
+
+	if (part == NULL)
+		return false;
+	mapped = map_partition_varattnos(copyObject(constraint), 1, part, from);
+	proven = PartConstraintImpliedByRelConstraint(part, mapped);
+	if (!proven && part->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		List	   *children = find_inheritance_children(partid, NoLock);
+		ListCell   *lc;
+
+		proven = true;
+		foreach(lc, children)
+		{
+			if (!partition_constraint_proven(lfirst_oid(lc), constraint, from))
+			{
+				proven = false;
+				break;
+			}
+		}
+	}
+	mg_rel_close_nowait(part);
+	return proven;
+}
+
+static void
+check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
+{
+	Oid			partid;
+	Oid			defaultid;
+	Relation	parent;
+	ParseState *pstate;
+	PartitionBoundSpec *bound;
+	List	   *boundqual = NIL;
+	List	   *partqual = NIL;
+	bool		part_scanned = true;
+	bool		default_scanned;
+	char	   *check_sql = NULL;
+	MGFinding	f = {0};
+
+	if (ctx->relkind != RELKIND_PARTITIONED_TABLE || pc->bound == NULL)
+		return;
+	partid = RangeVarGetRelid(pc->name, NoLock, true);
+	if (!OidIsValid(partid))
+		return;
+	defaultid = pc->bound->is_default ? InvalidOid : get_default_partition_oid(ctx->relid);
+	default_scanned = OidIsValid(defaultid);
+
+	if (!mg_rule_applies(MG_RULE_ATTACH_PARTITION, partid) &&
+		!(default_scanned && mg_rule_applies(MG_RULE_ATTACH_PARTITION, defaultid)))
+		return;
+
+	/* The partition constraint, as ATExecAttachPartition builds it. */
+	parent = mg_rel_open_nowait(ctx->relid);
+	if (parent != NULL)
+	{
+		pstate = make_parsestate(NULL);
+		pstate->p_sourcetext = ctx->st->query_string;
+		bound = transformPartitionBound(pstate, parent, copyObject(pc->bound));
+		boundqual = get_qual_from_partbound(parent, bound);
+		partqual = list_concat(list_copy(boundqual), RelationGetPartitionQual(parent));
+		if (partqual == NIL)
+			part_scanned = false;
+		else
+		{
+			partqual = (List *) eval_const_expressions(NULL, (Node *) partqual);
+			partqual = list_make1(make_ands_explicit(partqual));
+			part_scanned = !partition_constraint_proven(partid, partqual, parent);
+			if (part_scanned)
+			{
+				List	   *ctxt = deparse_context_for(get_rel_name(ctx->relid), ctx->relid);
+
+				check_sql = deparse_expression(linitial(partqual), ctxt, false, false);
+			}
+		}
+		if (default_scanned)
+			default_scanned = !partition_constraint_proven(defaultid,
+														   get_proposed_default_constraint(boundqual),
+														   parent);
+		free_parsestate(pstate);
+		mg_rel_close_nowait(parent);
+	}
+
+	if (part_scanned && !mg_rule_applies(MG_RULE_ATTACH_PARTITION, partid))
+		part_scanned = false;
+	if (default_scanned && !mg_rule_applies(MG_RULE_ATTACH_PARTITION, defaultid))
+		default_scanned = false;
+	if (!part_scanned && !default_scanned)
+		return;
+
+	f.rule = MG_RULE_ATTACH_PARTITION;
+	f.relid = part_scanned ? partid : defaultid;
+	f.lockmode = AccessExclusiveLock;
+	if (part_scanned)
+	{
+		f.message = psprintf("ATTACH PARTITION would scan \"%s\" under an ACCESS EXCLUSIVE lock",
+							 get_rel_name(partid));
+		f.detail = psprintf("No validated CHECK constraint of \"%s\" proves the partition bound, so every row is checked while the partition is locked ACCESS EXCLUSIVE (%s) and the parent SHARE UPDATE EXCLUSIVE.%s  %s",
+							get_rel_name(partid), mg_lock_blocks(AccessExclusiveLock),
+							default_scanned ? psprintf("  The default partition \"%s\" is also scanned under ACCESS EXCLUSIVE, to prove it holds no rows of the new bound.", get_rel_name(defaultid)) : "",
+							mg_rel_describe(partid));
+		if (check_sql != NULL)
+			f.hint = psprintf("Prove the bound first without blocking: ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; ALTER TABLE %s VALIDATE CONSTRAINT %s; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.",
+							  mg_rel_name(partid), quote_identifier(psprintf("%s_bound", get_rel_name(partid))),
+							  check_sql, mg_rel_name(partid),
+							  quote_identifier(psprintf("%s_bound", get_rel_name(partid))));
+		else
+			f.hint = pstrdup("Prove the bound first without blocking: add a CHECK constraint matching the partition bound with NOT VALID and VALIDATE it; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.");
+	}
+	else
+	{
+		f.message = psprintf("ATTACH PARTITION would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
+							 get_rel_name(defaultid));
+		f.detail = psprintf("Attaching a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s).  %s",
+							mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(defaultid));
+		f.hint = pstrdup("Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
+	}
+	mg_report(&f);
+}
+
+static void
+check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
+{
+	Oid			partid;
+	MGFinding	f = {0};
+	bool		has_default;
+
+	if (ctx->relkind != RELKIND_PARTITIONED_TABLE || pc->concurrent)
+		return;
+	partid = RangeVarGetRelid(pc->name, NoLock, true);
+	if (!OidIsValid(partid))
+		return;
+	if (!mg_rule_applies(MG_RULE_DETACH_PARTITION, ctx->relid))
+		return;
+	has_default = OidIsValid(get_default_partition_oid(ctx->relid));
+
+	f.rule = MG_RULE_DETACH_PARTITION;
+	f.relid = ctx->relid;
+	f.lockmode = ctx->lockmode;
+	f.message = psprintf("DETACH PARTITION would lock table \"%s\" ACCESS EXCLUSIVE",
+						 get_rel_name(ctx->relid));
+	f.detail = psprintf("Detaching \"%s\" without CONCURRENTLY waits for every query on the partitioned table to finish and then holds an %s lock on it and the partition, %s; queries queue behind it.  %s",
+						get_rel_name(partid), mg_lockmode_name(ctx->lockmode),
+						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+	if (has_default)
+		f.hint = psprintf("DETACH PARTITION ... CONCURRENTLY is not possible while %s has a default partition; detach it in a quiet moment with a short lock_timeout and retry.",
+						  mg_rel_name(ctx->relid));
+	else
+		f.hint = psprintf("ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY, outside a transaction block; if it is interrupted, finish it with DETACH PARTITION ... FINALIZE.",
+						  mg_rel_name(ctx->relid), mg_rel_name(partid));
+	mg_report(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * The ALTER TABLE dispatcher
+ * ---------------------------------------------------------------------
+ */
+
+static bool
+column_def_has_default(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	if (def->raw_default != NULL || is_serial_type(def->typeName))
+		return true;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_DEFAULT || con->contype == CONSTR_GENERATED)
+			return true;
+	}
+	return false;
+}
+
+/* See MGAlterContext.inline_fks_validated. */
+static bool
+statement_validates_inline_fks(List *cmds)
+{
+	ListCell   *lc;
+
+	foreach(lc, cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef) &&
+			column_def_has_default((ColumnDef *) cmd->def))
+			return true;
+		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
+			((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_table_relkind(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_FOREIGN_TABLE;
+}
 
 void
 mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 {
+	MGAlterContext ctx;
+	ListCell   *lc;
+
+	ctx.st = st;
+	ctx.stmt = stmt;
+	ctx.relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(ctx.relid))
+		return;					/* PostgreSQL reports the missing relation */
+	ctx.relkind = get_rel_relkind(ctx.relid);
+	if (!is_table_relkind(ctx.relkind) && ctx.relkind != RELKIND_MATVIEW &&
+		ctx.relkind != RELKIND_INDEX && ctx.relkind != RELKIND_PARTITIONED_INDEX)
+		return;
+	ctx.lockmode = AlterTableGetLockLevel(stmt->cmds);
+	ctx.inline_fks_validated = statement_validates_inline_fks(stmt->cmds);
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+				if (!is_table_relkind(ctx.relkind) || !IsA(cmd->def, ColumnDef))
+					break;
+				mg_check_add_column_required(st, ctx.relid, (ColumnDef *) cmd->def);
+				mg_check_column_design(st, ctx.relid, (ColumnDef *) cmd->def);
+				check_add_column(&ctx, (ColumnDef *) cmd->def);
+				break;
+			case AT_DropColumn:
+				if (is_table_relkind(ctx.relkind))
+					mg_check_drop_column(st, ctx.relid, cmd);
+				break;
+			case AT_AlterColumnType:
+				if (!is_table_relkind(ctx.relkind) || !IsA(cmd->def, ColumnDef))
+					break;
+				mg_check_column_type_design(st, ctx.relid, cmd->name,
+											((ColumnDef *) cmd->def)->typeName);
+				check_alter_column_type(&ctx, cmd);
+				break;
+			case AT_SetNotNull:
+				if (mg_alter_rel_has_storage_rules(&ctx))
+					mg_check_set_not_null(&ctx, cmd->name);
+				break;
+			case AT_AddConstraint:
+				if (mg_alter_rel_has_storage_rules(&ctx) && IsA(cmd->def, Constraint))
+					mg_check_add_constraint(&ctx, (Constraint *) cmd->def);
+				break;
+			case AT_ValidateConstraint:
+				if (mg_alter_rel_has_storage_rules(&ctx))
+					mg_check_validate_constraint(&ctx, cmd->name);
+				break;
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+				check_set_logged(&ctx, cmd->subtype == AT_SetLogged);
+				break;
+			case AT_SetTableSpace:
+				check_set_tablespace(&ctx, cmd->name);
+				break;
+			case AT_AttachPartition:
+				check_attach_partition(&ctx, castNode(PartitionCmd, cmd->def));
+				break;
+			case AT_DetachPartition:
+				check_detach_partition(&ctx, castNode(PartitionCmd, cmd->def));
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * alter_domain_add_constraint
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Tables with a column of the domain, or of a domain over it, that the
+ * size rules do not exempt: what ALTER DOMAIN would scan (as PostgreSQL's
+ * get_rels_with_domain finds them, through pg_depend).
+ */
+static void
+domain_tables_scanned(Oid domainoid, List **tables, int depth)
+{
+	Relation	pg_depend;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tuple;
+
+	check_stack_depth();
+	pg_depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(domainoid));
+	scan = systable_beginscan(pg_depend, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+			domain_tables_scanned(dep->objid, tables, depth + 1);
+		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
+		{
+			char		relkind = get_rel_relkind(dep->objid);
+
+			if ((relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW) &&
+				!list_member_oid(*tables, dep->objid) &&
+				!mg_rel_exempt_from_size_rules(dep->objid))
+				*tables = lappend_oid(*tables, dep->objid);
+		}
+	}
+	systable_endscan(scan);
+	table_close(pg_depend, AccessShareLock);
+}
+
+/* Is the domain's constraint of that name validated already (or absent)? */
+static bool
+domain_constraint_validated(Oid domainoid, const char *conname)
+{
+	Oid			conoid = get_domain_constraint_oid(domainoid, conname, true);
+	HeapTuple	tuple;
+	bool		validated = true;
+
+	if (!OidIsValid(conoid))
+		return true;
+	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	if (HeapTupleIsValid(tuple))
+	{
+		validated = ((Form_pg_constraint) GETSTRUCT(tuple))->convalidated;
+		ReleaseSysCache(tuple);
+	}
+	return validated;
 }
 
 void
 mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 {
+	Constraint *con = NULL;
+	Type		typ;
+	Oid			domainoid;
+	List	   *tables = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+	MGFinding	f = {0};
+	bool		notnull;
+
+	if (stmt->subtype == 'C')
+	{
+		if (stmt->def == NULL || !IsA(stmt->def, Constraint))
+			return;
+		con = (Constraint *) stmt->def;
+		if (con->skip_validation || !compat_constraint_enforced(con))
+			return;
+		if (con->contype != CONSTR_CHECK && con->contype != CONSTR_NOTNULL)
+			return;
+	}
+	else if (stmt->subtype != 'N' && stmt->subtype != 'V')
+		return;
+	if (!mg_rule_applies(MG_RULE_ALTER_DOMAIN_ADD_CONSTRAINT, InvalidOid))
+		return;
+
+	typ = LookupTypeName(NULL, makeTypeNameFromNameList(stmt->typeName), NULL, true);
+	if (typ == NULL)
+		return;
+	domainoid = typeTypeId(typ);
+	ReleaseSysCache(typ);
+	if (get_typtype(domainoid) != TYPTYPE_DOMAIN)
+		return;
+	if (stmt->subtype == 'V' && domain_constraint_validated(domainoid, stmt->name))
+		return;					/* nothing to validate */
+
+	domain_tables_scanned(domainoid, &tables, 0);
+	if (tables == NIL)
+		return;
+	foreach(lc, tables)
+		names = lappend(names, mg_rel_name(lfirst_oid(lc)));
+
+	notnull = stmt->subtype == 'N' || (con != NULL && con->contype == CONSTR_NOTNULL);
+	f.rule = MG_RULE_ALTER_DOMAIN_ADD_CONSTRAINT;
+	f.relid = linitial_oid(tables);
+	f.lockmode = ShareLock;
+	f.message = psprintf("ALTER DOMAIN %s would scan %d %s under a SHARE lock",
+						 stmt->subtype == 'V' ? "VALIDATE CONSTRAINT" :
+						 notnull ? "SET NOT NULL" : "ADD CONSTRAINT",
+						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
+	f.detail = psprintf("Every column of domain %s is checked against the new constraint, holding a SHARE lock on %s, which blocks INSERT, UPDATE and DELETE until the scan ends.  %s",
+						format_type_be(domainoid), list_names(names),
+						mg_rel_describe(linitial_oid(tables)));
+	/*
+	 * Unlike ALTER TABLE, ALTER DOMAIN VALIDATE CONSTRAINT also holds SHARE
+	 * on every table while it scans (validateDomainCheckConstraint), so
+	 * NOT VALID helps only until the validation.
+	 */
+	f.hint = psprintf("ALTER DOMAIN %s ADD CONSTRAINT ... %sNOT VALID checks only new values and scans nothing.  To prove the existing rows without blocking writes, add the same condition to each table as a CHECK constraint NOT VALID and run ALTER TABLE ... VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE; ALTER DOMAIN ... VALIDATE CONSTRAINT takes SHARE on every table again.",
+					  format_type_be(domainoid), notnull ? "CHECK (VALUE IS NOT NULL) " : "");
+	mg_report(&f);
 }

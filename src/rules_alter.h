@@ -1,0 +1,44 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_alter.h
+ *	  Private interface between the ALTER TABLE dispatcher (rules_alter.c)
+ *	  and the constraint rules (rules_constraints.c).
+ *
+ * IDENTIFICATION
+ *	  src/rules_alter.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_RULES_ALTER_H
+#define MG_RULES_ALTER_H
+
+#include "migration_guard.h"
+
+/* One ALTER TABLE statement, as the rules of each subcommand see it. */
+typedef struct MGAlterContext
+{
+	MGStatement *st;
+	AlterTableStmt *stmt;
+	Oid			relid;
+	char		relkind;
+	LOCKMODE	lockmode;		/* AlterTableGetLockLevel(stmt->cmds) */
+
+	/*
+	 * PostgreSQL skips validating the foreign keys of ADD COLUMN ...
+	 * REFERENCES (the new column is all NULL) unless some ADD COLUMN of the
+	 * same statement has a default or the statement also has an ADD
+	 * CONSTRAINT ... FOREIGN KEY (transformAlterTableStmt).
+	 */
+	bool		inline_fks_validated;
+} MGAlterContext;
+
+extern bool mg_alter_rel_has_storage_rules(const MGAlterContext *ctx);
+extern const char *mg_lock_blocks(LOCKMODE mode);
+
+/* rules_constraints.c */
+extern void mg_check_add_constraint(MGAlterContext *ctx, Constraint *con);
+extern void mg_check_column_constraints(MGAlterContext *ctx, ColumnDef *def);
+extern void mg_check_set_not_null(MGAlterContext *ctx, const char *colname);
+extern void mg_check_validate_constraint(MGAlterContext *ctx, const char *conname);
+
+#endif							/* MG_RULES_ALTER_H */
