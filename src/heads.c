@@ -5,6 +5,31 @@
  *	  compares it with the release's expected head, and refuses commits
  *	  that move the head where the release does not expect.
  *
+ *	  Writes to the migration table are noticed in ExecutorCheckPerms_hook
+ *	  (every INSERT, UPDATE, DELETE, MERGE and COPY FROM passes there with
+ *	  its write permissions) and in the utility hook (TRUNCATE, DROP).  The
+ *	  first write of a transaction reads the head as it was; the
+ *	  pre-commit callback reads it again and decides: a head beyond the
+ *	  expected one, an unknown revision or a downgrade from the expected
+ *	  head makes the commit fail, so the migration's DDL and its version
+ *	  row roll back together.  A change of the head is recorded in
+ *	  head_history in the same transaction.
+ *
+ *	  Schema freeze: DDL is noticed in the utility hook but judged at
+ *	  pre-commit, because tools write their version row after the DDL in
+ *	  the same transaction (Alembic, Flyway, Rails...): only at commit is
+ *	  it known whether the DDL was part of a migration.  A lone DDL
+ *	  statement outside a transaction block cannot be, so it is judged
+ *	  before it runs (this also covers CREATE INDEX CONCURRENTLY and other
+ *	  statements that commit internally).
+ *
+ *	  Cost: an ordinary statement pays a scan of its permission list
+ *	  against a cached array of candidate table OIDs.  The cache is rebuilt
+ *	  after a pg_class or pg_namespace invalidation or a change of the
+ *	  table/tool settings; SPI runs only when the migration table is
+ *	  written, at the commit of such a transaction, for head(), and for
+ *	  DDL while freeze_at_head is on.
+ *
  * IDENTIFICATION
  *	  src/heads.c
  *
@@ -12,14 +37,726 @@
  */
 #include "postgres.h"
 
-#include "migration_guard.h"
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
-void
-mg_heads_init(void)
+#include "migration_guard.h"
+#include "heads.h"
+
+static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
+
+/* ---------- candidate migration tables, cached ---------- */
+
+static Oid *candidate_relids = NULL;
+static int	candidate_count = 0;
+static bool candidates_valid = false;
+static char *candidates_tool = NULL;	/* settings the cache was built for */
+static char *candidates_table = NULL;
+
+/* ---------- per-transaction state ---------- */
+
+typedef struct HeadsXactState
 {
+	bool		written;		/* the migration table was written */
+	bool		before_read;	/* "before" holds the head as it was */
+	MGHeadReading *before;		/* in TopTransactionContext */
+	bool		ddl;			/* schema DDL ran (for freeze_at_head) */
+	SubTransactionId ddl_subid; /* subtransaction that first ran DDL */
+	const char *ddl_tag;		/* its command tag, for the message */
+} HeadsXactState;
+
+static HeadsXactState xs;
+static bool in_guard_query = false; /* our own SPI is running */
+
+static void
+invalidate_candidates(Datum arg, int cacheid, uint32 hashvalue)
+{
+	candidates_valid = false;
+}
+
+static bool
+setting_changed(const char *cached, const char *current)
+{
+	return cached == NULL || strcmp(cached, current ? current : "") != 0;
+}
+
+static void
+refresh_candidates(void)
+{
+	List	   *tools;
+	List	   *relids;
+	int			n;
+	ListCell   *lc;
+	Oid		   *array;
+
+	relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+	n = list_length(relids);
+	array = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
+	n = 0;
+	foreach(lc, relids)
+		array[n++] = lfirst_oid(lc);
+
+	if (candidate_relids)
+		pfree(candidate_relids);
+	candidate_relids = array;
+	candidate_count = n;
+	if (candidates_tool)
+		pfree(candidates_tool);
+	if (candidates_table)
+		pfree(candidates_table);
+	candidates_tool = MemoryContextStrdup(TopMemoryContext, mg_migration_tool ? mg_migration_tool : "");
+	candidates_table = MemoryContextStrdup(TopMemoryContext, mg_migration_table ? mg_migration_table : "");
+	candidates_valid = true;
+}
+
+/* Is relid (possibly) the migration table?  Cheap once the cache is built. */
+static bool
+is_migration_table(Oid relid)
+{
+	if (!candidates_valid ||
+		setting_changed(candidates_tool, mg_migration_tool) ||
+		setting_changed(candidates_table, mg_migration_table))
+		refresh_candidates();
+	for (int i = 0; i < candidate_count; i++)
+		if (candidate_relids[i] == relid)
+			return true;
+	return false;
+}
+
+static bool
+expected_head_set(void)
+{
+	return mg_expected_head != NULL && mg_expected_head[0] != '\0';
+}
+
+static bool
+extension_installed(void)
+{
+	return OidIsValid(get_extension_oid("migration_guard", true));
+}
+
+/* ---------- reading ---------- */
+
+/* Reads the head, with our own SPI marked so our hooks ignore it. */
+static MGHeadReading *
+read_head(void)
+{
+	MGHeadReading *r;
+	bool		was = in_guard_query;
+
+	in_guard_query = true;
+	PG_TRY();
+	{
+		r = mg_heads_read(mg_migration_tool, mg_migration_table);
+	}
+	PG_FINALLY();
+	{
+		in_guard_query = was;
+	}
+	PG_END_TRY();
+	return r;
+}
+
+/*
+ * Reads the head as this transaction leaves it: every command so far
+ * made visible, under a fresh snapshot.
+ */
+static MGHeadReading *
+read_head_at_commit(void)
+{
+	MGHeadReading *r;
+
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	r = read_head();
+	PopActiveSnapshot();
+	return r;
+}
+
+/* "a, b" in quotes, or "none" */
+static char *
+heads_text(List *heads)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (heads == NIL)
+		return pstrdup("none (base)");
+	initStringInfo(&buf);
+	foreach(lc, heads)
+		appendStringInfo(&buf, "%s\"%s\"", buf.len ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* A reading's heads and failed markers, to tell whether the head moved. */
+static char *
+reading_signature(const MGHeadReading *r)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (r == NULL)
+		return buf.data;
+	appendStringInfo(&buf, "%u|%s|", r->relid, r->problem ? r->problem : "");
+	foreach(lc, r->keys)
+	{
+		MGKeyHeads *kh = lfirst(lc);
+
+		appendStringInfo(&buf, "%s{%s}{%s}", kh->key,
+						 mg_heads_join(kh->applied), mg_heads_join(kh->failed));
+	}
+	return buf.data;
+}
+
+/* ---------- noticing writes ---------- */
+
+static void
+note_migration_table_write(void)
+{
+	MemoryContext old;
+
+	if (xs.written)
+		return;
+	xs.written = true;
+	if (!expected_head_set() && !extension_installed())
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	xs.before = read_head();
+	xs.before_read = true;
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+heads_check_perms(MG_CHECK_PERMS_PARAMS)
+{
+	bool		ok = true;
+	ListCell   *lc;
+
+	if (prev_check_perms_hook)
+		ok = prev_check_perms_hook(MG_CHECK_PERMS_ARGS);
+	if (!ok || xs.written || in_guard_query || IsParallelWorker() ||
+		!IsTransactionState() || IsBinaryUpgrade)
+		return ok;
+
+	foreach(lc, MG_PERMS_LIST)
+	{
+		MGPermEntry *perm = (MGPermEntry *) lfirst(lc);
+
+		if ((perm->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) &&
+			OidIsValid(perm->relid) &&
+			is_migration_table(perm->relid))
+		{
+			note_migration_table_write();
+			break;
+		}
+	}
+	return ok;
+}
+
+static bool
+rangevar_is_migration_table(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+	return OidIsValid(relid) && is_migration_table(relid);
+}
+
+/* TRUNCATE (golang-migrate's SetVersion) and DROP change the table too. */
+static void
+note_utility_writes(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (IsA(parsetree, TruncateStmt))
+	{
+		foreach(lc, ((TruncateStmt *) parsetree)->relations)
+			if (rangevar_is_migration_table(lfirst(lc)))
+				note_migration_table_write();
+	}
+	else if (IsA(parsetree, DropStmt) &&
+			 ((DropStmt *) parsetree)->removeType == OBJECT_TABLE)
+	{
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+			if (rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
+				note_migration_table_write();
+	}
+}
+
+/* ---------- schema freeze ---------- */
+
+static bool
+rangevar_is_temp(RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return false;
+	if (rv->relpersistence == RELPERSISTENCE_TEMP ||
+		(rv->schemaname && strcmp(rv->schemaname, "pg_temp") == 0))
+		return true;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	return OidIsValid(relid) && isAnyTempNamespace(get_rel_namespace(relid));
+}
+
+/*
+ * Does the statement change the schema?  Maintenance (VACUUM, REINDEX,
+ * CLUSTER, REFRESH), locking, TRUNCATE and privileges do not, nor does
+ * anything about temporary objects.
+ */
+static bool
+statement_changes_schema(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+		case T_LockStmt:
+		case T_TruncateStmt:
+		case T_RefreshMatViewStmt:
+		case T_GrantStmt:
+			return false;
+		case T_CreateStmt:
+			return !rangevar_is_temp(((CreateStmt *) parsetree)->relation);
+		case T_CreateTableAsStmt:
+			return !rangevar_is_temp(((CreateTableAsStmt *) parsetree)->into->rel);
+		case T_ViewStmt:
+			return !rangevar_is_temp(((ViewStmt *) parsetree)->view);
+		case T_CreateSeqStmt:
+			return !rangevar_is_temp(((CreateSeqStmt *) parsetree)->sequence);
+		case T_IndexStmt:
+			return !rangevar_is_temp(((IndexStmt *) parsetree)->relation);
+		case T_AlterTableStmt:
+			return !rangevar_is_temp(((AlterTableStmt *) parsetree)->relation);
+		case T_DropStmt:
+			{
+				DropStmt   *drop = (DropStmt *) parsetree;
+				ListCell   *lc;
+
+				if (drop->removeType != OBJECT_TABLE &&
+					drop->removeType != OBJECT_INDEX &&
+					drop->removeType != OBJECT_SEQUENCE &&
+					drop->removeType != OBJECT_VIEW)
+					return true;
+				foreach(lc, drop->objects)
+					if (!rangevar_is_temp(makeRangeVarFromNameList(lfirst(lc))))
+						return true;
+				return false;
+			}
+		default:
+			return true;
+	}
+}
+
+static List *
+expected_heads(void)
+{
+	return mg_heads_parse_list(mg_expected_head);
+}
+
+static List *
+known_heads(void)
+{
+	return mg_heads_parse_list(mg_known_heads);
+}
+
+/* Refuses the DDL if the database sits at the expected head. */
+static void
+check_freeze(const char *tag, bool at_commit)
+{
+	MGHeadReading *r;
+	MGHeadJudgement j;
+
+	r = at_commit ? read_head_at_commit() : read_head();
+	j = mg_heads_judge(r, expected_heads(), known_heads(), false);
+	if (j.state != MG_HEAD_AT_HEAD)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_MG_SCHEMA_FROZEN),
+			 errmsg("schema is frozen at the expected migration head"),
+			 errdetail("The database is at the expected head %s (%s, table %s) and \"migration_guard.freeze_at_head\" is on; %s outside a migration would change the schema%s.",
+					   heads_text(mg_heads_current(r)), r->tool->name, r->table, tag,
+					   at_commit ? ", and this transaction did not change the migration table" : ""),
+			 errhint("Ship the change as a migration of the next release (set the new expected head, then migrate), or have a superuser SET migration_guard.freeze_at_head = off for a deliberate hotfix.")));
+}
+
+static void
+note_ddl(MGStatement *st)
+{
+	if (!mg_freeze_at_head || !expected_head_set() ||
+		!statement_changes_schema(st->parsetree))
+		return;
+
+	/*
+	 * A statement sent alone, outside a transaction block, is its own
+	 * transaction: no version row can follow it, so judge it now, before
+	 * it runs.
+	 */
+	if (st->context == PROCESS_UTILITY_TOPLEVEL && !IsTransactionBlock())
+	{
+		check_freeze(CreateCommandName(st->parsetree), false);
+		return;
+	}
+	if (!xs.ddl)
+	{
+		xs.ddl = true;
+		xs.ddl_subid = GetCurrentSubTransactionId();
+		xs.ddl_tag = CreateCommandName(st->parsetree);
+	}
 }
 
 void
 mg_heads_check_statement(MGStatement *st)
 {
+	if (IsBinaryUpgrade || in_guard_query)
+		return;
+	note_utility_writes(st->parsetree);
+	note_ddl(st);
+}
+
+/* ---------- the commit check ---------- */
+
+static Datum
+heads_array(List *heads)
+{
+	Datum	   *elems;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (heads == NIL)
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+	elems = palloc(sizeof(Datum) * list_length(heads));
+	foreach(lc, heads)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Records the change in migration_guard.head_history, in this
+ * transaction, as the bootstrap superuser (the migrating role need not be
+ * able to write the history).  Skipped where the extension is not
+ * installed.
+ */
+static void
+record_history(const MGHeadReading *before, const MGHeadReading *after,
+			   MGHeadState state)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			save_nestlevel;
+	const char *role = GetUserNameFromId(GetUserId(), true);
+	const char *session_role = GetUserNameFromId(GetSessionUserId(), true);
+	const char *appname = GetConfigOption("application_name", true, false);
+	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8] = "        ";
+	char	   *nspname;
+	bool		isnull;
+	int			rc;
+
+	if (!extension_installed())
+		return;
+
+	values[0] = after->tool ? CStringGetTextDatum(after->tool->name) : (Datum) 0;
+	nulls[0] = after->tool ? ' ' : 'n';
+	values[1] = after->table ? CStringGetTextDatum(after->table) : (Datum) 0;
+	nulls[1] = after->table ? ' ' : 'n';
+	values[2] = heads_array(before ? mg_heads_current(before) : NIL);
+	values[3] = heads_array(mg_heads_current(after));
+	values[4] = CStringGetTextDatum(mg_head_state_name(state));
+	values[5] = CStringGetTextDatum(role ? role : "");
+	values[6] = CStringGetTextDatum(session_role ? session_role : "");
+	values[7] = appname ? CStringGetTextDatum(appname) : (Datum) 0;
+	nulls[7] = appname ? ' ' : 'n';
+
+	in_guard_query = true;
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	rc = SPI_execute("SELECT n.nspname::text FROM pg_catalog.pg_extension e"
+					 " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+					 " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+					 " WHERE e.extname = 'migration_guard' AND c.relname = 'head_history'",
+					 true, 1);
+	if (rc == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		nspname = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1, &isnull));
+		rc = SPI_execute_with_args(psprintf("INSERT INTO %s.head_history"
+											" (tool, migration_table, from_heads, to_heads, state,"
+											" role_name, session_role, application_name, txid)"
+											" VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+											" pg_catalog.pg_current_xact_id())",
+											quote_identifier(nspname)),
+								   8, argtypes, values, nulls, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "recording the head change failed: %s", SPI_result_code_string(rc));
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	in_guard_query = false;
+}
+
+static void
+check_migration_commit(void)
+{
+	MGHeadReading *before = xs.before;
+	MGHeadReading *after;
+	List	   *expected;
+	List	   *known;
+	MGHeadJudgement ja;
+	MGHeadJudgement jb;
+
+	if (!xs.before_read)
+		return;
+	after = read_head_at_commit();
+	if (strcmp(reading_signature(before), reading_signature(after)) == 0)
+		return;					/* the head did not move */
+
+	expected = expected_heads();
+	known = known_heads();
+	ja = mg_heads_judge(after, expected, known, true);
+	if (expected != NIL)
+	{
+		const char *tool = after->tool ? after->tool->name : "unknown tool";
+
+		if (after->problem)
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_HEAD_CONFIG),
+					 errmsg("cannot check the migration head at commit"),
+					 errdetail("%s", after->problem),
+					 errhint("Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table; nothing of this transaction was applied.")));
+		if (ja.state == MG_HEAD_AHEAD || ja.state == MG_HEAD_UNKNOWN)
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_HEAD_MOVE_REFUSED),
+					 errmsg(ja.state == MG_HEAD_AHEAD
+							? "migration would move the head beyond the expected head"
+							: "migration would move the head to a revision this release does not know"),
+					 errdetail("The transaction moves %s (%s) from %s to %s; \"migration_guard.expected_head\" is %s. %s",
+							   after->table, tool,
+							   heads_text(mg_heads_current(before)),
+							   heads_text(mg_heads_current(after)),
+							   heads_text(expected), ja.detail ? ja.detail : ""),
+					 errhint("Set \"migration_guard.expected_head\" to the head of the release being deployed before migrating%s; nothing of this migration was applied.",
+							 ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "")));
+		if ((ja.state == MG_HEAD_BEHIND || ja.state == MG_HEAD_NO_TABLE) &&
+			!mg_allow_downgrade)
+		{
+			jb = mg_heads_judge(before, expected, known, true);
+			if (jb.state == MG_HEAD_AT_HEAD)
+				ereport(ERROR,
+						(errcode(ERRCODE_MG_HEAD_DOWNGRADE),
+						 errmsg("migration would move the head back from the expected head"),
+						 errdetail("The database was at the expected head %s; the transaction moves %s (%s) to %s.",
+								   heads_text(mg_heads_current(before)), after->table ? after->table : "the migration table", tool,
+								   heads_text(mg_heads_current(after))),
+						 errhint("Migrations are forward-only at the expected head. To roll back deliberately, have a superuser SET migration_guard.allow_downgrade = on for the downgrade.")));
+		}
+	}
+	record_history(before, after,
+				   mg_heads_judge(after, expected, known, false).state);
+}
+
+static void
+heads_pre_commit(void)
+{
+	if (xs.written)
+		check_migration_commit();
+	else if (xs.ddl && mg_freeze_at_head && expected_head_set())
+		check_freeze(xs.ddl_tag, true);
+}
+
+static void
+reset_xact_state(void)
+{
+	memset(&xs, 0, sizeof(xs));
+	in_guard_query = false;
+}
+
+static void
+heads_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			heads_pre_commit();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			reset_xact_state();
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * DDL of a rolled-back subtransaction did not happen; DDL of a committed
+ * one now belongs to its parent.
+ */
+static void
+heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (!xs.ddl || xs.ddl_subid != mySubid)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		xs.ddl = false;
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		xs.ddl_subid = parentSubid;
+}
+
+void
+mg_heads_init(void)
+{
+	prev_check_perms_hook = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = heads_check_perms;
+	RegisterXactCallback(heads_xact_callback, NULL);
+	RegisterSubXactCallback(heads_subxact_callback, NULL);
+	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_candidates, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_candidates, (Datum) 0);
+}
+
+/* ---------- SQL functions ---------- */
+
+PG_FUNCTION_INFO_V1(mg_head);
+
+/*
+ * migration_guard.head(): tool, table, current head(s), expected head(s),
+ * state and a sentence explaining it.
+ */
+Datum
+mg_head(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+	MGHeadReading *r;
+	MGHeadJudgement j;
+	List	   *expected = expected_heads();
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	r = read_head();
+	j = mg_heads_judge(r, expected, known_heads(), false);
+
+	values[0] = r->tool ? CStringGetTextDatum(r->tool->name) : (Datum) 0;
+	nulls[0] = r->tool == NULL;
+	values[1] = r->table ? CStringGetTextDatum(r->table) : (Datum) 0;
+	nulls[1] = r->table == NULL;
+	values[2] = heads_array(mg_heads_current(r));
+	values[3] = heads_array(expected);
+	values[4] = CStringGetTextDatum(mg_head_state_name(j.state));
+	values[5] = j.detail ? CStringGetTextDatum(j.detail) : (Datum) 0;
+	nulls[5] = j.detail == NULL;
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(mg_assert_head);
+
+/*
+ * migration_guard.assert_head(): fails unless the database is at the
+ * expected head.  Applications call it at start-up or in their readiness
+ * probe, so that a release never runs against the wrong schema.
+ */
+Datum
+mg_assert_head(PG_FUNCTION_ARGS)
+{
+	MGHeadReading *r = read_head();
+	List	   *expected = expected_heads();
+	MGHeadJudgement j = mg_heads_judge(r, expected, known_heads(), false);
+	const char *where;
+	int			code = 0;
+	const char *msg = NULL;
+	const char *hint = NULL;
+
+	if (j.state == MG_HEAD_AT_HEAD)
+		PG_RETURN_VOID();
+
+	where = r->tool && r->table
+		? psprintf("The database is at %s (%s, table %s); the release expects %s.",
+				   heads_text(mg_heads_current(r)), r->tool->name, r->table,
+				   expected ? heads_text(expected) : "no particular head")
+		: "";
+
+	switch (j.state)
+	{
+		case MG_HEAD_BEHIND:
+			code = ERRCODE_MG_HEAD_BEHIND;
+			msg = "database is behind the expected migration head";
+			hint = "Run the release's migrations before starting it.";
+			break;
+		case MG_HEAD_AHEAD:
+			code = ERRCODE_MG_HEAD_AHEAD;
+			msg = "database is beyond the expected migration head";
+			hint = "The schema belongs to a newer release: deploy that release, or set \"migration_guard.expected_head\" to the head this database is at.";
+			break;
+		case MG_HEAD_UNKNOWN:
+			code = r->problem ? ERRCODE_MG_HEAD_CONFIG : ERRCODE_MG_HEAD_UNKNOWN;
+			msg = r->problem ? "cannot tell which migration head the database is at"
+				: "database is at a migration head this release does not know";
+			hint = r->problem ? "Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table."
+				: "Check that the release and the database belong together; list the release's revisions in \"migration_guard.known_heads\".";
+			break;
+		case MG_HEAD_FAILED:
+			code = ERRCODE_MG_HEAD_FAILED;
+			msg = "the last migration failed";
+			hint = "Repair the failed migration with the migration tool (for example flyway repair, migrate force, prisma migrate resolve), then migrate again.";
+			break;
+		case MG_HEAD_NO_TABLE:
+			code = ERRCODE_MG_HEAD_NO_TABLE;
+			msg = "no migration table found";
+			hint = "Run the release's migrations, or set \"migration_guard.migration_table\" to the table the migration tool uses.";
+			break;
+		case MG_HEAD_UNSET:
+			code = ERRCODE_MG_HEAD_UNSET;
+			msg = "no expected migration head is set";
+			hint = "Set \"migration_guard.expected_head\", for example ALTER DATABASE ... SET migration_guard.expected_head = '<head>'.";
+			break;
+		case MG_HEAD_AT_HEAD:
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s", msg),
+			 errdetail("%s%s%s", where, where[0] && j.detail ? " " : "", j.detail ? j.detail : ""),
+			 errhint("%s", hint)));
+	PG_RETURN_VOID();
 }
