@@ -23,6 +23,7 @@
 #include "utils/guc.h"
 
 #include "migration_guard.h"
+#include "heads.h"
 
 /* policy */
 int			mg_mode = MG_SEV_ENFORCE;
@@ -389,7 +390,7 @@ mg_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   NULL, NULL, NULL);
+							   mg_check_head_list, NULL, NULL);
 
 	DefineCustomStringVariable("migration_guard.known_heads",
 							   "Every migration revision the release knows, oldest first, for tools whose versions have no order.",
@@ -398,7 +399,7 @@ mg_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   NULL, NULL, NULL);
+							   mg_check_head_list, NULL, NULL);
 
 	DefineCustomStringVariable("migration_guard.migration_table",
 							   "The migration tool's version table, or auto to detect it.",
@@ -407,7 +408,7 @@ mg_define_gucs(void)
 							   "auto",
 							   PGC_SUSET,
 							   0,
-							   NULL, NULL, NULL);
+							   mg_check_migration_table, NULL, NULL);
 
 	DefineCustomStringVariable("migration_guard.migration_tool",
 							   "The migration tool whose version table is read, or auto to detect it.",
@@ -416,7 +417,7 @@ mg_define_gucs(void)
 							   "auto",
 							   PGC_SUSET,
 							   0,
-							   NULL, NULL, NULL);
+							   mg_check_migration_tool, NULL, NULL);
 
 	DefineCustomBoolVariable("migration_guard.allow_downgrade",
 							 "Allows a transaction to move the migration head backwards.",
