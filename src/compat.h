@@ -119,4 +119,14 @@ extern PGDLLEXPORT void _PG_init(void);
 #define MGPermEntry				RangeTblEntry
 #endif
 
+/*
+ * The raw grammar's RETURNING list became a ReturningClause (with OLD/NEW
+ * aliases) in PostgreSQL 18.
+ */
+#if PG_VERSION_NUM >= 180000
+#define compat_stmt_has_returning(stmt)	((stmt)->returningClause != NULL)
+#else
+#define compat_stmt_has_returning(stmt)	((stmt)->returningList != NIL)
+#endif
+
 #endif							/* MG_COMPAT_H */

@@ -1,0 +1,699 @@
+/*-------------------------------------------------------------------------
+ *
+ * backfill_job.c
+ *	  The job table of batched backfills (migration_guard.backfill_jobs),
+ *	  the session lock that keeps one runner per job, and the functions that
+ *	  control a job from another session: backfill_pause, backfill_resume,
+ *	  backfill_cancel, backfill_forget and assert_backfill_done.
+ *
+ *	  The backfill procedure runs with its caller's privileges (a SECURITY
+ *	  DEFINER or SET clause would make its CALL atomic, and it could not
+ *	  commit).  Its bookkeeping must not depend on the caller being allowed
+ *	  to write the job table, so every statement on that table runs here as
+ *	  the table's owner with search_path pinned to pg_catalog, pg_temp, the
+ *	  way a SECURITY DEFINER function with SET search_path would.  Nothing
+ *	  of the caller's runs in that scope.
+ *
+ * IDENTIFICATION
+ *	  src/backfill_job.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "backfill.h"
+
+PG_FUNCTION_INFO_V1(mg_backfill_pause);
+PG_FUNCTION_INFO_V1(mg_backfill_resume);
+PG_FUNCTION_INFO_V1(mg_backfill_cancel);
+PG_FUNCTION_INFO_V1(mg_backfill_forget);
+PG_FUNCTION_INFO_V1(mg_assert_backfill_done);
+
+#define JOBS "migration_guard.backfill_jobs"
+
+/* ---------- running as the job table's owner ---------- */
+
+typedef struct OwnerScope
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+} OwnerScope;
+
+static Oid
+jobs_table_owner(void)
+{
+	Oid			nsp = get_namespace_oid("migration_guard", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("backfill_jobs", nsp) : InvalidOid;
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"migration_guard\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION migration_guard.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+static void
+owner_scope_enter(OwnerScope *s)
+{
+	Oid			owner = jobs_table_owner();
+
+	GetUserIdAndSecContext(&s->save_userid, &s->save_sec);
+	SetUserIdAndSecContext(owner, s->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	s->nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+static void
+owner_scope_exit(OwnerScope *s)
+{
+	AtEOXact_GUC(true, s->nestlevel);
+	SetUserIdAndSecContext(s->save_userid, s->save_sec);
+}
+
+/*
+ * One statement on the job table, as its owner.  SPI leaves the caller in
+ * its procedure context; go back to the caller's own context.
+ */
+static int
+owner_execute(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			  const char *nulls)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	OwnerScope	scope;
+	int			rc;
+
+	owner_scope_enter(&scope);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+	owner_scope_exit(&scope);
+	MemoryContextSwitchTo(cxt);
+	if (rc < 0)
+		elog(ERROR, "backfill bookkeeping failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+/* ---------- the job row ---------- */
+
+static char *
+get_text(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static int64
+get_int64(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+static Datum
+get_array(HeapTuple tup, TupleDesc desc, int col, bool *isnull)
+{
+	Datum		d = SPI_getbinval(tup, desc, col, isnull);
+
+	return *isnull ? (Datum) 0 : datumCopy(d, false, -1);
+}
+
+/* The job's row; exists = false if there is none. */
+MGBackfillJob *
+mg_bf_job_load(const char *name)
+{
+	MGBackfillJob *job = palloc0(sizeof(MGBackfillJob));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+
+	owner_execute("SELECT name, relation::oid, set_clause, where_clause, method, state,"
+				  " control, owner::oid, rows_done, keys_done, batches, total_estimate,"
+				  " active_seconds, batch_size, lower_bound, upper_bound, cursor"
+				  " FROM " JOBS " WHERE name = $1",
+				  1, argtypes, values, NULL);
+	job->name = pstrdup(name);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		job->exists = true;
+		job->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		job->set_clause = get_text(tup, desc, 3);
+		job->where_clause = get_text(tup, desc, 4);
+		job->method = get_text(tup, desc, 5);
+		job->state = get_text(tup, desc, 6);
+		job->control = get_text(tup, desc, 7);
+		job->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+		job->rows_done = get_int64(tup, desc, 9);
+		job->keys_done = get_int64(tup, desc, 10);
+		job->batches = get_int64(tup, desc, 11);
+		job->total_estimate = get_int64(tup, desc, 12);
+		job->active_seconds = DatumGetFloat8(SPI_getbinval(tup, desc, 13, &isnull));
+		job->batch_size = DatumGetInt32(SPI_getbinval(tup, desc, 14, &isnull));
+		if (isnull)
+			job->batch_size = 0;
+		job->lower_bound = get_array(tup, desc, 15, &job->lower_null);
+		job->upper_bound = get_array(tup, desc, 16, &job->upper_null);
+		job->cursor = get_array(tup, desc, 17, &job->cursor_null);
+	}
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
+	return job;
+}
+
+static Datum
+names_array(MGBackfillPlan *plan)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(plan->nkeys, 1));
+	int			i;
+
+	for (i = 0; i < plan->nkeys; i++)
+		elems[i] = CStringGetTextDatum(plan->keynames[i]);
+	return PointerGetDatum(construct_array(elems, plan->nkeys, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+void
+mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
+				 Datum lower, bool lower_null, Datum upper, bool upper_null,
+				 int64 total_estimate, int batch_size, const char *state)
+{
+	Oid			argtypes[12] = {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, REGROLEOID, INT8OID, INT4OID};
+	Datum		values[12];
+	char		nulls[12];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(plan->relid);
+	values[2] = CStringGetTextDatum(plan->set_clause);
+	if (plan->where_clause)
+		values[3] = CStringGetTextDatum(plan->where_clause);
+	else
+		nulls[3] = 'n';
+	values[4] = CStringGetTextDatum(mg_bf_method_name(plan->method));
+	values[5] = names_array(plan);
+	values[6] = lower;
+	nulls[6] = lower_null ? 'n' : ' ';
+	values[7] = upper;
+	nulls[7] = upper_null ? 'n' : ' ';
+	values[8] = CStringGetTextDatum(state);
+	values[9] = ObjectIdGetDatum(GetUserId());
+	values[10] = Int64GetDatum(total_estimate);
+	nulls[10] = total_estimate < 0 ? 'n' : ' ';
+	values[11] = Int32GetDatum(batch_size);
+
+	owner_execute("INSERT INTO " JOBS " (name, relation, set_clause, where_clause, method,"
+				  " key_columns, lower_bound, upper_bound, state, owner, total_estimate,"
+				  " batch_size, runner_pid)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, pg_backend_pid())",
+				  12, argtypes, values, nulls);
+}
+
+void
+mg_bf_job_start_run(const char *name, const char *state)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(name), CStringGetTextDatum(state)};
+
+	owner_execute("UPDATE " JOBS " SET state = $2, state_reason = NULL,"
+				  " runner_pid = pg_backend_pid(), updated_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  2, argtypes, values, NULL);
+}
+
+void
+mg_bf_job_record_batch(const char *name, Datum cursor, int64 rows, int64 keys,
+					   int batch_size, double batch_ms, double seconds,
+					   double percent, bool percent_null,
+					   const char *state, const char *reason)
+{
+	Oid			argtypes[10] = {TEXTOID, TEXTARRAYOID, INT8OID, INT8OID, INT4OID,
+		FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID};
+	Datum		values[10];
+	char		nulls[10];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(name);
+	values[1] = cursor;
+	values[2] = Int64GetDatum(rows);
+	values[3] = Int64GetDatum(keys);
+	values[4] = Int32GetDatum(batch_size);
+	values[5] = Float8GetDatum(batch_ms);
+	values[6] = Float8GetDatum(seconds);
+	values[7] = Float8GetDatum(percent);
+	nulls[7] = percent_null ? 'n' : ' ';
+	values[8] = CStringGetTextDatum(state);
+	if (reason)
+		values[9] = CStringGetTextDatum(reason);
+	else
+		nulls[9] = 'n';
+
+	owner_execute("UPDATE " JOBS " SET cursor = $2, rows_done = rows_done + $3,"
+				  " keys_done = keys_done + $4, batches = batches + 1, batch_size = $5,"
+				  " last_batch_ms = $6, active_seconds = active_seconds + $7,"
+				  " percent = $8, state = $9, state_reason = $10,"
+				  " updated_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  10, argtypes, values, nulls);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("backfill \"%s\" disappeared from the job table", name),
+				 errdetail("The batch was rolled back.")));
+}
+
+void
+mg_bf_job_set_state(const char *name, const char *state, const char *reason,
+					double seconds)
+{
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, FLOAT8OID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(state);
+	if (reason)
+		values[2] = CStringGetTextDatum(reason);
+	else
+		nulls[2] = 'n';
+	values[3] = Float8GetDatum(seconds);
+	owner_execute("UPDATE " JOBS " SET state = $2, state_reason = $3,"
+				  " active_seconds = active_seconds + $4, updated_at = clock_timestamp(),"
+				  " finished_at = CASE WHEN $2 = 'cancelled' THEN clock_timestamp() END"
+				  " WHERE name = $1",
+				  4, argtypes, values, nulls);
+}
+
+void
+mg_bf_job_finish(const char *name, double seconds)
+{
+	Oid			argtypes[2] = {TEXTOID, FLOAT8OID};
+	Datum		values[2] = {CStringGetTextDatum(name), Float8GetDatum(seconds)};
+
+	owner_execute("UPDATE " JOBS " SET state = 'done', state_reason = NULL, control = NULL,"
+				  " percent = 100, active_seconds = active_seconds + $2,"
+				  " updated_at = clock_timestamp(), finished_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  2, argtypes, values, NULL);
+}
+
+void
+mg_bf_job_fail(const char *name, ErrorData *edata, double seconds)
+{
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, FLOAT8OID};
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
+	values[2] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	values[3] = Float8GetDatum(seconds);
+	owner_execute("UPDATE " JOBS " SET state = 'failed', state_reason = NULL,"
+				  " last_error = $2, last_sqlstate = $3,"
+				  " active_seconds = active_seconds + $4, updated_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  4, argtypes, values, NULL);
+}
+
+/* The pending request of backfill_pause/backfill_cancel, or NULL. */
+char *
+mg_bf_job_read_control(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	char	   *control = NULL;
+
+	owner_execute("SELECT control FROM " JOBS " WHERE name = $1",
+				  1, argtypes, values, NULL);
+	if (SPI_processed == 1)
+		control = get_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
+	return control;
+}
+
+/*
+ * The largest replay lag among streaming standbys in milliseconds, -1 if
+ * none reports one.  Read as the job table's owner: pg_stat_replication
+ * hides its figures from roles without pg_read_all_stats.
+ */
+double
+mg_bf_replication_lag_ms(char **standby)
+{
+	double		lag = -1;
+
+	owner_execute("SELECT application_name,"
+				  " extract(epoch FROM replay_lag)::float8 * 1000"
+				  " FROM pg_stat_replication WHERE replay_lag IS NOT NULL"
+				  " ORDER BY replay_lag DESC LIMIT 1",
+				  0, NULL, NULL, NULL);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		*standby = get_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		lag = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
+	return lag;
+}
+
+/* ---------- one runner per job ---------- */
+
+/*
+ * A session-level advisory lock (pg_locks: locktype advisory, classid
+ * MG_BACKFILL_LOCK_CLASS, objid hashtext(name), objsubid 2): it survives the
+ * procedure's commits and goes away with the session, unlike a
+ * transaction-level lock that the first COMMIT would release.
+ */
+static void
+job_locktag(LOCKTAG *tag, const char *name)
+{
+	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) name, strlen(name)));
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MG_BACKFILL_LOCK_CLASS, h, 2);
+}
+
+static int
+job_lock_holder(const char *name)
+{
+	LOCKTAG		tag;
+	Oid			argtypes[3] = {OIDOID, OIDOID, OIDOID};
+	Datum		values[3];
+	int			pid = 0;
+
+	job_locktag(&tag, name);
+	values[0] = ObjectIdGetDatum(MyDatabaseId);
+	values[1] = ObjectIdGetDatum(tag.locktag_field2);
+	values[2] = ObjectIdGetDatum(tag.locktag_field3);
+	owner_execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = $1"
+				  " AND classid = $2 AND objid = $3 AND objsubid = 2 AND granted",
+				  3, argtypes, values, NULL);
+	if (SPI_processed >= 1)
+	{
+		bool		isnull;
+
+		pid = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	if (SPI_tuptable)
+		SPI_freetuptable(SPI_tuptable);
+	return pid;
+}
+
+static void
+report_job_running(const char *name)
+{
+	int			pid = job_lock_holder(name);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_MG_BACKFILL_RUNNING),
+			 errmsg("backfill \"%s\" is already running in another session", name),
+			 pid > 0 ? errdetail("Process %d holds the job's lock.", pid) :
+			 errdetail("Another session holds the job's lock."),
+			 errhint("Watch it in migration_guard.backfills; stop it with migration_guard.backfill_pause() or backfill_cancel().")));
+}
+
+/* Takes the job's lock or raises an error naming the process that has it. */
+void
+mg_bf_lock_job(const char *name)
+{
+	LOCKTAG		tag;
+	LockAcquireResult res;
+
+	job_locktag(&tag, name);
+	res = LockAcquire(&tag, ExclusiveLock, true, true);
+	if (res == LOCKACQUIRE_NOT_AVAIL)
+		report_job_running(name);
+	if (res == LOCKACQUIRE_ALREADY_HELD || res == LOCKACQUIRE_ALREADY_CLEAR)
+	{
+		LockRelease(&tag, ExclusiveLock, true);
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_BACKFILL_RUNNING),
+				 errmsg("backfill \"%s\" is already running in this session", name)));
+	}
+}
+
+void
+mg_bf_unlock_job(const char *name)
+{
+	LOCKTAG		tag;
+
+	job_locktag(&tag, name);
+	LockRelease(&tag, ExclusiveLock, true);
+}
+
+/* Is some session running the job now? */
+static bool
+job_is_running(const char *name)
+{
+	LOCKTAG		tag;
+	LockAcquireResult res;
+
+	job_locktag(&tag, name);
+	res = LockAcquire(&tag, ExclusiveLock, true, true);
+	if (res == LOCKACQUIRE_NOT_AVAIL)
+		return true;
+	LockRelease(&tag, ExclusiveLock, true);
+	return res != LOCKACQUIRE_OK;
+}
+
+/* ---------- control from another session ---------- */
+
+static MGBackfillJob *
+load_job_or_error(const char *name)
+{
+	MGBackfillJob *job = mg_bf_job_load(name);
+
+	if (!job->exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("backfill \"%s\" does not exist", name),
+				 errhint("migration_guard.backfills lists the backfill jobs of this database.")));
+	return job;
+}
+
+static void
+check_may_control(MGBackfillJob *job)
+{
+	if (!has_privs_of_role(GetUserId(), job->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to control backfill \"%s\"", job->name),
+				 errdetail("Only roles with the privileges of role \"%s\", which started it, may control it.",
+						   GetUserNameFromId(job->owner, false))));
+}
+
+static void
+set_control(const char *name, const char *control, const char *state,
+			const char *reason)
+{
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(name);
+	if (control)
+		values[1] = CStringGetTextDatum(control);
+	else
+		nulls[1] = 'n';
+	if (state)
+		values[2] = CStringGetTextDatum(state);
+	else
+		nulls[2] = 'n';
+	if (reason)
+		values[3] = CStringGetTextDatum(reason);
+	else
+		nulls[3] = 'n';
+	owner_execute("UPDATE " JOBS " SET control = $2,"
+				  " state = coalesce($3, state),"
+				  " state_reason = CASE WHEN $3 IS NULL THEN state_reason ELSE $4 END,"
+				  " finished_at = CASE WHEN $3 = 'cancelled' THEN clock_timestamp() ELSE finished_at END,"
+				  " updated_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  4, argtypes, values, nulls);
+}
+
+static bool
+state_is(MGBackfillJob *job, const char *state)
+{
+	return job->state && strcmp(job->state, state) == 0;
+}
+
+static void
+check_not_finished(MGBackfillJob *job, const char *action)
+{
+	if (state_is(job, "done") || state_is(job, "cancelled"))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot %s backfill \"%s\": it is %s", action, job->name, job->state)));
+}
+
+typedef enum ControlAction
+{
+	CONTROL_PAUSE,
+	CONTROL_RESUME,
+	CONTROL_CANCEL,
+	CONTROL_FORGET
+} ControlAction;
+
+static void
+control_job(FunctionCallInfo fcinfo, ControlAction action)
+{
+	char	   *name;
+	MGBackfillJob *job;
+	bool		running;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("backfill name must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	SPI_connect();
+	job = load_job_or_error(name);
+	check_may_control(job);
+	running = job_is_running(name);
+
+	switch (action)
+	{
+		case CONTROL_PAUSE:
+			check_not_finished(job, "pause");
+			set_control(name, "pause", running ? NULL : "paused",
+						"paused by backfill_pause()");
+			break;
+		case CONTROL_RESUME:
+			check_not_finished(job, "resume");
+			set_control(name, NULL,
+						(!running && state_is(job, "paused")) ? "running" : NULL, NULL);
+			break;
+		case CONTROL_CANCEL:
+			if (state_is(job, "done"))
+				check_not_finished(job, "cancel");
+			set_control(name, "cancel", running ? NULL : "cancelled",
+						"cancelled by backfill_cancel()");
+			break;
+		case CONTROL_FORGET:
+			{
+				Oid			argtypes[1] = {TEXTOID};
+				Datum		values[1] = {CStringGetTextDatum(name)};
+
+				if (running)
+					report_job_running(name);
+				owner_execute("DELETE FROM " JOBS " WHERE name = $1",
+							  1, argtypes, values, NULL);
+			}
+			break;
+	}
+	SPI_finish();
+}
+
+/*
+ * backfill_pause(name): the running procedure finishes its batch, reports
+ * "paused" and waits for backfill_resume or backfill_cancel.  A job that is
+ * not running is marked paused; its next CALL waits the same way.
+ */
+Datum
+mg_backfill_pause(PG_FUNCTION_ARGS)
+{
+	control_job(fcinfo, CONTROL_PAUSE);
+	PG_RETURN_VOID();
+}
+
+Datum
+mg_backfill_resume(PG_FUNCTION_ARGS)
+{
+	control_job(fcinfo, CONTROL_RESUME);
+	PG_RETURN_VOID();
+}
+
+/* The running procedure stops after its batch and raises MG024. */
+Datum
+mg_backfill_cancel(PG_FUNCTION_ARGS)
+{
+	control_job(fcinfo, CONTROL_CANCEL);
+	PG_RETURN_VOID();
+}
+
+/* Deletes a job that is not running, so its name can be used again. */
+Datum
+mg_backfill_forget(PG_FUNCTION_ARGS)
+{
+	control_job(fcinfo, CONTROL_FORGET);
+	PG_RETURN_VOID();
+}
+
+/*
+ * assert_backfill_done(name): a later migration (the contract step) calls it
+ * before it drops what the backfill replaced.
+ */
+Datum
+mg_assert_backfill_done(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	MGBackfillJob *job;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("backfill name must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	SPI_connect();
+	job = mg_bf_job_load(name);
+	if (!job->exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
+				 errmsg("backfill \"%s\" has not run in this database", name),
+				 errhint("Run CALL migration_guard.backfill('%s', ...) to completion before this migration.",
+						 name)));
+	if (!state_is(job, "done"))
+	{
+		const char *state = job->state;
+
+		if ((state_is(job, "running") || state_is(job, "held")) && !job_is_running(name))
+			state = "interrupted";
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
+				 errmsg("backfill \"%s\" is not done", name),
+				 errdetail("It is %s after %lld rows in %lld batches.", state,
+						   (long long) job->rows_done, (long long) job->batches),
+				 errhint("Let it finish before this migration: CALL migration_guard.backfill('%s', ...) with the same arguments resumes it.",
+						 name)));
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
