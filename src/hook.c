@@ -55,10 +55,10 @@ mg_call_next_ProcessUtility(MGUtilityCall *call)
  * Statement types that some rule, lock policy or the migration-head check
  * may concern.  Everything else (SET, SHOW, BEGIN, COMMIT, CALL, ...) goes
  * straight down the chain: this test is all an ordinary utility statement
- * pays for the guard.
+ * pays for the guard.  migration_guard.check() applies the same test.
  */
-static bool
-statement_may_concern_us(Node *parsetree)
+bool
+mg_statement_may_concern_us(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
@@ -195,7 +195,7 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsBinaryUpgrade ||
 		mg_check_simulating ||
 		context == PROCESS_UTILITY_SUBCOMMAND ||
-		!statement_may_concern_us(parsetree) ||
+		!mg_statement_may_concern_us(parsetree) ||
 		IsAbortedTransactionBlockState())
 	{
 		mg_call_next_ProcessUtility(&call);
