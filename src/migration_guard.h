@@ -90,7 +90,6 @@ typedef struct MGUtilityCall
 extern MGStatement *mg_current_statement;
 
 extern void mg_install_hooks(void);
-extern bool mg_statement_may_concern_us(Node *parsetree);
 extern void mg_judge_statement(MGStatement *st);
 extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
@@ -121,6 +120,7 @@ extern MGCollector *mg_collector;
 
 extern bool mg_rule_applies(MGRuleId rule, Oid relid);
 extern void mg_report(MGFinding *finding);
+extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
 extern const char *mg_lockmode_name(LOCKMODE mode);
 
@@ -135,6 +135,10 @@ extern void mg_check_drop_index(MGStatement *st, DropStmt *stmt);
 extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
+
+/* large tables of a schema or the database (rules_maintenance.c) */
+extern List *mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest);
+extern char *mg_rel_list_text(List *relids, int max_shown);
 
 /* ALTER TABLE subcommands judged by other families (rules_alter.c calls) */
 extern void mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd);

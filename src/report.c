@@ -132,6 +132,19 @@ mg_directive_allows(MGRuleId rule)
 	return directive_allows(rule);
 }
 
+/*
+ * Has the rule been deliberately accepted for the current statement, by
+ * migration_guard.allow or by a directive comment the role may use?  For
+ * checks made while the statement runs (the table_rewrite backstop).
+ */
+bool
+mg_rule_allowed_for_statement(MGRuleId rule)
+{
+	if (mg_rule_allowed_by_setting(rule))
+		return true;
+	return directive_allows(rule) && mg_role_may_loosen_policy();
+}
+
 static void
 log_override(const MGFinding *f, const char *how)
 {

@@ -6,7 +6,11 @@
  *
  *	  A plain CREATE INDEX holds a SHARE lock for the whole build, blocking
  *	  every write to the table; CONCURRENTLY trades a longer build for
- *	  never blocking writers.
+ *	  never blocking writers.  A plain DROP INDEX takes ACCESS EXCLUSIVE on
+ *	  the table as well as the index, and a plain REINDEX holds SHARE on the
+ *	  table and ACCESS EXCLUSIVE on the index being rebuilt, which stops
+ *	  every query that is planned on the table (the planner opens all of a
+ *	  table's indexes).
  *
  * IDENTIFICATION
  *	  src/rules_index.c
@@ -15,32 +19,82 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "migration_guard.h"
 #include "relfacts.h"
 
+/* Relation kinds an index can be built on. */
+static bool
+relkind_has_indexes(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
+		relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+static bool
+relkind_is_index(char relkind)
+{
+	return relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX;
+}
+
+/*
+ * The relation that CREATE INDEX ... IF NOT EXISTS name would find already
+ * there: indexes live in their table's schema.
+ */
+static Oid
+existing_index_name(IndexStmt *stmt, Oid tableid)
+{
+	if (!stmt->if_not_exists || stmt->idxname == NULL)
+		return InvalidOid;
+	return get_relname_relid(stmt->idxname, get_rel_namespace(tableid));
+}
+
+/* pg_index.indisvalid, read from the syscache without locking the index. */
+static bool
+index_is_valid(Oid indexid)
+{
+	HeapTuple	tuple;
+	bool		valid = true;
+
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexid));
+	if (HeapTupleIsValid(tuple))
+	{
+		valid = ((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
+		ReleaseSysCache(tuple);
+	}
+	return valid;
+}
+
 /*
  * create_index: CREATE INDEX without CONCURRENTLY on an existing table.
  * CREATE INDEX ON ONLY a partitioned table builds nothing (it makes an
- * invalid parent index to attach partition indexes to), so it passes.
+ * invalid parent index to attach partition indexes to), so it passes, and
+ * so does IF NOT EXISTS when a relation of that name is already there: the
+ * statement is then a no-op (invalid_index judges an INVALID leftover).
  */
 static void
-check_create_index(MGStatement *st, IndexStmt *stmt)
+check_create_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 {
-	Oid			relid;
 	bool		partitioned;
 	MGFinding	f = {0};
 
 	if (stmt->concurrent)
 		return;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return;					/* PostgreSQL reports the missing table */
 	partitioned = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
 	if (partitioned && !stmt->relation->inh)
+		return;
+	if (OidIsValid(existing_index_name(stmt, relid)))
 		return;
 	if (!mg_rule_applies(MG_RULE_CREATE_INDEX, relid))
 		return;
@@ -60,18 +114,284 @@ check_create_index(MGStatement *st, IndexStmt *stmt)
 	mg_report(&f);
 }
 
-void
-mg_check_index_stmt(MGStatement *st, IndexStmt *stmt)
+/*
+ * invalid_index: CREATE INDEX [CONCURRENTLY] IF NOT EXISTS name, when an
+ * index of that name exists and is INVALID (typically left by a failed
+ * CREATE INDEX CONCURRENTLY).  IF NOT EXISTS would skip, keeping an index
+ * that is maintained on every write but never used by queries, and that a
+ * UNIQUE index does not enforce for the rows it missed.  Not size-exempt:
+ * the harm is a broken schema, not a long lock.
+ *
+ * A partitioned index created with ON ONLY is invalid by design until an
+ * index is attached for every partition, so re-running that step of the
+ * partition recipe passes.
+ */
+static void
+check_invalid_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 {
-	check_create_index(st, stmt);
+	Oid			indexid = existing_index_name(stmt, relid);
+	char		relkind;
+	MGFinding	f = {0};
+	char	   *idxname;
+
+	if (!OidIsValid(indexid))
+		return;
+	relkind = get_rel_relkind(indexid);
+	if (!relkind_is_index(relkind) || index_is_valid(indexid))
+		return;
+	if (relkind == RELKIND_PARTITIONED_INDEX && !stmt->relation->inh)
+		return;
+	if (!mg_rule_applies(MG_RULE_INVALID_INDEX, InvalidOid))
+		return;
+
+	idxname = mg_rel_name(indexid);
+	f.rule = MG_RULE_INVALID_INDEX;
+	f.relid = relid;
+	f.lockmode = NoLock;
+	f.message = psprintf("CREATE INDEX IF NOT EXISTS would keep the INVALID index \"%s\"",
+						 get_rel_name(indexid));
+	if (relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		f.detail = psprintf("Index %s on table %s exists but is INVALID: some partitions have no index attached to it.  IF NOT EXISTS skips the statement, so the index stays unusable.",
+							idxname, mg_rel_name(IndexGetRelation(indexid, false)));
+		f.hint = psprintf("Create the missing partition indexes with CREATE INDEX CONCURRENTLY and attach each with ALTER INDEX %s ATTACH PARTITION ...; or DROP INDEX %s and create it again.",
+						  idxname, idxname);
+	}
+	else
+	{
+		f.detail = psprintf("Index %s on table %s exists but is INVALID, as a failed CREATE INDEX CONCURRENTLY leaves it: every write still maintains it, queries never use it%s.  IF NOT EXISTS skips the statement, so the broken index would stay.",
+							idxname, mg_rel_name(IndexGetRelation(indexid, false)),
+							stmt->unique ? ", and it does not enforce uniqueness for the rows the failed build missed" : "");
+		f.hint = psprintf("Drop it and build it again: DROP INDEX CONCURRENTLY %s; then run this CREATE INDEX CONCURRENTLY again.  Or rebuild it in place: REINDEX INDEX CONCURRENTLY %s.",
+						  idxname, idxname);
+	}
+	mg_report(&f);
 }
 
 void
-mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt)
+mg_check_index_stmt(MGStatement *st, IndexStmt *stmt)
 {
+	Oid			relid;
+
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !relkind_has_indexes(get_rel_relkind(relid)))
+		return;					/* PostgreSQL reports the problem */
+	check_invalid_index(st, stmt, relid);
+	check_create_index(st, stmt, relid);
+}
+
+/* ---------- drop_index ---------- */
+
+/*
+ * drop_index: DROP INDEX without CONCURRENTLY locks the index's table
+ * ACCESS EXCLUSIVE (RangeVarCallbackForDropRelation), so it first waits for
+ * every transaction that touched the table and then stops every query of
+ * it until the transaction commits.  An INVALID index is no exception: the
+ * lock is the same, so it is judged the same.
+ */
+static void
+check_drop_one_index(MGStatement *st, DropStmt *stmt, List *names)
+{
+	RangeVar   *rv = makeRangeVarFromNameList(names);
+	Oid			indexid;
+	Oid			tableid;
+	char		relkind;
+	bool		valid;
+	char	   *idxname;
+	MGFinding	f = {0};
+
+	indexid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(indexid))
+		return;					/* IF EXISTS of a missing index, or an error */
+	relkind = get_rel_relkind(indexid);
+	if (!relkind_is_index(relkind))
+		return;					/* PostgreSQL reports "is not an index" */
+	tableid = IndexGetRelation(indexid, true);
+	if (!OidIsValid(tableid))
+		return;
+	if (!mg_rule_applies(MG_RULE_DROP_INDEX, tableid))
+		return;
+
+	valid = index_is_valid(indexid);
+	idxname = mg_rel_name(indexid);
+	f.rule = MG_RULE_DROP_INDEX;
+	f.relid = tableid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("DROP INDEX \"%s\" would block all reads and writes of table \"%s\"",
+						 get_rel_name(indexid), get_rel_name(tableid));
+	f.detail = psprintf("DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table as well as on the %sindex: it waits for every transaction using the table to finish, and every query of the table waits behind it until this transaction commits.  %s",
+						valid ? "" : "INVALID ", mg_rel_describe(tableid));
+	if (relkind == RELKIND_PARTITIONED_INDEX)
+		f.hint = psprintf("DROP INDEX CONCURRENTLY does not support partitioned indexes: run DROP INDEX %s alone in its transaction, with a short lock_timeout, at a quiet time.",
+						  idxname);
+	else
+		f.hint = psprintf("Use DROP INDEX CONCURRENTLY %s, outside a transaction block and one index per statement%s.",
+						  idxname,
+						  valid ? "" : "; it removes INVALID indexes too");
+	mg_report(&f);
 }
 
 void
 mg_check_drop_index(MGStatement *st, DropStmt *stmt)
 {
+	ListCell   *lc;
+
+	if (stmt->removeType != OBJECT_INDEX || stmt->concurrent)
+		return;
+	foreach(lc, stmt->objects)
+		check_drop_one_index(st, stmt, (List *) lfirst(lc));
+}
+
+/* ---------- reindex ---------- */
+
+/* REINDEX (CONCURRENTLY [boolean]) ... */
+static bool
+reindex_is_concurrent(ReindexStmt *stmt)
+{
+	ListCell   *lc;
+	bool		concurrent = false;
+
+	foreach(lc, stmt->params)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0)
+			concurrent = defGetBoolean(opt);
+	}
+	return concurrent;
+}
+
+static void
+check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
+{
+	Oid			relid;
+	Oid			tableid;
+	char		relkind;
+	bool		is_index = stmt->kind == REINDEX_OBJECT_INDEX;
+	MGFinding	f = {0};
+
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	relkind = get_rel_relkind(relid);
+	if (is_index)
+	{
+		if (!relkind_is_index(relkind))
+			return;
+		tableid = IndexGetRelation(relid, true);
+		if (!OidIsValid(tableid))
+			return;
+	}
+	else
+	{
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+			relkind != RELKIND_PARTITIONED_TABLE)
+			return;
+		tableid = relid;
+	}
+	if (!mg_rule_applies(MG_RULE_REINDEX, tableid))
+		return;
+
+	f.rule = MG_RULE_REINDEX;
+	f.relid = tableid;
+	f.lockmode = ShareLock;
+	if (is_index)
+	{
+		f.message = psprintf("REINDEX of index \"%s\" would block writes to table \"%s\" and queries planned on it",
+							 get_rel_name(relid), get_rel_name(tableid));
+		f.detail = psprintf("REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index, which blocks every query whose planning opens it, until the rebuild finishes.  %s",
+							mg_rel_describe(tableid));
+		f.hint = psprintf("Use REINDEX INDEX CONCURRENTLY %s, outside a transaction block.",
+						  mg_rel_name(relid));
+	}
+	else
+	{
+		f.message = psprintf("REINDEX TABLE \"%s\" would block writes to the table and queries planned on it",
+							 get_rel_name(relid));
+		f.detail = psprintf("REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and takes an ACCESS EXCLUSIVE lock on each index as it is rebuilt, which blocks every query planned on the table, until the transaction ends.  %s",
+							mg_rel_describe(tableid));
+		f.hint = psprintf("Use REINDEX TABLE CONCURRENTLY %s, outside a transaction block.",
+						  mg_rel_name(relid));
+	}
+	mg_report(&f);
+}
+
+/*
+ * REINDEX SCHEMA and REINDEX DATABASE rebuild the indexes of every table in
+ * turn, each in its own transaction: each table is blocked only while its
+ * own indexes are rebuilt, but every large one is blocked.  The finding
+ * lists the tables at or above the threshold; none means nothing to judge.
+ */
+static void
+check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
+{
+	bool		is_schema = stmt->kind == REINDEX_OBJECT_SCHEMA;
+	Oid			nspid = InvalidOid;
+	List	   *tables;
+	Oid			largest;
+	const char *what;
+	MGFinding	f = {0};
+
+	if (!mg_rule_applies(MG_RULE_REINDEX, InvalidOid))
+		return;
+	if (is_schema)
+	{
+		nspid = get_namespace_oid(stmt->name, true);
+		if (!OidIsValid(nspid))
+			return;
+		what = psprintf("REINDEX SCHEMA %s", quote_identifier(stmt->name));
+	}
+	else
+	{
+		if (stmt->name != NULL &&
+			strcmp(stmt->name, get_database_name(MyDatabaseId)) != 0)
+			return;				/* PostgreSQL refuses other databases */
+		what = "REINDEX DATABASE";
+	}
+
+	tables = mg_large_tables(nspid, is_schema || COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS,
+							 &largest);
+	if (tables == NIL)
+		return;
+
+	f.rule = MG_RULE_REINDEX;
+	f.relid = largest;
+	f.lockmode = ShareLock;
+	f.message = psprintf("%s would block writes to %d %s, one at a time, while %s rebuilt",
+						 what, list_length(tables),
+						 list_length(tables) == 1 ? "large table" : "large tables",
+						 list_length(tables) == 1 ? "its indexes are" : "their indexes are");
+	f.detail = psprintf("Without CONCURRENTLY, each table is held under a SHARE lock, which blocks INSERT, UPDATE and DELETE, with ACCESS EXCLUSIVE on its indexes, which blocks queries planned on it, until its indexes are rebuilt.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	if (is_schema)
+		f.hint = psprintf("Use REINDEX SCHEMA CONCURRENTLY %s, or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.",
+						  quote_identifier(stmt->name));
+	else
+		f.hint = pstrdup("Use REINDEX DATABASE CONCURRENTLY (it skips the system catalogs), or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.");
+	mg_report(&f);
+}
+
+/*
+ * reindex: REINDEX TABLE, INDEX, SCHEMA or DATABASE without CONCURRENTLY.
+ * REINDEX SYSTEM cannot run concurrently at all, so there is no safer form
+ * to point to and it passes.
+ */
+void
+mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt)
+{
+	if (reindex_is_concurrent(stmt))
+		return;
+	switch (stmt->kind)
+	{
+		case REINDEX_OBJECT_INDEX:
+		case REINDEX_OBJECT_TABLE:
+			check_reindex_relation(st, stmt);
+			break;
+		case REINDEX_OBJECT_SCHEMA:
+		case REINDEX_OBJECT_DATABASE:
+			check_reindex_multiple(st, stmt);
+			break;
+		case REINDEX_OBJECT_SYSTEM:
+			break;
+	}
 }

@@ -3,6 +3,8 @@
  * rules_maintenance.c
  *	  Rules about maintenance commands that rewrite or empty tables under
  *	  ACCESS EXCLUSIVE: vacuum_full, cluster, truncate, refresh_matview.
+ *	  Also the census of large tables that database- and schema-wide
+ *	  commands (VACUUM FULL, REINDEX SCHEMA/DATABASE) are judged by.
  *
  * IDENTIFICATION
  *	  src/rules_maintenance.c
@@ -11,9 +13,580 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/heap.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "lib/stringinfo.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
 #include "migration_guard.h"
+#include "relfacts.h"
+
+/* ---------- the large tables of a schema or of the database ---------- */
+
+/*
+ * The plain tables and materialized views of a schema (or of the whole
+ * database when nspid is InvalidOid) that the build/scan/rewrite rules
+ * would not exempt: existing tables at or above the size threshold.  This
+ * is what a schema- or database-wide maintenance command blocks, one table
+ * at a time.  Temporary tables of other sessions are never processed by
+ * those commands and are skipped; system catalogs only when asked.
+ * *largest is set to the biggest of them.
+ */
+List *
+mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest)
+{
+	Relation	pg_class_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+	int64		largest_bytes = -1;
+
+	*largest = InvalidOid;
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	pg_class_rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_class_rel, InvalidOid, false, NULL,
+							  OidIsValid(nspid) ? 1 : 0, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
+		Oid			relid = cls->oid;
+		int64		bytes;
+
+		if (cls->relkind != RELKIND_RELATION && cls->relkind != RELKIND_MATVIEW)
+			continue;
+		if (cls->relpersistence == RELPERSISTENCE_TEMP &&
+			!isTempNamespace(cls->relnamespace))
+			continue;
+		if (!include_catalogs && IsCatalogRelationOid(relid))
+			continue;
+		if (mg_rel_exempt_from_size_rules(relid))
+			continue;
+		result = lappend_oid(result, relid);
+		if (mg_rel_size(relid, &bytes) && bytes > largest_bytes)
+		{
+			largest_bytes = bytes;
+			*largest = relid;
+		}
+		else if (!OidIsValid(*largest))
+			*largest = relid;
+	}
+	systable_endscan(scan);
+	table_close(pg_class_rel, AccessShareLock);
+	return result;
+}
+
+/* "public.a, public.b, public.c and 4 more" */
+char *
+mg_rel_list_text(List *relids, int max_shown)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			shown = 0;
+
+	initStringInfo(&buf);
+	foreach(lc, relids)
+	{
+		if (shown == max_shown)
+			break;
+		if (shown > 0)
+			appendStringInfoString(&buf,
+								   (shown == list_length(relids) - 1) ? " and " : ", ");
+		appendStringInfoString(&buf, mg_rel_name(lfirst_oid(lc)));
+		shown++;
+	}
+	if (shown < list_length(relids))
+		appendStringInfo(&buf, " and %d more", list_length(relids) - shown);
+	return buf.data;
+}
+
+/* ---------- vacuum_full ---------- */
+
+static bool
+vacuum_is_full(VacuumStmt *stmt)
+{
+	ListCell   *lc;
+	bool		full = false;
+
+	if (!stmt->is_vacuumcmd)
+		return false;			/* ANALYZE */
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "full") == 0)
+			full = defGetBoolean(opt);
+	}
+	return full;
+}
+
+static const char *const vacuum_full_hint =
+"Reclaim the space online with pg_repack or pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment at the end; or run plain VACUUM, which blocks neither reads nor writes and makes the space reusable by the table.";
+
+static void
+check_vacuum_full_table(MGStatement *st, Oid relid)
+{
+	MGFinding	f = {0};
+
+	if (!mg_rule_applies(MG_RULE_VACUUM_FULL, relid))
+		return;
+	f.rule = MG_RULE_VACUUM_FULL;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.rewrites = true;
+	f.message = psprintf("VACUUM FULL of table \"%s\" would block all reads and writes while it rewrites the table",
+						 get_rel_name(relid));
+	f.detail = psprintf("VACUUM FULL copies the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.  %s",
+						mg_rel_describe(relid));
+	f.hint = pstrdup(vacuum_full_hint);
+	mg_report(&f);
+}
+
+/*
+ * vacuum_full: VACUUM (FULL) of the listed tables, or with no list, of
+ * every table of the database, one at a time (catalogs included).  Only
+ * tables at or above the threshold count; a database-wide VACUUM FULL is
+ * one finding naming them.  VACUUM cannot run in a transaction block, so
+ * no table can be new here.
+ */
+static void
+check_vacuum(MGStatement *st, VacuumStmt *stmt)
+{
+	ListCell   *lc;
+	List	   *tables;
+	Oid			largest;
+	MGFinding	f = {0};
+
+	if (!vacuum_is_full(stmt))
+		return;
+
+	foreach(lc, stmt->rels)
+	{
+		VacuumRelation *vrel = (VacuumRelation *) lfirst(lc);
+		Oid			relid;
+
+		if (vrel->relation == NULL)
+			continue;
+		relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+		if (OidIsValid(relid))
+			check_vacuum_full_table(st, relid);
+	}
+	if (stmt->rels != NIL)
+		return;
+
+	if (!mg_rule_applies(MG_RULE_VACUUM_FULL, InvalidOid))
+		return;
+	tables = mg_large_tables(InvalidOid, true, &largest);
+	if (tables == NIL)
+		return;
+	f.rule = MG_RULE_VACUUM_FULL;
+	f.relid = largest;
+	f.lockmode = AccessExclusiveLock;
+	f.rewrites = true;
+	f.message = psprintf("VACUUM FULL of the whole database would block all reads and writes of %d large %s, one at a time",
+						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
+	f.detail = psprintf("VACUUM FULL without a table list rewrites every table of the database, each under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	f.hint = pstrdup(vacuum_full_hint);
+	mg_report(&f);
+}
+
+/* ---------- cluster ---------- */
+
+/* The index CLUSTER without USING would use: indisclustered, or none. */
+static Oid
+clustered_index(Oid relid)
+{
+	Relation	pg_index_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			result = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	pg_index_rel = table_open(IndexRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_index_rel, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuple);
+
+		if (idx->indisclustered)
+		{
+			result = idx->indexrelid;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(pg_index_rel, AccessShareLock);
+	return result;
+}
+
+/* Tables with an indisclustered index: what a bare CLUSTER processes. */
+static List *
+clustered_tables(void)
+{
+	Relation	pg_index_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	ScanKeyInit(&key, Anum_pg_index_indisclustered, BTEqualStrategyNumber,
+				F_BOOLEQ, BoolGetDatum(true));
+	pg_index_rel = table_open(IndexRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_index_rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		result = list_append_unique_oid(result,
+										((Form_pg_index) GETSTRUCT(tuple))->indrelid);
+	systable_endscan(scan);
+	table_close(pg_index_rel, AccessShareLock);
+	return result;
+}
+
+static const char *const cluster_hint =
+"Reorder the table online with pg_repack (--order-by, or its clustered index), which holds ACCESS EXCLUSIVE only for a moment at the end; or leave the order alone: CLUSTER's ordering decays with every write anyway.";
+
+/*
+ * cluster: CLUSTER rewrites the table in index order under ACCESS
+ * EXCLUSIVE.  CLUSTER table without USING on a table that has no clustered
+ * index is an error in PostgreSQL and not judged; a bare CLUSTER re-clusters
+ * every table that has one, each in its own transaction.
+ */
+static void
+check_cluster(MGStatement *st, ClusterStmt *stmt)
+{
+	MGFinding	f = {0};
+	List	   *tables = NIL;
+	ListCell   *lc;
+	Oid			largest = InvalidOid;
+	int64		largest_bytes = -1;
+
+	if (stmt->relation != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+		char		relkind;
+
+		if (!OidIsValid(relid))
+			return;
+		relkind = get_rel_relkind(relid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+			relkind != RELKIND_PARTITIONED_TABLE)
+			return;
+		if (stmt->indexname == NULL && !OidIsValid(clustered_index(relid)))
+			return;
+		if (!mg_rule_applies(MG_RULE_CLUSTER, relid))
+			return;
+		f.rule = MG_RULE_CLUSTER;
+		f.relid = relid;
+		f.lockmode = AccessExclusiveLock;
+		f.rewrites = true;
+		f.message = psprintf("CLUSTER of table \"%s\" would block all reads and writes while it rewrites the table",
+							 get_rel_name(relid));
+		f.detail = psprintf("CLUSTER copies the whole table in index order and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.  %s",
+							mg_rel_describe(relid));
+		f.hint = pstrdup(cluster_hint);
+		mg_report(&f);
+		return;
+	}
+
+	if (!mg_rule_applies(MG_RULE_CLUSTER, InvalidOid))
+		return;
+	foreach(lc, clustered_tables())
+	{
+		Oid			relid = lfirst_oid(lc);
+		int64		bytes;
+
+		if (mg_rel_exempt_from_size_rules(relid))
+			continue;
+		tables = lappend_oid(tables, relid);
+		if (mg_rel_size(relid, &bytes) && bytes > largest_bytes)
+		{
+			largest_bytes = bytes;
+			largest = relid;
+		}
+		else if (!OidIsValid(largest))
+			largest = relid;
+	}
+	if (tables == NIL)
+		return;
+	f.rule = MG_RULE_CLUSTER;
+	f.relid = largest;
+	f.lockmode = AccessExclusiveLock;
+	f.rewrites = true;
+	f.message = psprintf("CLUSTER without a table would block all reads and writes of %d large %s, one at a time",
+						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
+	f.detail = psprintf("CLUSTER without a table re-clusters every table that has a clustered index, each copied under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	f.hint = pstrdup(cluster_hint);
+	mg_report(&f);
+}
+
+/* ---------- truncate ---------- */
+
+/*
+ * truncate: TRUNCATE takes ACCESS EXCLUSIVE on every table it empties: the
+ * named ones, their inheritance children and partitions (unless ONLY) and,
+ * with CASCADE, every table that references them through a foreign key,
+ * transitively (ExecuteTruncateGuts).  It is not size-exempt: it destroys
+ * the data of live tables, however small.  Tables created in this
+ * transaction pass, since nobody else has seen their rows.
+ */
+static void
+check_truncate(MGStatement *st, TruncateStmt *stmt)
+{
+	List	   *named = NIL;	/* tables the statement empties itself */
+	List	   *cascaded = NIL; /* tables CASCADE adds */
+	List	   *existing = NIL; /* of either, those not new in this xact */
+	List	   *existing_cascaded = NIL;
+	ListCell   *lc;
+	MGFinding	f = {0};
+
+	if (!mg_rule_applies(MG_RULE_TRUNCATE, InvalidOid))
+		return;
+
+	foreach(lc, stmt->relations)
+	{
+		RangeVar   *rv = (RangeVar *) lfirst(lc);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+		char		relkind;
+
+		if (!OidIsValid(relid))
+			return;				/* PostgreSQL reports the missing table */
+		relkind = get_rel_relkind(relid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+			relkind != RELKIND_FOREIGN_TABLE)
+			return;				/* PostgreSQL reports "is not a table" */
+		if (rv->inh)
+		{
+			ListCell   *lc2;
+
+			foreach(lc2, find_all_inheritors(relid, NoLock, NULL))
+				named = list_append_unique_oid(named, lfirst_oid(lc2));
+		}
+		else
+			named = list_append_unique_oid(named, relid);
+	}
+
+	if (stmt->behavior == DROP_CASCADE)
+	{
+		List	   *all = list_copy(named);
+
+		for (;;)
+		{
+			List	   *more = heap_truncate_find_FKs(all);
+
+			if (more == NIL)
+				break;
+			foreach(lc, more)
+			{
+				if (!list_member_oid(all, lfirst_oid(lc)))
+				{
+					all = lappend_oid(all, lfirst_oid(lc));
+					cascaded = lappend_oid(cascaded, lfirst_oid(lc));
+				}
+			}
+		}
+	}
+
+	foreach(lc, named)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
+			!mg_rel_created_in_xact(relid))
+			existing = lappend_oid(existing, relid);
+	}
+	foreach(lc, cascaded)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
+			!mg_rel_created_in_xact(relid))
+			existing_cascaded = lappend_oid(existing_cascaded, relid);
+	}
+	if (existing == NIL && existing_cascaded == NIL)
+		return;
+
+	f.rule = MG_RULE_TRUNCATE;
+	f.lockmode = AccessExclusiveLock;
+	if (existing_cascaded != NIL)
+	{
+		Oid			first = linitial_oid(existing_cascaded);
+
+		f.relid = first;
+		f.message = psprintf("TRUNCATE ... CASCADE would also empty %s not named in the statement: %s",
+							 list_length(existing_cascaded) == 1 ? "a table" : "tables",
+							 mg_rel_list_text(existing_cascaded, 5));
+		f.detail = psprintf("CASCADE follows foreign keys to every table that references the truncated ones and deletes all of their rows too, under an ACCESS EXCLUSIVE lock on each that blocks every query of them until this transaction commits.  %s",
+							mg_rel_describe(first));
+		f.hint = pstrdup("Name every table to empty in the TRUNCATE itself, without CASCADE, so that the migration says what it destroys; or delete the rows you mean to delete in batches.");
+	}
+	else
+	{
+		Oid			first = linitial_oid(existing);
+
+		f.relid = first;
+		if (list_length(existing) == 1)
+			f.message = psprintf("TRUNCATE would delete every row of table \"%s\" and block all access to it",
+								 get_rel_name(first));
+		else
+			f.message = psprintf("TRUNCATE would delete every row of %d tables and block all access to them: %s",
+								 list_length(existing), mg_rel_list_text(existing, 5));
+		f.detail = psprintf("TRUNCATE takes an ACCESS EXCLUSIVE lock, which waits for every transaction using the table and then blocks every query of it until this transaction commits; the rows cannot be recovered once it commits.  %s",
+							mg_rel_describe(first));
+		f.hint = pstrdup("If only some rows must go, DELETE them in batches.  If the table must really be emptied, run TRUNCATE alone with a short lock_timeout and accept the rule for that statement.");
+	}
+	mg_report(&f);
+}
+
+/* ---------- refresh_matview ---------- */
+
+/* pg_class.relam (get_rel_relam() only exists from PostgreSQL 18 on) */
+static Oid
+relation_am(Oid relid)
+{
+	HeapTuple	tuple;
+	Oid			am = InvalidOid;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tuple))->relam;
+		ReleaseSysCache(tuple);
+	}
+	return am;
+}
+
+/*
+ * Can REFRESH ... CONCURRENTLY use one of the view's indexes?  The test of
+ * is_usable_unique_index() in matview.c, read from pg_index: unique,
+ * immediate, valid, btree, no predicate, plain columns only.
+ */
+static bool
+matview_has_usable_unique_index(Oid relid)
+{
+	Relation	pg_index_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	pg_index_rel = table_open(IndexRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_index_rel, IndexIndrelidIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tuple);
+		bool		plain = idx->indnatts > 0;
+
+		if (!idx->indisunique || !idx->indimmediate || !idx->indisvalid ||
+			!heap_attisnull(tuple, Anum_pg_index_indpred, NULL) ||
+			relation_am(idx->indexrelid) != BTREE_AM_OID)
+			continue;
+		for (int i = 0; i < idx->indnatts; i++)
+		{
+			if (idx->indkey.values[i] <= 0)
+				plain = false;
+		}
+		found = plain;
+	}
+	systable_endscan(scan);
+	table_close(pg_index_rel, AccessShareLock);
+	return found;
+}
+
+static bool
+matview_is_populated(Oid relid)
+{
+	HeapTuple	tuple;
+	bool		populated = false;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		populated = ((Form_pg_class) GETSTRUCT(tuple))->relispopulated;
+		ReleaseSysCache(tuple);
+	}
+	return populated;
+}
+
+/*
+ * refresh_matview: REFRESH MATERIALIZED VIEW without CONCURRENTLY holds
+ * ACCESS EXCLUSIVE on the view while its query runs.  WITH NO DATA runs no
+ * query (the lock is brief) and a view that is not populated cannot be
+ * read nor refreshed concurrently, so both pass.
+ */
+static void
+check_refresh_matview(MGStatement *st, RefreshMatViewStmt *stmt)
+{
+	Oid			relid;
+	char	   *name;
+	MGFinding	f = {0};
+
+	if (stmt->concurrent || stmt->skipData)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_MATVIEW)
+		return;
+	if (!matview_is_populated(relid))
+		return;
+	if (!mg_rule_applies(MG_RULE_REFRESH_MATVIEW, relid))
+		return;
+
+	name = mg_rel_name(relid);
+	f.rule = MG_RULE_REFRESH_MATVIEW;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.rewrites = true;
+	f.message = psprintf("REFRESH MATERIALIZED VIEW \"%s\" would block all reads of the view while its query runs",
+						 get_rel_name(relid));
+	f.detail = psprintf("Without CONCURRENTLY the refresh holds an ACCESS EXCLUSIVE lock on the materialized view while it re-runs the view's query and replaces its contents, which blocks every query of the view until this transaction commits.  %s",
+						mg_rel_describe(relid));
+	if (matview_has_usable_unique_index(relid))
+		f.hint = psprintf("Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile; the view has the unique index that requires.",
+						  name);
+	else
+		f.hint = psprintf("Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile.  It needs a unique index on plain columns of the view, without WHERE: create one first with CREATE UNIQUE INDEX CONCURRENTLY ... ON %s (...).",
+						  name, name);
+	mg_report(&f);
+}
 
 void
 mg_check_maintenance_stmt(MGStatement *st, Node *stmt)
 {
+	switch (nodeTag(stmt))
+	{
+		case T_VacuumStmt:
+			check_vacuum(st, (VacuumStmt *) stmt);
+			break;
+		case T_ClusterStmt:
+			check_cluster(st, (ClusterStmt *) stmt);
+			break;
+		case T_TruncateStmt:
+			check_truncate(st, (TruncateStmt *) stmt);
+			break;
+		case T_RefreshMatViewStmt:
+			check_refresh_matview(st, (RefreshMatViewStmt *) stmt);
+			break;
+		default:
+			break;
+	}
 }

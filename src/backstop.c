@@ -1,0 +1,205 @@
+/*-------------------------------------------------------------------------
+ *
+ * backstop.c
+ *	  The table_rewrite backstop: an event trigger that, just before
+ *	  ALTER TABLE, ALTER TYPE or ALTER MATERIALIZED VIEW rewrites a table,
+ *	  refuses (in enforce) a rewrite of an existing table at or above the
+ *	  size threshold that no rule predicted.  The rules judge statement
+ *	  shapes they know; this confirms what PostgreSQL actually does, so that
+ *	  a form no rule knows cannot slip through.
+ *
+ *	  The ProcessUtility hook keeps the statement being judged current
+ *	  while it runs; every finding with rewrites = true adds its table to
+ *	  the statement's predicted_rewrites (mg_report).  A predicted rewrite
+ *	  was already judged and passes here whatever the policy decided, so a
+ *	  rewrite is never refused twice.
+ *
+ *	  The trigger fires after ALTER TABLE has its ACCESS EXCLUSIVE lock:
+ *	  refusing here saves the copy and the long lock hold, not the wait in
+ *	  the lock queue (that is the rules' and lock_timeout's job).
+ *
+ * IDENTIFICATION
+ *	  src/backstop.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "commands/event_trigger.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "tcop/cmdtag.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+
+#include "migration_guard.h"
+#include "relfacts.h"
+
+/* Rewrite reasons (pg_event_trigger_table_rewrite_reason() bits). */
+typedef struct RewriteReason
+{
+	int			bit;
+	const char *what;
+	int			rule;			/* the rule that judges this kind, or -1 */
+} RewriteReason;
+
+static const RewriteReason rewrite_reasons[] = {
+	{AT_REWRITE_ALTER_PERSISTENCE, "a change between logged and unlogged", MG_RULE_SET_LOGGED},
+	{AT_REWRITE_DEFAULT_VAL, "a column default or generation expression that must be computed for every row", MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT},
+	{AT_REWRITE_COLUMN_REWRITE, "a column type change that is not binary-compatible", MG_RULE_ALTER_COLUMN_TYPE},
+	{AT_REWRITE_ACCESS_METHOD, "a change of table access method", -1},
+};
+
+/*
+ * Is the table, or a table it inherits from, among the predicted ones?  An
+ * ALTER TABLE of a partitioned or inheritance parent rewrites each child
+ * under its own OID, while the rule named the parent.
+ */
+static bool
+rewrite_was_predicted(Oid relid, List *predicted, int depth)
+{
+	Relation	inherits;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (list_member_oid(predicted, relid))
+		return true;
+	if (depth > 32)
+		return false;			/* inheritance is acyclic; this is a safety net */
+
+	ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	inherits = table_open(InheritsRelationId, AccessShareLock);
+	scan = systable_beginscan(inherits, InheritsRelidSeqnoIndexId, true,
+							  NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Oid			parent = ((Form_pg_inherits) GETSTRUCT(tuple))->inhparent;
+
+		found = rewrite_was_predicted(parent, predicted, depth + 1);
+	}
+	systable_endscan(scan);
+	table_close(inherits, AccessShareLock);
+	return found;
+}
+
+/*
+ * Has the DBA or the migration accepted every kind of rewrite this one is?
+ * Each reason bit maps to the rule that judges that kind of change; when
+ * all of them are off or allowed for this statement, so is the rewrite.  A
+ * reason no rule covers (a new access method) is never accepted this way:
+ * the backstop's own rule must be allowed.
+ */
+static bool
+rewrite_kind_accepted(int reason)
+{
+	bool		any = false;
+
+	for (int i = 0; i < lengthof(rewrite_reasons); i++)
+	{
+		const RewriteReason *r = &rewrite_reasons[i];
+
+		if ((reason & r->bit) == 0)
+			continue;
+		if (r->rule < 0)
+			return false;
+		if (mg_rule_severity((MGRuleId) r->rule) != MG_SEV_OFF &&
+			!mg_rule_allowed_for_statement((MGRuleId) r->rule))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static char *
+rewrite_reason_text(int reason)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < lengthof(rewrite_reasons); i++)
+	{
+		if ((reason & rewrite_reasons[i].bit) == 0)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, " and ");
+		appendStringInfoString(&buf, rewrite_reasons[i].what);
+	}
+	if (buf.len == 0)
+		appendStringInfo(&buf, "reason code %d", reason);
+	return buf.data;
+}
+
+static void
+judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
+{
+	const char *command = GetCommandTagName(trigdata->tag);
+	const char *kind;
+	MGFinding	f = {0};
+
+	if (rewrite_was_predicted(relid, mg_current_statement->predicted_rewrites, 0))
+		return;
+	if (rewrite_kind_accepted(reason))
+		return;
+	if (!mg_rule_applies(MG_RULE_TABLE_REWRITE, relid))
+		return;
+
+	kind = get_rel_relkind(relid) == RELKIND_MATVIEW ? "materialized view" : "table";
+	f.rule = MG_RULE_TABLE_REWRITE;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.rewrites = true;
+	f.message = psprintf("%s would rewrite %s \"%s\" under an ACCESS EXCLUSIVE lock",
+						 command, kind, get_rel_name(relid));
+	f.detail = psprintf("The statement rewrites the whole %s because of %s, holding an ACCESS EXCLUSIVE lock that blocks every query of it until the copy and its index rebuilds finish.  No migration_guard rule recognized this form, so the table_rewrite backstop stopped it before the copy began.  %s",
+						kind, rewrite_reason_text(reason), mg_rel_describe(relid));
+	f.hint = pstrdup("Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+	mg_report(&f);
+}
+
+PG_FUNCTION_INFO_V1(mg_table_rewrite_backstop);
+
+/*
+ * The event trigger function (extension/10_backstop.sql).
+ *
+ * It judges only statements the ProcessUtility hook saw: when the hook was
+ * not active as the statement began (the library was not preloaded, and
+ * this very call loaded it), the session is unguarded and the backstop
+ * stays inert rather than enforcing a policy half-way; status() and
+ * CREATE EXTENSION already warn about such sessions.  Binary upgrade is
+ * never judged.
+ */
+Datum
+mg_table_rewrite_backstop(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Oid			relid;
+	int			reason;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as an event trigger",
+						"migration_guard._table_rewrite_backstop")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (strcmp(trigdata->event, "table_rewrite") != 0)
+		PG_RETURN_VOID();
+
+	if (IsBinaryUpgrade || mg_current_statement == NULL ||
+		!mg_rule_applies(MG_RULE_TABLE_REWRITE, InvalidOid))
+		PG_RETURN_VOID();
+
+	relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
+	reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
+	judge_rewrite(trigdata, relid, reason);
+	PG_RETURN_VOID();
+}
