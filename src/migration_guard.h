@@ -90,6 +90,7 @@ typedef struct MGUtilityCall
 extern MGStatement *mg_current_statement;
 
 extern void mg_install_hooks(void);
+extern bool mg_statement_may_concern_us(Node *parsetree);
 extern void mg_judge_statement(MGStatement *st);
 extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
