@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "commands/extension.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
@@ -37,6 +38,9 @@ bool
 mg_rule_applies(MGRuleId rule, Oid relid)
 {
 	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF)
+		return false;
+	/* Design advice is for migrations, not for extensions' install scripts. */
+	if (creating_extension && mg_rules[rule].family == MG_FAMILY_DESIGN)
 		return false;
 	if (mg_rules[rule].size_exempt && OidIsValid(relid) &&
 		mg_rel_exempt_from_size_rules(relid))
@@ -194,6 +198,22 @@ policy_source(MGRuleId rule)
 }
 
 /*
+ * The severity a finding is reported with.  An advisory finding (say, a
+ * drop nothing in the database depends on) is a warning even where its
+ * rule enforces, unless migration_guard.rules names the rule explicitly.
+ */
+MGSeverity
+mg_finding_severity(const MGFinding *f)
+{
+	MGSeverity	sev = mg_rule_severity(f->rule);
+	MGSeverity	ignored;
+
+	if (f->advisory && sev == MG_SEV_ENFORCE && !mg_rule_override(f->rule, &ignored))
+		sev = MG_SEV_WARN;
+	return sev;
+}
+
+/*
  * Reports a finding according to the policy in force.
  */
 void
@@ -217,7 +237,7 @@ mg_report(MGFinding *f)
 		return;
 	}
 
-	sev = mg_rule_severity(f->rule);
+	sev = mg_finding_severity(f);
 	if (sev == MG_SEV_OFF)
 	{
 		if (default_sev == MG_SEV_ENFORCE)
@@ -244,7 +264,7 @@ mg_report(MGFinding *f)
 	if (sev == MG_SEV_ENFORCE)
 		raise_finding(f, ERROR, extra_detail);
 
-	if (default_sev == MG_SEV_ENFORCE)
+	if (default_sev == MG_SEV_ENFORCE && !f->advisory)
 		log_override(f, policy_source(f->rule));
 	raise_finding(f, WARNING, extra_detail);
 }
