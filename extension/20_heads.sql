@@ -25,8 +25,10 @@ COMMENT ON FUNCTION @extschema@.assert_head() IS
 -- Every change of the migration head, written by the guard in the
 -- migrating transaction itself.  A configuration table of the extension,
 -- so pg_dump keeps its rows.
+CREATE SEQUENCE @extschema@.head_history_id_seq;
+
 CREATE TABLE @extschema@.head_history (
-    id bigserial PRIMARY KEY,
+    id bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.head_history_id_seq'),
     recorded_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     tool text,
     migration_table text,
@@ -41,6 +43,8 @@ CREATE TABLE @extschema@.head_history (
 
 COMMENT ON TABLE @extschema@.head_history IS
 'Every change of the migration head: from, to, tool, roles, application_name, transaction id and time';
+
+ALTER SEQUENCE @extschema@.head_history_id_seq OWNED BY @extschema@.head_history.id;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.head_history', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.head_history_id_seq', '');

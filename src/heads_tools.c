@@ -34,6 +34,7 @@
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -631,11 +632,18 @@ mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 	{
 		char	   *raw = pstrdup(table_setting);
 		List	   *names;
+		RangeVar   *rv;
 		Oid			relid;
 
-		if (!SplitIdentifierString(raw, '.', &names) || names == NIL)
+		if (!SplitIdentifierString(raw, '.', &names) || names == NIL ||
+			list_length(names) > 2)
 			return NIL;
-		relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+		/* SplitIdentifierString gives plain strings, not String nodes */
+		if (list_length(names) == 1)
+			rv = makeRangeVar(NULL, linitial(names), -1);
+		else
+			rv = makeRangeVar(linitial(names), lsecond(names), -1);
+		relid = RangeVarGetRelid(rv, NoLock, true);
 		if (!OidIsValid(relid))
 			return NIL;
 		relids = list_make1_oid(relid);
