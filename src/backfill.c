@@ -326,9 +326,8 @@ static void
 report_activity(BackfillRun *run, const char *state)
 {
 	pgstat_report_activity(STATE_RUNNING,
-						   psprintf("migration_guard.backfill \"%s\" on %s: %s%s, %s",
+						   psprintf("migration_guard.backfill \"%s\" on %s: %s, %s",
 									run->name, run->plan->reldisplay, state,
-									run->percent_null ? "" : psprintf(" %.1f%%", run->percent),
 									progress_text(run)));
 }
 
@@ -428,6 +427,10 @@ ctid_batch(BackfillRun *run, int size, BatchResult *res)
 	res->keys = (int64) ((last - cur->next_page) * run->tuples_per_page);
 	res->end_page = last;
 	res->done = last >= cur->end_page;
+	/* learn the page density when the statistics had none */
+	if (res->rows > 0 && last > cur->next_page)
+		run->tuples_per_page = Max(run->tuples_per_page,
+								   (double) res->rows / (last - cur->next_page));
 }
 
 typedef struct BatchErrorContext
@@ -904,7 +907,10 @@ dry_run(BackfillRun *run)
 		return;
 	ereport(NOTICE,
 			(errmsg("first batch:\n%s",
-					explain_next_batch(run, run->opt.batch_size))));
+					explain_next_batch(run, run->opt.batch_size)),
+			 errdetail("Each batch runs, in its own transaction:\n%s",
+					   run->plan->method == MG_BF_KEYSET ?
+					   run->plan->update_sql_from_start : run->plan->update_sql_ctid)));
 }
 
 static void

@@ -691,6 +691,9 @@ mg_assert_backfill_done(PG_FUNCTION_ARGS)
 				 errmsg("backfill \"%s\" is not done", name),
 				 errdetail("It is %s after %lld rows in %lld batches.", state,
 						   (long long) job->rows_done, (long long) job->batches),
+				 state_is(job, "cancelled") ?
+				 errhint("It was cancelled. Remove it with migration_guard.backfill_forget('%s') and run the backfill again to completion before this migration.",
+						 name) :
 				 errhint("Let it finish before this migration: CALL migration_guard.backfill('%s', ...) with the same arguments resumes it.",
 						 name)));
 	}
