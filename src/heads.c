@@ -473,14 +473,19 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	char	   *nspname;
 	bool		isnull;
 	int			rc;
+	const MGTool *tool;
+	const char *table;
 
 	if (!extension_installed())
 		return;
 
-	values[0] = after->tool ? CStringGetTextDatum(after->tool->name) : (Datum) 0;
-	nulls[0] = after->tool ? ' ' : 'n';
-	values[1] = after->table ? CStringGetTextDatum(after->table) : (Datum) 0;
-	nulls[1] = after->table ? ' ' : 'n';
+	/* a dropped table is named by the reading before the drop */
+	tool = after->tool ? after->tool : before ? before->tool : NULL;
+	table = after->table ? after->table : before ? before->table : NULL;
+	values[0] = tool ? CStringGetTextDatum(tool->name) : (Datum) 0;
+	nulls[0] = tool ? ' ' : 'n';
+	values[1] = table ? CStringGetTextDatum(table) : (Datum) 0;
+	nulls[1] = table ? ' ' : 'n';
 	values[2] = heads_array(before ? mg_heads_current(before) : NIL);
 	values[3] = heads_array(mg_heads_current(after));
 	values[4] = CStringGetTextDatum(mg_head_state_name(state));
@@ -541,22 +546,31 @@ check_migration_commit(void)
 	if (!xs.before_read)
 		return;
 	after = read_head_at_commit();
+	expected = expected_heads();
+	known = known_heads();
+
+	/*
+	 * A write to a candidate table that cannot be judged (two candidates,
+	 * wrong shape) is refused even if nothing seems to move: it cannot be
+	 * told whether it moved the release's head.
+	 */
+	if (expected != NIL && after->problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_HEAD_CONFIG),
+				 errmsg("cannot check the migration head at commit"),
+				 errdetail("%s", after->problem),
+				 errhint("Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table; nothing of this transaction was applied.")));
+
 	if (strcmp(reading_signature(before), reading_signature(after)) == 0)
 		return;					/* the head did not move */
 
-	expected = expected_heads();
-	known = known_heads();
 	ja = mg_heads_judge(after, expected, known, true);
 	if (expected != NIL)
 	{
-		const char *tool = after->tool ? after->tool->name : "unknown tool";
-
-		if (after->problem)
-			ereport(ERROR,
-					(errcode(ERRCODE_MG_HEAD_CONFIG),
-					 errmsg("cannot check the migration head at commit"),
-					 errdetail("%s", after->problem),
-					 errhint("Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table; nothing of this transaction was applied.")));
+		const MGTool *t = after->tool ? after->tool : before->tool;
+		const char *tool = t ? t->name : "unknown tool";
+		const char *table = after->table ? after->table
+			: before->table ? before->table : "the migration table";
 		if (ja.state == MG_HEAD_AHEAD || ja.state == MG_HEAD_UNKNOWN)
 			ereport(ERROR,
 					(errcode(ERRCODE_MG_HEAD_MOVE_REFUSED),
@@ -564,7 +578,7 @@ check_migration_commit(void)
 							? "migration would move the head beyond the expected head"
 							: "migration would move the head to a revision this release does not know"),
 					 errdetail("The transaction moves %s (%s) from %s to %s; \"migration_guard.expected_head\" is %s. %s",
-							   after->table, tool,
+							   table, tool,
 							   heads_text(mg_heads_current(before)),
 							   heads_text(mg_heads_current(after)),
 							   heads_text(expected), ja.detail ? ja.detail : ""),
@@ -579,7 +593,7 @@ check_migration_commit(void)
 						(errcode(ERRCODE_MG_HEAD_DOWNGRADE),
 						 errmsg("migration would move the head back from the expected head"),
 						 errdetail("The database was at the expected head %s; the transaction moves %s (%s) to %s.",
-								   heads_text(mg_heads_current(before)), after->table ? after->table : "the migration table", tool,
+								   heads_text(mg_heads_current(before)), table, tool,
 								   heads_text(mg_heads_current(after))),
 						 errhint("Migrations are forward-only at the expected head. To roll back deliberately, have a superuser SET migration_guard.allow_downgrade = on for the downgrade.")));
 		}
@@ -756,7 +770,8 @@ mg_assert_head(PG_FUNCTION_ARGS)
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("%s", msg),
-			 errdetail("%s%s%s", where, where[0] && j.detail ? " " : "", j.detail ? j.detail : ""),
+			 (where[0] || j.detail) ?
+			 errdetail("%s%s%s", where, where[0] && j.detail ? " " : "", j.detail ? j.detail : "") : 0,
 			 errhint("%s", hint)));
 	PG_RETURN_VOID();
 }

@@ -1108,9 +1108,10 @@ mg_heads_judge(const MGHeadReading *r, List *expected, List *known, bool positio
 			if (kh->failed == NIL)
 				continue;
 			j.state = MG_HEAD_FAILED;
-			appendStringInfo(&detail, "%s%s%s%s %s in a failed state (%s).",
+			appendStringInfo(&detail, "%s%s%s%s \"%s\" %s in a failed state (%s).",
 							 detail.len ? " " : "",
 							 tool->keyed ? kh->key : "", tool->keyed ? ": " : "",
+							 list_length(kh->failed) > 1 ? "Versions" : "Version",
 							 mg_heads_join(kh->failed),
 							 list_length(kh->failed) > 1 ? "are" : "is",
 							 tool->failure ? tool->failure : "failed");
