@@ -107,6 +107,26 @@ mg_statement_may_concern_us(Node *parsetree)
 		case T_AlterPublicationStmt:
 		case T_CreateForeignTableStmt:
 		case T_AlterTableMoveAllStmt:
+			/* other schema objects: the schema freeze (heads.c) */
+		case T_CreateRangeStmt:
+		case T_CreateCastStmt:
+		case T_CreateOpClassStmt:
+		case T_CreateOpFamilyStmt:
+		case T_AlterOpFamilyStmt:
+		case T_AlterOperatorStmt:
+		case T_CreateConversionStmt:
+		case T_CreateTransformStmt:
+		case T_AlterCollationStmt:
+		case T_AlterTSDictionaryStmt:
+		case T_AlterTSConfigurationStmt:
+		case T_CreatePLangStmt:
+		case T_CreateAmStmt:
+		case T_CreateFdwStmt:
+		case T_AlterFdwStmt:
+		case T_CreateForeignServerStmt:
+		case T_AlterForeignServerStmt:
+		case T_ImportForeignSchemaStmt:
+		case T_AlterObjectDependsStmt:
 			return true;
 		default:
 			return false;
@@ -142,6 +162,9 @@ mg_judge_statement(MGStatement *st)
 			break;
 		case T_RenameStmt:
 			mg_check_rename_stmt(st, (RenameStmt *) parsetree);
+			break;
+		case T_AlterObjectSchemaStmt:
+			mg_check_alter_object_schema_stmt(st, (AlterObjectSchemaStmt *) parsetree);
 			break;
 		case T_CreateStmt:
 			mg_check_create_stmt(st, (CreateStmt *) parsetree);
