@@ -1,0 +1,636 @@
+/*-------------------------------------------------------------------------
+ *
+ * lockinfo.c
+ *	  Which relation locks a utility statement will request, and at which
+ *	  level, read from the raw parse tree before the statement runs.
+ *
+ *	  The levels are PostgreSQL's own: ALTER TABLE asks the server
+ *	  (AlterTableGetLockLevel is exported), everything else mirrors the
+ *	  lock the command's implementation requests (utility.c, tablecmds.c,
+ *	  trigger.c, policy.c, rewriteDefine.c, matview.c, sequence.c, lockcmds.c,
+ *	  vacuum.c, cluster.c, indexcmds.c).  The tests compare every form with
+ *	  pg_locks.  Locks on other relations that matter for queueing are
+ *	  included: the referenced table of a foreign key (SHARE ROW EXCLUSIVE
+ *	  to add one, ACCESS EXCLUSIVE to drop one, because its triggers live on
+ *	  that table), the partition being attached or detached, the parent of a
+ *	  new partition.
+ *
+ *	  Names are resolved without locking, exactly like the rules do: the
+ *	  guard must never make the statement queue longer.  A relation that
+ *	  does not exist is left out (PostgreSQL reports it, or IF EXISTS skips
+ *	  it).
+ *
+ * IDENTIFICATION
+ *	  src/lockinfo.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "commands/defrem.h"
+#include "commands/tablecmds.h"
+#include "nodes/makefuncs.h"
+#include "storage/lock.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "migration_guard.h"
+#include "lockinfo.h"
+#include "relfacts.h"
+
+/*
+ * Locks that conflict with ROW EXCLUSIVE, the lock of INSERT, UPDATE,
+ * DELETE and MERGE: SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE and ACCESS
+ * EXCLUSIVE.  A statement waiting for one of them in the lock queue makes
+ * every later writer (and, for ACCESS EXCLUSIVE, every reader) wait too.
+ */
+bool
+mg_lock_blocks_reads_or_writes(LOCKMODE mode)
+{
+	return mode != NoLock && DoLockModesConflict(mode, RowExclusiveLock);
+}
+
+/* What a lock of this mode blocks, to complete "it blocks ...". */
+const char *
+mg_lock_blocks_what(LOCKMODE mode)
+{
+	switch (mode)
+	{
+		case AccessExclusiveLock:
+			return "every read and write";
+		case ExclusiveLock:
+			return "every write and every SELECT FOR UPDATE/SHARE";
+		case ShareRowExclusiveLock:
+		case ShareLock:
+			return "every INSERT, UPDATE, DELETE and MERGE";
+		default:
+			return "other schema changes";
+	}
+}
+
+const char *
+mg_relkind_word(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+			return "table";
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			return "index";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_SEQUENCE:
+			return "sequence";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		case RELKIND_TOASTVALUE:
+			return "TOAST table";
+		case RELKIND_COMPOSITE_TYPE:
+			return "composite type";
+		default:
+			return "relation";
+	}
+}
+
+/*
+ * The first lock that the lock_timeout rule concerns: one that blocks reads
+ * or writes, on a relation other sessions use.  Composite types hold no
+ * rows, so nobody queues on them.
+ */
+MGRelLock *
+mg_plan_guarded_lock(const MGLockPlan *plan)
+{
+	ListCell   *lc;
+	MGRelLock  *best = NULL;
+
+	if (plan == NULL || plan->nowait)
+		return NULL;
+	foreach(lc, plan->locks)
+	{
+		MGRelLock  *l = lfirst(lc);
+
+		if (!l->shared || l->relkind == RELKIND_COMPOSITE_TYPE ||
+			!mg_lock_blocks_reads_or_writes(l->mode))
+			continue;
+		if (best == NULL || l->mode > best->mode)
+			best = l;
+	}
+	return best;
+}
+
+/* Adds a lock on relid, keeping the strongest mode asked for it. */
+static void
+add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
+{
+	ListCell   *lc;
+	MGRelLock  *l;
+	char		relkind;
+
+	if (!OidIsValid(relid) || mode == NoLock)
+		return;
+	foreach(lc, plan->locks)
+	{
+		l = lfirst(lc);
+		if (l->relid == relid)
+		{
+			if (mode > l->mode)
+				l->mode = mode;
+			return;
+		}
+	}
+	relkind = get_rel_relkind(relid);
+	if (relkind == '\0')
+		return;					/* dropped concurrently */
+
+	l = palloc0(sizeof(MGRelLock));
+	l->relid = relid;
+	l->mode = mode;
+	l->relkind = relkind;
+	l->shared = get_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
+		!mg_rel_created_in_xact(relid);
+	l->relname = mg_rel_name(relid);
+	l->role = role;
+	plan->locks = lappend(plan->locks, l);
+}
+
+static Oid
+lookup_relation(RangeVar *rv)
+{
+	if (rv == NULL)
+		return InvalidOid;
+	return RangeVarGetRelid(rv, NoLock, true);
+}
+
+static void
+add_lock_rv(MGLockPlan *plan, RangeVar *rv, LOCKMODE mode, const char *role)
+{
+	add_lock_oid(plan, lookup_relation(rv), mode, role);
+}
+
+/* DROP TRIGGER/RULE/POLICY name ON table: the name list ends with the object. */
+static void
+add_lock_relobject(MGLockPlan *plan, List *names, LOCKMODE mode)
+{
+	List	   *relname;
+
+	if (list_length(names) < 2)
+		return;
+	relname = list_truncate(list_copy(names), list_length(names) - 1);
+	add_lock_rv(plan, makeRangeVarFromNameList(relname), mode, NULL);
+}
+
+/*
+ * Dropping a foreign key drops its action triggers, which live on the
+ * referenced table: RemoveTriggerById locks that table ACCESS EXCLUSIVE.
+ */
+static void
+add_referenced_table_of_constraint(MGLockPlan *plan, Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_FOREIGN)
+		add_lock_oid(plan, ((Form_pg_constraint) GETSTRUCT(tup))->confrelid,
+					 AccessExclusiveLock, "the table its foreign key references");
+	ReleaseSysCache(tup);
+}
+
+/* The referenced tables of every foreign key of relid (DROP TABLE). */
+static void
+add_referenced_tables_of_relation(MGLockPlan *plan, Oid relid)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *fks = NIL;
+	ListCell   *lc;
+
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (con->contype == CONSTRAINT_FOREIGN && con->confrelid != relid)
+			fks = lappend_oid(fks, con->confrelid);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+
+	foreach(lc, fks)
+		add_lock_oid(plan, lfirst_oid(lc), AccessExclusiveLock,
+					 "a table a dropped foreign key references");
+}
+
+/* FOREIGN KEY constraints lock the referenced table SHARE ROW EXCLUSIVE. */
+static void
+add_fk_constraint(MGLockPlan *plan, Node *node)
+{
+	Constraint *con;
+
+	if (node == NULL || !IsA(node, Constraint))
+		return;
+	con = (Constraint *) node;
+	if (con->contype == CONSTR_FOREIGN)
+		add_lock_rv(plan, con->pktable, ShareRowExclusiveLock,
+					"the table the foreign key references");
+}
+
+static void
+add_fk_constraints_of_column(MGLockPlan *plan, Node *node)
+{
+	ListCell   *lc;
+
+	if (node == NULL || !IsA(node, ColumnDef))
+		return;
+	foreach(lc, ((ColumnDef *) node)->constraints)
+		add_fk_constraint(plan, lfirst(lc));
+}
+
+static void
+plan_alter_table(MGLockPlan *plan, AlterTableStmt *stmt)
+{
+	Oid			relid = lookup_relation(stmt->relation);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return;
+	add_lock_oid(plan, relid, AlterTableGetLockLevel(stmt->cmds), NULL);
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddConstraint:
+				add_fk_constraint(plan, cmd->def);
+				break;
+			case AT_AddColumn:
+				add_fk_constraints_of_column(plan, cmd->def);
+				break;
+			case AT_DropConstraint:
+				add_referenced_table_of_constraint(plan,
+												   get_relation_constraint_oid(relid, cmd->name, true));
+				break;
+			case AT_AttachPartition:
+				/* ATExecAttachPartition(Idx) lock the partition (index) so */
+				add_lock_rv(plan, ((PartitionCmd *) cmd->def)->name,
+							AccessExclusiveLock,
+							stmt->objtype == OBJECT_INDEX ? "the index being attached" :
+							"the partition being attached");
+				break;
+			case AT_DetachPartition:
+				{
+					PartitionCmd *pc = (PartitionCmd *) cmd->def;
+
+					add_lock_rv(plan, pc->name,
+								pc->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock,
+								"the partition being detached");
+					if (pc->concurrent)
+						plan->subxact_ok = false;
+				}
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+plan_rename(MGLockPlan *plan, RenameStmt *stmt)
+{
+	Oid			relid;
+
+	switch (stmt->renameType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:
+			relid = lookup_relation(stmt->relation);
+			if (!OidIsValid(relid))
+				return;
+
+			/*
+			 * RenameRelation: ALTER INDEX ... RENAME of an index takes SHARE
+			 * UPDATE EXCLUSIVE; everything else ACCESS EXCLUSIVE.
+			 */
+			if (stmt->renameType == OBJECT_INDEX &&
+				(get_rel_relkind(relid) == RELKIND_INDEX ||
+				 get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX))
+				add_lock_oid(plan, relid, ShareUpdateExclusiveLock, NULL);
+			else
+				add_lock_oid(plan, relid, AccessExclusiveLock, NULL);
+			break;
+		case OBJECT_COLUMN:
+		case OBJECT_TABCONSTRAINT:
+		case OBJECT_TRIGGER:
+		case OBJECT_POLICY:
+		case OBJECT_RULE:
+			/* renameatt, rename_constraint, renametrig, rename_policy, RenameRewriteRule */
+			add_lock_rv(plan, stmt->relation, AccessExclusiveLock, NULL);
+			break;
+		default:
+			break;
+	}
+}
+
+static bool
+option_is_true(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst(lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
+static void
+plan_reindex(MGLockPlan *plan, ReindexStmt *stmt)
+{
+	bool		concurrently = option_is_true(stmt->params, "concurrently");
+	Oid			relid;
+
+	if (concurrently)
+		plan->subxact_ok = false;
+	switch (stmt->kind)
+	{
+		case REINDEX_OBJECT_INDEX:
+			relid = lookup_relation(stmt->relation);
+			if (!OidIsValid(relid))
+				return;
+			/* reindex_index: SHARE on the table, ACCESS EXCLUSIVE on the index */
+			add_lock_oid(plan, IndexGetRelation(relid, true),
+						 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+			add_lock_oid(plan, relid,
+						 concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock, NULL);
+			break;
+		case REINDEX_OBJECT_TABLE:
+			add_lock_rv(plan, stmt->relation,
+						concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+			break;
+		default:
+			/* SCHEMA, SYSTEM, DATABASE: one transaction per table */
+			plan->subxact_ok = false;
+			plan->own_transactions = true;
+			break;
+	}
+}
+
+static void
+plan_drop(MGLockPlan *plan, DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		List	   *names = lfirst(lc);
+		Oid			relid;
+
+		switch (stmt->removeType)
+		{
+			case OBJECT_TABLE:
+			case OBJECT_VIEW:
+			case OBJECT_MATVIEW:
+			case OBJECT_SEQUENCE:
+			case OBJECT_FOREIGN_TABLE:
+				relid = lookup_relation(makeRangeVarFromNameList(names));
+				add_lock_oid(plan, relid, AccessExclusiveLock, NULL);
+				if (OidIsValid(relid) && stmt->removeType == OBJECT_TABLE)
+					add_referenced_tables_of_relation(plan, relid);
+				break;
+			case OBJECT_INDEX:
+				{
+					LOCKMODE	mode = stmt->concurrent ? ShareUpdateExclusiveLock :
+						AccessExclusiveLock;
+
+					/* RangeVarCallbackForDropRelation locks the table first */
+					relid = lookup_relation(makeRangeVarFromNameList(names));
+					if (!OidIsValid(relid))
+						break;
+					add_lock_oid(plan, IndexGetRelation(relid, true), mode, NULL);
+					add_lock_oid(plan, relid, mode, NULL);
+				}
+				break;
+			case OBJECT_TRIGGER:
+			case OBJECT_RULE:
+			case OBJECT_POLICY:
+				add_lock_relobject(plan, names, AccessExclusiveLock);
+				break;
+			default:
+				break;
+		}
+	}
+	if (stmt->removeType == OBJECT_INDEX && stmt->concurrent)
+		plan->subxact_ok = false;
+}
+
+static void
+plan_vacuum(MGLockPlan *plan, VacuumStmt *stmt)
+{
+	bool		full = stmt->is_vacuumcmd && option_is_true(stmt->options, "full");
+	ListCell   *lc;
+
+	/* VACUUM commits internally and refuses to run in a transaction block */
+	if (stmt->is_vacuumcmd)
+	{
+		plan->subxact_ok = false;
+		plan->own_transactions = true;
+	}
+	foreach(lc, stmt->rels)
+	{
+		VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+
+		add_lock_rv(plan, vrel->relation,
+					full ? AccessExclusiveLock : ShareUpdateExclusiveLock, NULL);
+	}
+}
+
+static void
+plan_create(MGLockPlan *plan, CreateStmt *stmt)
+{
+	ListCell   *lc;
+
+	/* DefineRelation: a new partition locks its parent ACCESS EXCLUSIVE */
+	foreach(lc, stmt->inhRelations)
+		add_lock_rv(plan, lfirst(lc),
+					stmt->partbound != NULL ? AccessExclusiveLock : ShareUpdateExclusiveLock,
+					stmt->partbound != NULL ? "the parent of the new partition" :
+					"a parent of the new table");
+	foreach(lc, stmt->tableElts)
+	{
+		add_fk_constraint(plan, lfirst(lc));
+		add_fk_constraints_of_column(plan, lfirst(lc));
+	}
+	foreach(lc, stmt->constraints)
+		add_fk_constraint(plan, lfirst(lc));
+}
+
+static void
+plan_lock(MGLockPlan *plan, LockStmt *stmt)
+{
+	ListCell   *lc;
+
+	plan->nowait = stmt->nowait;
+	foreach(lc, stmt->relations)
+		add_lock_rv(plan, lfirst(lc), (LOCKMODE) stmt->mode, NULL);
+}
+
+static void
+plan_alter_schema(MGLockPlan *plan, AlterObjectSchemaStmt *stmt)
+{
+	switch (stmt->objectType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_SEQUENCE:
+		case OBJECT_FOREIGN_TABLE:
+			/* AlterTableNamespace */
+			add_lock_rv(plan, stmt->relation, AccessExclusiveLock, NULL);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * The relation locks a utility statement will request, strongest mode per
+ * relation, in the order it requests them.  Statements that lock no
+ * existing relation get an empty plan.
+ */
+MGLockPlan *
+mg_statement_lock_plan(Node *parsetree)
+{
+	MGLockPlan *plan = palloc0(sizeof(MGLockPlan));
+
+	plan->subxact_ok = true;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			plan_alter_table(plan, (AlterTableStmt *) parsetree);
+			break;
+		case T_RenameStmt:
+			plan_rename(plan, (RenameStmt *) parsetree);
+			break;
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+
+				add_lock_rv(plan, stmt->relation,
+							stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock, NULL);
+				if (stmt->concurrent)
+					plan->subxact_ok = false;
+			}
+			break;
+		case T_ReindexStmt:
+			plan_reindex(plan, (ReindexStmt *) parsetree);
+			break;
+		case T_DropStmt:
+			plan_drop(plan, (DropStmt *) parsetree);
+			break;
+		case T_TruncateStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((TruncateStmt *) parsetree)->relations)
+					add_lock_rv(plan, lfirst(lc), AccessExclusiveLock, NULL);
+			}
+			break;
+		case T_VacuumStmt:
+			plan_vacuum(plan, (VacuumStmt *) parsetree);
+			break;
+		case T_ClusterStmt:
+			{
+				ClusterStmt *stmt = (ClusterStmt *) parsetree;
+
+				if (stmt->relation == NULL)
+				{
+					plan->subxact_ok = false;
+					plan->own_transactions = true;
+				}
+				add_lock_rv(plan, stmt->relation, AccessExclusiveLock, NULL);
+			}
+			break;
+		case T_RefreshMatViewStmt:
+			{
+				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
+
+				add_lock_rv(plan, stmt->relation,
+							stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, NULL);
+			}
+			break;
+		case T_CreateTrigStmt:
+			add_lock_rv(plan, ((CreateTrigStmt *) parsetree)->relation,
+						ShareRowExclusiveLock, NULL);
+			break;
+		case T_RuleStmt:
+			add_lock_rv(plan, ((RuleStmt *) parsetree)->relation,
+						AccessExclusiveLock, NULL);
+			break;
+		case T_CreatePolicyStmt:
+			add_lock_rv(plan, ((CreatePolicyStmt *) parsetree)->table,
+						AccessExclusiveLock, NULL);
+			break;
+		case T_AlterPolicyStmt:
+			add_lock_rv(plan, ((AlterPolicyStmt *) parsetree)->table,
+						AccessExclusiveLock, NULL);
+			break;
+		case T_LockStmt:
+			plan_lock(plan, (LockStmt *) parsetree);
+			break;
+		case T_AlterObjectSchemaStmt:
+			plan_alter_schema(plan, (AlterObjectSchemaStmt *) parsetree);
+			break;
+		case T_CreateStmt:
+			plan_create(plan, (CreateStmt *) parsetree);
+			break;
+		case T_CreateForeignTableStmt:
+			plan_create(plan, &((CreateForeignTableStmt *) parsetree)->base);
+			break;
+		case T_ViewStmt:
+			{
+				ViewStmt   *stmt = (ViewStmt *) parsetree;
+
+				/* DefineView: OR REPLACE of an existing view */
+				if (stmt->replace)
+					add_lock_rv(plan, stmt->view, AccessExclusiveLock, NULL);
+			}
+			break;
+		case T_AlterSeqStmt:
+			/* AlterSequence: conflicts with nextval()'s ROW EXCLUSIVE */
+			add_lock_rv(plan, ((AlterSeqStmt *) parsetree)->sequence,
+						ShareRowExclusiveLock, NULL);
+			break;
+		default:
+			break;
+	}
+	return plan;
+}

@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * lockinfo.h
+ *	  Which relation locks a utility statement will request, at the levels
+ *	  PostgreSQL itself uses, worked out from the raw parse tree before the
+ *	  statement runs and without taking any lock.
+ *
+ * IDENTIFICATION
+ *	  src/lockinfo.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_LOCKINFO_H
+#define MG_LOCKINFO_H
+
+#include "nodes/pg_list.h"
+#include "storage/lockdefs.h"
+
+/* One relation lock the statement will request. */
+typedef struct MGRelLock
+{
+	Oid			relid;
+	LOCKMODE	mode;			/* strongest mode requested on it */
+	char		relkind;
+	bool		shared;			/* others can use it: not created in this
+								 * transaction, not temporary */
+	char	   *relname;		/* schema-qualified, read before the statement */
+	const char *role;			/* why it is locked when it is not the
+								 * statement's target, or NULL */
+} MGRelLock;
+
+/* Everything the lock-safety features need to know about one statement. */
+typedef struct MGLockPlan
+{
+	List	   *locks;			/* of MGRelLock *, in the order requested */
+	bool		nowait;			/* LOCK ... NOWAIT: never waits in a queue */
+	bool		subxact_ok;		/* may run inside a (sub)transaction, so it
+								 * can be retried in a subtransaction */
+	bool		own_transactions;	/* commits internally (VACUUM) */
+} MGLockPlan;
+
+extern MGLockPlan *mg_statement_lock_plan(Node *parsetree);
+extern bool mg_lock_blocks_reads_or_writes(LOCKMODE mode);
+extern const char *mg_lock_blocks_what(LOCKMODE mode);
+extern const char *mg_relkind_word(char relkind);
+extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
+
+#endif							/* MG_LOCKINFO_H */
