@@ -1,0 +1,151 @@
+-- migration_guard.check(): behaviour.  Runs outside a transaction, so the
+-- tables below exist before check() is called, as in production.
+SET client_min_messages = warning;
+SET migration_guard.small_table_threshold = 0;
+CREATE TABLE big (id bigint PRIMARY KEY, v int, note text);
+INSERT INTO big SELECT g, g, 'n' FROM generate_series(1, 2000) g;
+ANALYZE big;
+CREATE TABLE parted (id bigint, at date) PARTITION BY RANGE (at);
+CREATE ROLE check_nobody NOLOGIN;
+GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
+SET lock_timeout = '1s';
+
+SELECT plan(40);
+
+-- 1-3: a table the script creates, then indexes and alters: no finding
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    CREATE TABLE fresh (id bigint PRIMARY KEY, big_id bigint REFERENCES big, v int);
+    CREATE INDEX fresh_big_id ON fresh (big_id);
+    ALTER TABLE fresh ALTER COLUMN v TYPE bigint;
+    ALTER TABLE fresh ADD COLUMN w text DEFAULT 'x';
+    $$)), 0::bigint, 'statements on a table the script created are exempt');
+SELECT is(to_regclass('fresh'), NULL, 'nothing the script created persists');
+SELECT is(to_regclass('fresh_big_id'), NULL, 'nor its index');
+
+-- 4-9: CREATE INDEX on an existing table
+SELECT results_eq(
+    $$SELECT statement, rule, severity, relation, lock_mode, rewrites
+      FROM migration_guard.check('CREATE TABLE fresh (id bigint); CREATE INDEX big_v ON big (v);')$$,
+    $$VALUES (2, 'create_index', 'enforce', 'public.big', 'SHARE', false)$$,
+    'CREATE INDEX on an existing table: statement 2, rule, lock SHARE');
+SELECT is(to_regclass('big_v'), NULL, 'the index was not built');
+SELECT is((SELECT statement_text FROM migration_guard.check('CREATE TABLE fresh (id bigint);   CREATE INDEX big_v ON big (v)  ;')),
+    'CREATE INDEX big_v ON big (v)', 'statement_text is the statement, trimmed');
+SELECT ok((SELECT message IS NOT NULL AND detail LIKE '%SHARE%' AND hint LIKE '%CONCURRENTLY%'
+           FROM migration_guard.check('CREATE INDEX ON big (v)')),
+    'the finding carries message, detail and hint');
+SELECT is((SELECT count(*) FROM migration_guard.check('CREATE INDEX CONCURRENTLY ON big (v)') WHERE rule IS NOT NULL),
+    0::bigint, 'CREATE INDEX CONCURRENTLY: no finding');
+SELECT matches((SELECT note FROM migration_guard.check('CREATE INDEX CONCURRENTLY ON big (v)')),
+    'cannot run inside a transaction block', 'CREATE INDEX CONCURRENTLY: a note that it must run on its own');
+
+-- 10-12: ALTER TABLE on an existing table is judged, never run
+SELECT results_eq(
+    $$SELECT statement, rule, lock_mode, rewrites
+      FROM migration_guard.check('ALTER TABLE big ALTER COLUMN v TYPE text')$$,
+    $$VALUES (1, 'alter_column_type', 'ACCESS EXCLUSIVE', true)$$,
+    'ALTER COLUMN TYPE on an existing table: finding, ACCESS EXCLUSIVE, rewrites');
+SELECT col_type_is('big', 'v', 'integer', 'the table is unchanged afterwards');
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    ALTER TABLE big ADD COLUMN extra int;
+    CREATE INDEX ON big (extra);
+    $$) WHERE rule = 'create_index'), 1::bigint,
+    'a statement after a judged-only one is still judged');
+
+-- 13-16: transaction control and data statements
+SELECT results_eq(
+    $$SELECT statement, rule IS NULL, coalesce(note LIKE 'ignored:%', false)
+      FROM migration_guard.check('BEGIN; CREATE INDEX ON big (v); COMMIT;')$$,
+    $$VALUES (1, true, true), (2, false, false), (3, true, true)$$,
+    'BEGIN and COMMIT are ignored with a note; the statement between is judged');
+SELECT matches((SELECT note FROM migration_guard.check('UPDATE big SET v = 0')),
+    '^not analysed', 'UPDATE: not analysed');
+SELECT is((SELECT count(*) FROM big WHERE v = 0), 0::bigint, 'and not run');
+SELECT matches((SELECT note FROM migration_guard.check($q$DO $do$ BEGIN EXECUTE 'CREATE INDEX ON big (v)'; END $do$$q$)),
+    '^not analysed', 'DO: not analysed');
+
+-- 17-20: bad input
+SELECT throws_ok($$SELECT * FROM migration_guard.check('CREATE TABLE a (id int); CREATE TABEL b (id int);')$$,
+    '42601', NULL, 'a syntax error is an error');
+SELECT is((SELECT count(*) FROM migration_guard.check('')), 0::bigint, 'an empty script has no rows');
+SELECT is((SELECT count(*) FROM migration_guard.check('-- nothing but a comment')), 0::bigint, 'nor has a comment');
+SELECT throws_ok($$SELECT * FROM migration_guard.check('SELECT 1', mode => 'strict')$$,
+    '22023', NULL, 'an unknown mode is an error');
+
+-- 21-23: a failing statement is a row; the check goes on
+SELECT results_eq(
+    $$SELECT statement, rule, coalesce(note LIKE 'fails:%42P01%', false)
+      FROM migration_guard.check('CREATE INDEX ON missing (v); CREATE INDEX ON big (v);')$$,
+    $$VALUES (1, NULL::text, true), (2, 'create_index', false)$$,
+    'a failing statement is reported, and later statements are judged');
+SELECT is((SELECT count(*) FROM migration_guard.check('CREATE TABLE t1 (a int); CREATE TABLE t1 (a int);') WHERE note LIKE 'fails:%already exists%'),
+    1::bigint, 'the script''s own conflicts are found by running it');
+SELECT throws_ok('CREATE INDEX ON big (v)', 'MG001', NULL, 'the guard still refuses after check()');
+
+-- 24-28: policy
+SELECT is((SELECT severity FROM migration_guard.check('CREATE INDEX ON big (v)', mode => 'warn')),
+    'warn', 'mode => warn');
+SELECT is((SELECT count(*) FROM migration_guard.check(E'-- migration_guard:allow create_index\nCREATE INDEX ON big (v)')),
+    0::bigint, 'a directive comment accepts the finding');
+SELECT results_eq(
+    $$SELECT severity, note FROM migration_guard.check(E'-- migration_guard:allow create_index\nCREATE INDEX ON big (v)', include_off => true)$$,
+    $$VALUES ('off', 'accepted by a migration_guard:allow comment')$$,
+    'include_off shows accepted findings, and why');
+SET migration_guard.mode = off;
+SELECT is((SELECT count(*) FROM migration_guard.check('CREATE INDEX ON big (v)')), 0::bigint,
+    'the session''s mode off is honoured');
+SELECT is((SELECT severity FROM migration_guard.check('CREATE INDEX ON big (v)', mode => 'enforce')),
+    'enforce', 'unless a mode is given');
+RESET migration_guard.mode;
+
+-- 29-31: the script's own settings apply to later statements, and do not leak
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    SET LOCAL migration_guard.allow = 'create_index';
+    CREATE INDEX ON big (v);
+    $$)), 0::bigint, 'SET in the script applies to the statements after it');
+SELECT is(current_setting('migration_guard.allow'), '', 'and does not leak out of check()');
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    SET search_path = nowhere;
+    CREATE INDEX ON big (v);
+    $$) WHERE note LIKE 'fails:%'), 1::bigint, 'search_path set by the script resolves later names');
+
+-- 32-35: statements that would lock existing tables are not run
+SELECT matches((SELECT note FROM migration_guard.check(
+    'CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES FROM (''2024-01-01'') TO (''2025-01-01'')')),
+    'judged, not run', 'PARTITION OF an existing table: judged, not run');
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    CREATE TABLE child (id bigint PRIMARY KEY, big_id bigint REFERENCES big (id));
+    ALTER TABLE child ADD COLUMN x int;
+    CREATE INDEX ON child (big_id);
+    $$) WHERE note IS NOT NULL), 0::bigint, 'CREATE TABLE with a foreign key to an existing table runs without it');
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    CREATE TABLE copy AS SELECT * FROM big;
+    CREATE INDEX ON copy (v);
+    $$)), 0::bigint, 'CREATE TABLE AS runs without its data; the table is new');
+SELECT is(to_regclass('copy'), NULL, 'and does not persist');
+
+-- 36-37: read-only transactions: judged, nothing run
+BEGIN READ ONLY;
+SELECT results_eq(
+    $$SELECT statement, rule, coalesce(note LIKE 'judged, not run: the transaction is read-only%', false)
+      FROM migration_guard.check('CREATE TABLE fresh (id bigint); CREATE INDEX ON fresh (id); CREATE INDEX ON big (v);')$$,
+    $$VALUES (1, NULL::text, true), (2, NULL, true), (3, 'create_index', false)$$,
+    'a read-only transaction (a standby): everything judged, nothing run');
+SELECT is(current_setting('transaction_read_only'), 'on', 'still read-only');
+COMMIT;
+
+-- 38-40: privileges are the caller's
+SET ROLE check_nobody;
+SELECT matches((SELECT note FROM migration_guard.check('CREATE TABLE mine (id bigint)')),
+    'fails: permission denied', 'statements run with the caller''s privileges');
+SELECT is((SELECT rule FROM migration_guard.check('CREATE INDEX ON big (v)')), 'create_index',
+    'judging needs no privilege on the table');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM pg_class WHERE relname IN ('fresh', 'child', 'copy', 't1', 'mine')),
+    0::bigint, 'no relation from any script persists');
+
+SELECT * FROM finish();
+
+DROP TABLE big, parted;
+REVOKE USAGE ON SCHEMA migration_guard FROM check_nobody;
+DROP ROLE check_nobody;
