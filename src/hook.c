@@ -163,6 +163,9 @@ mg_judge_statement(MGStatement *st)
 		case T_RenameStmt:
 			mg_check_rename_stmt(st, (RenameStmt *) parsetree);
 			break;
+		case T_AlterObjectSchemaStmt:
+			mg_check_alter_object_schema_stmt(st, (AlterObjectSchemaStmt *) parsetree);
+			break;
 		case T_CreateStmt:
 			mg_check_create_stmt(st, (CreateStmt *) parsetree);
 			break;

@@ -106,6 +106,8 @@ typedef struct MGFinding
 	char	   *message;		/* errmsg: lower case, no period */
 	char	   *detail;			/* errdetail: facts, full sentences */
 	char	   *hint;			/* errhint: the safe pattern, full sentences */
+	bool		advisory;		/* at most a warning unless migration_guard.rules
+								 * sets the rule's severity explicitly */
 } MGFinding;
 
 /*
@@ -121,6 +123,7 @@ extern MGCollector *mg_collector;
 
 extern bool mg_rule_applies(MGRuleId rule, Oid relid);
 extern void mg_report(MGFinding *finding);
+extern MGSeverity mg_finding_severity(const MGFinding *finding);
 extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
 extern const char *mg_lockmode_name(LOCKMODE mode);
@@ -134,6 +137,8 @@ extern void mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt);
 extern void mg_check_drop_stmt(MGStatement *st, DropStmt *stmt);
 extern void mg_check_drop_index(MGStatement *st, DropStmt *stmt);
 extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
+extern void mg_check_alter_object_schema_stmt(MGStatement *st,
+											  AlterObjectSchemaStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
 

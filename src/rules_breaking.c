@@ -2,7 +2,22 @@
  *
  * rules_breaking.c
  *	  Rules about changes that break code running now: renames, required
- *	  columns, and drops of columns and tables something still references.
+ *	  columns, and drops of columns and tables.
+ *
+ *	  A deploy runs the old release against the new schema for a while
+ *	  (rolling restarts, long-lived workers, a rollback).  The safe way to
+ *	  change a name or remove something is expand -> migrate -> contract:
+ *	  add the new thing beside the old, move the code over, and remove the
+ *	  old thing only when no running code uses it.  These rules catch the
+ *	  steps that skip ahead, whatever the table's size; only objects created
+ *	  in this transaction (or temporary ones) are exempt, since no running
+ *	  code can know them.
+ *
+ *	  Drops are judged from pg_depend (depends.c): a drop that something in
+ *	  the database still references is refused in enforce; a drop that
+ *	  nothing depends on is the contract step itself, reported as a warning
+ *	  unless migration_guard.rules sets the rule's severity explicitly
+ *	  (docs/rules/drop_column.md).
  *
  * IDENTIFICATION
  *	  src/rules_breaking.c
@@ -11,24 +26,620 @@
  */
 #include "postgres.h"
 
-#include "migration_guard.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
+#include "depends.h"
+#include "migration_guard.h"
+#include "relfacts.h"
+
+/* How many dependents a message names before "and N more". */
+#define MAX_LISTED_DEPENDENTS	5
+
+/* "table", "view", ... for messages */
+static const char *
+relkind_noun(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materialized view";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreign table";
+		default:
+			return "table";
+	}
+}
+
+/*
+ * No running code can use a relation created in this transaction, nor a
+ * temporary one (private to this session).
+ */
+static bool
+rel_is_private(Oid relid)
+{
+	/* an extension's own scripts are the extension author's business */
+	return creating_extension ||
+		get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
+		mg_rel_created_in_xact(relid);
+}
+
+/* Does relkind fit the object type a statement names? */
+static bool
+relkind_matches(ObjectType type, char relkind)
+{
+	switch (type)
+	{
+		case OBJECT_TABLE:
+			return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+		case OBJECT_VIEW:
+			return relkind == RELKIND_VIEW;
+		case OBJECT_MATVIEW:
+			return relkind == RELKIND_MATVIEW;
+		case OBJECT_FOREIGN_TABLE:
+			return relkind == RELKIND_FOREIGN_TABLE;
+		default:
+			return false;
+	}
+}
+
+/* ---------- drop_column and drop_table ---------- */
+
+/* Is the partition key of relid among the dependents of one of its columns? */
+static bool
+partition_key_among(List *deps, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, deps)
+	{
+		MGDependent *dep = lfirst(lc);
+
+		if (dep->address.classId == RelationRelationId &&
+			dep->address.objectId == relid && dep->address.objectSubId == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One finding for dropping target ("column "email" of table "users"" or
+ * "table "users"").  With dependents that the drop breaks or destroys it
+ * enforces; with none, or only objects that exist for the dropped column
+ * alone, it is the contract step and only advises.
+ */
+static void
+report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *target,
+			List *also_dropped, bool cascade)
+{
+	List	   *deps = mg_dependents(target, also_dropped, cascade);
+	int			nrefs = mg_count_references(deps);
+	bool		column = target->objectSubId != 0;
+	MGFinding	f = {0};
+
+	f.rule = rule;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+
+	if (nrefs > 0)
+	{
+		StringInfoData detail;
+		int			nsilent = 0;
+		ListCell   *lc;
+
+		foreach(lc, deps)
+		{
+			if (((MGDependent *) lfirst(lc))->dropped_with_it)
+				nsilent++;
+		}
+
+		initStringInfo(&detail);
+		appendStringInfo(&detail, "%d object%s depend%s on it: %s.",
+						 list_length(deps), list_length(deps) == 1 ? "" : "s",
+						 list_length(deps) == 1 ? "s" : "",
+						 mg_describe_dependents(deps, MAX_LISTED_DEPENDENTS, true));
+		if (column && partition_key_among(deps, relid))
+		{
+			f.message = psprintf("dropping %s would break objects that depend on it", what);
+			appendStringInfoString(&detail, "  PostgreSQL never drops a column of the partition key, not even with CASCADE.");
+		}
+		else if (cascade)
+		{
+			f.message = psprintf("dropping %s with CASCADE would destroy objects that depend on it", what);
+			appendStringInfoString(&detail, list_length(deps) == 1 ?
+								   "  CASCADE drops it, and whatever depends on it in turn." :
+								   "  CASCADE drops every one of them, and whatever depends on them in turn.");
+		}
+		else
+		{
+			f.message = psprintf("dropping %s would break objects that depend on it", what);
+			if (nsilent == 0)
+				appendStringInfoString(&detail, list_length(deps) == 1 ?
+									   "  PostgreSQL refuses the drop without CASCADE while it exists, and CASCADE would destroy it." :
+									   "  PostgreSQL refuses the drop without CASCADE while they exist, and CASCADE would destroy them.");
+			else if (nsilent < list_length(deps))
+				appendStringInfoString(&detail, "  PostgreSQL refuses the drop without CASCADE while those not marked \"dropped with it\" exist; the others vanish silently, though they also serve other columns.");
+			else
+				appendStringInfoString(&detail, list_length(deps) == 1 ?
+									   "  It vanishes silently with the column, though it also serves other columns." :
+									   "  They vanish silently with the column, though they also serve other columns.");
+		}
+		f.detail = detail.data;
+		if (column && partition_key_among(deps, relid))
+			f.hint = pstrdup("Stop using the column in the application instead; to get rid of it, create a table partitioned another way, copy the data over in batches and switch to it.");
+		else if (column)
+			f.hint = pstrdup("Contract in steps: first change or drop each dependent explicitly (CREATE OR REPLACE VIEW without the column, DROP INDEX CONCURRENTLY, ALTER TABLE ... DROP CONSTRAINT), deploy a release that no longer uses the column, then drop it.");
+		else
+			f.hint = pstrdup("Contract in steps: first change or drop each dependent explicitly (DROP VIEW or CREATE OR REPLACE VIEW, ALTER TABLE ... DROP CONSTRAINT for foreign keys), deploy a release that no longer uses it, then drop it.");
+	}
+	else
+	{
+		f.advisory = true;
+		f.message = psprintf("dropping %s breaks any running code that still uses it", what);
+		if (deps == NIL)
+			f.detail = pstrdup("No database object depends on it, but the database cannot see whether the release running now still reads or writes it.");
+		else
+			f.detail = psprintf("Nothing else depends on it; dropped with it: %s.  The database cannot see whether the release running now still reads or writes it.",
+								mg_describe_dependents(deps, MAX_LISTED_DEPENDENTS, false));
+		if (column)
+			f.hint = pstrdup("Drop a column only as the contract step: first deploy a release that no longer reads or writes it (for example, one that lists it among the ORM's ignored columns), then drop it.");
+		else
+			f.hint = pstrdup("Drop it only as the contract step: first deploy a release that no longer uses it; consider renaming it aside or keeping a dump until the release has proved itself.");
+	}
+	mg_report(&f);
+}
+
+/*
+ * DROP TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE.  Each relation of
+ * the statement gets its own finding; the others of the same statement are
+ * not its dependents (DROP TABLE parent, child drops the foreign key with
+ * both ends).
+ */
 void
 mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 {
+	List	   *relids = NIL;
+	List	   *addresses = NIL;
+	ListCell   *lc;
+
+	switch (stmt->removeType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			break;
+		default:
+			return;
+	}
+	if (!mg_rule_applies(MG_RULE_DROP_TABLE, InvalidOid))
+		return;
+
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+		ObjectAddress *addr;
+
+		/* missing, or of another kind: PostgreSQL reports it (or IF EXISTS skips it) */
+		if (!OidIsValid(relid) ||
+			!relkind_matches(stmt->removeType, get_rel_relkind(relid)))
+			continue;
+		relids = lappend_oid(relids, relid);
+		addr = palloc(sizeof(ObjectAddress));
+		ObjectAddressSet(*addr, RelationRelationId, relid);
+		addresses = lappend(addresses, addr);
+	}
+
+	foreach(lc, addresses)
+	{
+		ObjectAddress *addr = lfirst(lc);
+		Oid			relid = addr->objectId;
+		char	   *what;
+
+		if (rel_is_private(relid))
+			continue;
+		what = psprintf("%s \"%s\"", relkind_noun(get_rel_relkind(relid)),
+						get_rel_name(relid));
+		report_drop(MG_RULE_DROP_TABLE, relid, what, addr, addresses,
+					stmt->behavior == DROP_CASCADE);
+	}
+}
+
+/* ALTER TABLE ... DROP COLUMN, called by the ALTER TABLE dispatcher. */
+void
+mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
+{
+	AttrNumber	attnum;
+	ObjectAddress target;
+	char	   *what;
+
+	if (!OidIsValid(relid) || cmd->name == NULL)
+		return;
+	if (!mg_rule_applies(MG_RULE_DROP_COLUMN, relid) || rel_is_private(relid))
+		return;
+	attnum = get_attnum(relid, cmd->name);
+	if (attnum <= 0)
+		return;					/* missing or a system column: PostgreSQL says so */
+
+	ObjectAddressSubSet(target, RelationRelationId, relid, attnum);
+	what = psprintf("column \"%s\" of %s \"%s\"", cmd->name,
+					relkind_noun(get_rel_relkind(relid)), get_rel_name(relid));
+	report_drop(MG_RULE_DROP_COLUMN, relid, what, &target, NIL,
+				cmd->behavior == DROP_CASCADE);
+}
+
+/* ---------- rename_column and rename_table ---------- */
+
+static void
+report_rename_column(Oid relid, const char *oldname, const char *newname)
+{
+	char		relkind = get_rel_relkind(relid);
+	AttrNumber	attnum = get_attnum(relid, oldname);
+	MGFinding	f = {0};
+
+	if (attnum <= 0 || strcmp(oldname, newname) == 0)
+		return;					/* PostgreSQL reports the error */
+
+	f.rule = MG_RULE_RENAME_COLUMN;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("renaming column \"%s\" of %s \"%s\" breaks queries of the running release",
+						 oldname, relkind_noun(relkind), get_rel_name(relid));
+	f.detail = psprintf("The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\" until every instance runs the new code.  Views, indexes and constraints follow the rename; application queries and function bodies written as text do not.",
+						oldname);
+	if (relkind == RELKIND_MATVIEW)
+		f.hint = psprintf("Expand, migrate, contract: a materialized view cannot be replaced in place, so create a new one with the column named \"%s\" beside %s, deploy code that reads it, then drop the old one.",
+						  newname, mg_rel_name(relid));
+	else if (relkind == RELKIND_VIEW)
+		f.hint = psprintf("Expand, migrate, contract: CREATE OR REPLACE VIEW %s with the column under both names (the new one appended as \"%s\"), deploy code that uses \"%s\", then drop the old name.",
+						  mg_rel_name(relid), newname, newname);
+	else
+	{
+		Oid			atttype;
+		int32		atttypmod;
+		Oid			attcollation;
+
+		get_atttypetypmodcoll(relid, attnum, &atttype, &atttypmod, &attcollation);
+
+		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE and backfill existing rows in batches; deploy code that uses %s; then drop %s.",
+						  mg_rel_name(relid), quote_identifier(newname),
+						  format_type_with_typemod(atttype, atttypmod),
+						  quote_identifier(oldname), quote_identifier(newname),
+						  quote_identifier(oldname));
+	}
+	mg_report(&f);
+}
+
+static void
+report_rename_relation(Oid relid, const char *newname)
+{
+	char		relkind = get_rel_relkind(relid);
+	const char *noun = relkind_noun(relkind);
+	char	   *oldname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	MGFinding	f = {0};
+
+	if (strcmp(oldname, newname) == 0)
+		return;
+
+	f.rule = MG_RULE_RENAME_TABLE;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("renaming %s \"%s\" to \"%s\" breaks queries of the running release",
+						 noun, oldname, newname);
+	f.detail = psprintf("The release running now still names %s; once this commits its queries fail with \"relation does not exist\" until every instance runs the new code.  Views, foreign keys and indexes follow the rename; application queries and function bodies written as text do not.",
+						mg_rel_name(relid));
+	if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE)
+		f.hint = psprintf("Keep the old name working through the deploy: in one transaction, ALTER TABLE %s RENAME TO %s and CREATE VIEW %s AS SELECT * FROM %s (a simple view accepts INSERT, UPDATE and DELETE); deploy code that uses the new name; then drop the view.",
+						  mg_rel_name(relid), quote_identifier(newname),
+						  mg_rel_name(relid), quote_qualified_identifier(nspname, newname));
+	else
+		f.hint = psprintf("Keep the old name working through the deploy: create the %s under the new name beside the old one, deploy code that uses the new name, then drop the old one.",
+						  noun);
+	mg_report(&f);
+}
+
+/*
+ * ALTER SCHEMA ... RENAME TO: breaks every query that names a table or
+ * view of the schema.  Quiet when the schema holds none that existed
+ * before this transaction.
+ */
+static void
+report_rename_schema(const char *oldname, const char *newname)
+{
+	Oid			nspid = get_namespace_oid(oldname, true);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	int			count = 0;
+	Oid			example = InvalidOid;
+	MGFinding	f = {0};
+
+	if (!OidIsValid(nspid) || strcmp(oldname, newname) == 0)
+		return;
+
+	/* pg_class has no index on relnamespace alone; schema renames are rare */
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_PARTITIONED_TABLE &&
+			form->relkind != RELKIND_VIEW && form->relkind != RELKIND_MATVIEW &&
+			form->relkind != RELKIND_FOREIGN_TABLE)
+			continue;
+		if (rel_is_private(form->oid))
+			continue;
+		if (count++ == 0)
+			example = form->oid;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (count == 0)
+		return;
+
+	f.rule = MG_RULE_RENAME_TABLE;
+	f.message = psprintf("renaming schema \"%s\" to \"%s\" breaks queries of the running release",
+						 oldname, newname);
+	f.detail = psprintf("Schema %s holds %d table%s and view%s, among them %s; queries that name them with the schema, and sessions whose search_path names the schema, fail once this commits.",
+						quote_identifier(oldname), count, count == 1 ? "" : "s",
+						count == 1 ? "" : "s", mg_rel_name(example));
+	f.hint = psprintf("Keep the old name working through the deploy: create schema %s, move new code to it (or give it a view per table), deploy, and retire %s when nothing uses it; or put both schemas on the search_path during the switch.",
+					  quote_identifier(newname), quote_identifier(oldname));
+	mg_report(&f);
 }
 
 void
 mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 {
+	Oid			relid;
+
+	switch (stmt->renameType)
+	{
+		case OBJECT_COLUMN:
+			if (stmt->relationType != OBJECT_TABLE && stmt->relationType != OBJECT_VIEW &&
+				stmt->relationType != OBJECT_MATVIEW &&
+				stmt->relationType != OBJECT_FOREIGN_TABLE)
+				return;
+			if (!mg_rule_applies(MG_RULE_RENAME_COLUMN, InvalidOid))
+				return;
+			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+			if (!OidIsValid(relid) || rel_is_private(relid))
+				return;
+			report_rename_column(relid, stmt->subname, stmt->newname);
+			break;
+
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
+				return;
+			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+			if (!OidIsValid(relid) || rel_is_private(relid))
+				return;
+			/* ALTER TABLE may rename a view; ALTER VIEW may not rename a table */
+			switch (get_rel_relkind(relid))
+			{
+				case RELKIND_RELATION:
+				case RELKIND_PARTITIONED_TABLE:
+				case RELKIND_VIEW:
+				case RELKIND_MATVIEW:
+				case RELKIND_FOREIGN_TABLE:
+					report_rename_relation(relid, stmt->newname);
+					break;
+				default:
+					break;		/* an index or a sequence: not ours */
+			}
+			break;
+
+		case OBJECT_SCHEMA:
+			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
+				return;
+			report_rename_schema(stmt->subname, stmt->newname);
+			break;
+
+		default:
+			break;
+	}
 }
 
+/* ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA */
 void
-mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
+mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 {
+	Oid			relid;
+	Oid			nspid;
+	char		relkind;
+	MGFinding	f = {0};
+
+	switch (stmt->objectType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			break;
+		default:
+			return;
+	}
+	if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid) || stmt->relation == NULL)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || rel_is_private(relid))
+		return;
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		return;
+	nspid = get_namespace_oid(stmt->newschema, true);
+	if (nspid == get_rel_namespace(relid))
+		return;					/* a no-op */
+
+	f.rule = MG_RULE_RENAME_TABLE;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("moving %s \"%s\" to schema \"%s\" breaks queries of the running release",
+						 relkind_noun(relkind), get_rel_name(relid), stmt->newschema);
+	f.detail = psprintf("The release running now finds it as %s; once this commits its queries fail with \"relation does not exist\" unless the new schema is on their search_path.",
+						mg_rel_name(relid));
+	f.hint = psprintf("Keep the old name working through the deploy: move it and, in the same transaction, CREATE VIEW %s AS SELECT * FROM %s; deploy code that uses the new schema; then drop the view.",
+					  mg_rel_name(relid),
+					  quote_qualified_identifier(stmt->newschema, get_rel_name(relid)));
+	mg_report(&f);
 }
 
+/* ---------- add_column_required ---------- */
+
+/* DEFAULT NULL, possibly cast, is no default at all. */
+static bool
+is_null_default(Node *expr)
+{
+	while (expr != NULL && IsA(expr, TypeCast))
+		expr = ((TypeCast *) expr)->arg;
+	return expr != NULL && IsA(expr, A_Const) && ((A_Const *) expr)->isnull;
+}
+
+/* Serial pseudo-types, as transformColumnDefinition recognizes them. */
+static bool
+is_serial_typename(TypeName *typeName)
+{
+	const char *name;
+
+	if (typeName == NULL || list_length(typeName->names) != 1 ||
+		typeName->pct_type || typeName->arrayBounds != NIL)
+		return false;
+	name = strVal(linitial(typeName->names));
+	return strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
+		strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
+		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0;
+}
+
+/*
+ * A domain type that rejects NULL and supplies no default of its own
+ * (a domain's default is copied from its base domain when it is created,
+ * while NOT NULL of any level applies).
+ */
+static bool
+domain_requires_value(TypeName *typeName)
+{
+	Type		tup;
+	Oid			typid;
+	bool		notnull = false;
+
+	if (typeName == NULL || is_serial_typename(typeName))
+		return false;
+	tup = LookupTypeName(NULL, typeName, NULL, true);
+	if (tup == NULL)
+		return false;
+	typid = typeTypeId(tup);
+	ReleaseSysCache(tup);
+
+	if (get_typtype(typid) != TYPTYPE_DOMAIN || get_typdefault(typid) != NULL)
+		return false;
+	while (OidIsValid(typid) && get_typtype(typid) == TYPTYPE_DOMAIN)
+	{
+		HeapTuple	ttup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		Form_pg_type form;
+
+		if (!HeapTupleIsValid(ttup))
+			break;
+		form = (Form_pg_type) GETSTRUCT(ttup);
+		notnull |= form->typnotnull;
+		typid = form->typbasetype;
+		ReleaseSysCache(ttup);
+	}
+	return notnull;
+}
+
+/*
+ * ALTER TABLE ... ADD COLUMN ... NOT NULL (or PRIMARY KEY, or of a NOT NULL
+ * domain) without a usable default: the running release's INSERTs do not
+ * name the column, so each one fails.  Identity, generated and serial
+ * columns fill themselves.  Reads the raw ColumnDef as the parser left it:
+ * constraints are still in def->constraints.
+ */
 void
 mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 {
+	bool		not_null = def->is_not_null;
+	bool		has_default = def->raw_default != NULL && !is_null_default(def->raw_default);
+	bool		fills_itself = def->identity != '\0' || def->generated != '\0' ||
+		def->cooked_default != NULL || is_serial_typename(def->typeName);
+	bool		from_domain = false;
+	ListCell   *lc;
+	MGFinding	f = {0};
+	char	   *type;
+
+	if (!OidIsValid(relid) || def->colname == NULL)
+		return;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst(lc);
+
+		switch (con->contype)
+		{
+			case CONSTR_NOTNULL:
+			case CONSTR_PRIMARY:
+				not_null = true;
+				break;
+			case CONSTR_NULL:
+				break;
+			case CONSTR_DEFAULT:
+				if (con->raw_expr != NULL && !is_null_default(con->raw_expr))
+					has_default = true;
+				break;
+			case CONSTR_IDENTITY:
+			case CONSTR_GENERATED:
+				fills_itself = true;
+				break;
+			default:
+				break;
+		}
+	}
+	if (fills_itself || has_default)
+		return;
+	if (!not_null)
+	{
+		if (!domain_requires_value(def->typeName))
+			return;
+		from_domain = true;
+	}
+	if (!mg_rule_applies(MG_RULE_ADD_COLUMN_REQUIRED, relid) || rel_is_private(relid))
+		return;
+
+	type = def->typeName ? TypeNameToString(def->typeName) : pstrdup("...");
+	f.rule = MG_RULE_ADD_COLUMN_REQUIRED;
+	f.relid = relid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("adding column \"%s\" to table \"%s\" as NOT NULL without a default breaks INSERTs of the running release",
+						 def->colname, get_rel_name(relid));
+	f.detail = psprintf("INSERT statements of the release running now do not name \"%s\", so every one of them fails with a not-null violation once this commits%s.  PostgreSQL also refuses the ADD itself while the table has rows.",
+						def->colname,
+						from_domain ? psprintf(" (its type %s is a domain that is NOT NULL and has no default)", type) : "");
+	f.hint = psprintf("Add it with a constant default, which needs no rewrite since PostgreSQL 11: ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>.  Or add it nullable, backfill it in batches, then enforce NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL.",
+					  mg_rel_name(relid), quote_identifier(def->colname), type,
+					  quote_identifier(def->colname));
+	mg_report(&f);
 }

@@ -1,0 +1,576 @@
+/*-------------------------------------------------------------------------
+ *
+ * depends.c
+ *	  What depends on a column or a relation: the catalog facts behind the
+ *	  drop_column and drop_table rules.
+ *
+ *	  The walk follows pg_depend as DROP does (dependency.c), from the
+ *	  referenced side (refclassid, refobjid, refobjsubid) to the dependent
+ *	  (classid, objid, objsubid):
+ *
+ *	  - a NORMAL dependent uses the object from elsewhere (a view, a foreign
+ *		key of another table, a trigger's column list or WHEN clause, a
+ *		policy, a generated column, a rule, a publication column list, an
+ *		SQL-standard function body, another column's default): DROP refuses
+ *		without CASCADE and destroys it with CASCADE;
+ *	  - an AUTO, INTERNAL or partition dependent goes silently with the
+ *		object (an index or constraint on the column, extended statistics,
+ *		a partition of a partitioned table).
+ *
+ *	  A dependent that is an internal part of an owner (a view's _RETURN
+ *	  rule, a constraint's index, a generated column's expression) is
+ *	  reported as its owner, which is what a DBA knows and what DROP names.
+ *
+ *	  Only the catalogs are read, through their indexes, under ACCESS SHARE
+ *	  on pg_depend: no lock is taken on the objects themselves, so asking
+ *	  never queues behind the application's locks.
+ *
+ * IDENTIFICATION
+ *	  src/depends.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "depends.h"
+
+/*
+ * A DROP of a partitioned table with thousands of partitions reaches tens
+ * of thousands of objects; past this many the walk stops, and what it found
+ * is already enough to judge and to describe.
+ */
+#define MAX_WALK_OBJECTS	20000
+
+/* One pg_depend row, seen from the referenced object. */
+typedef struct DepRow
+{
+	ObjectAddress dependent;
+	char		deptype;
+} DepRow;
+
+/* An object the DROP removes, and whether its dependents are worth naming. */
+typedef struct WalkEntry
+{
+	ObjectAddress address;		/* hash key: must be first */
+	bool		quiet;			/* its silent dependents are its own parts */
+} WalkEntry;
+
+typedef struct Walk
+{
+	HTAB	   *dropped;		/* WalkEntry by ObjectAddress */
+	List	   *queue;			/* WalkEntry * still to expand */
+	List	   *found;			/* MGDependent * */
+	const ObjectAddress *target;
+	bool		cascade;
+	bool		parts_only;		/* marking what the statement's other
+								 * objects take with them */
+	int			visited;
+} Walk;
+
+static bool
+same_object(const ObjectAddress *a, const ObjectAddress *b)
+{
+	return a->classId == b->classId && a->objectId == b->objectId &&
+		a->objectSubId == b->objectSubId;
+}
+
+static bool
+is_relation(const ObjectAddress *addr)
+{
+	return addr->classId == RelationRelationId && addr->objectSubId == 0;
+}
+
+/* Is the object, or the whole relation it is a column of, being dropped? */
+static bool
+is_dropped(Walk *walk, const ObjectAddress *addr)
+{
+	ObjectAddress whole = *addr;
+
+	if (hash_search(walk->dropped, addr, HASH_FIND, NULL) != NULL)
+		return true;
+	if (addr->objectSubId != 0)
+	{
+		whole.objectSubId = 0;
+		if (hash_search(walk->dropped, &whole, HASH_FIND, NULL) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+add_dropped(Walk *walk, const ObjectAddress *addr, bool quiet)
+{
+	WalkEntry  *entry;
+	bool		found;
+
+	entry = hash_search(walk->dropped, addr, HASH_ENTER, &found);
+	if (found)
+		return;
+	entry->quiet = quiet;
+	walk->queue = lappend(walk->queue, entry);
+}
+
+/* The pg_depend rows of objects that depend on addr (or on any column of a relation). */
+static List *
+rows_depending_on(const ObjectAddress *addr)
+{
+	Relation	depRel;
+	ScanKeyData key[3];
+	int			nkeys = 2;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *rows = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(addr->classId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(addr->objectId));
+	if (addr->objectSubId != 0)
+	{
+		ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+					F_INT4EQ, Int32GetDatum(addr->objectSubId));
+		nkeys = 3;
+	}
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, nkeys, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		DepRow	   *row = palloc(sizeof(DepRow));
+
+		row->dependent.classId = dep->classid;
+		row->dependent.objectId = dep->objid;
+		row->dependent.objectSubId = dep->objsubid;
+		row->deptype = dep->deptype;
+		rows = lappend(rows, row);
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return rows;
+}
+
+/* The pg_depend rows of what addr itself depends on. */
+static List *
+rows_of_dependent(const ObjectAddress *addr)
+{
+	Relation	depRel;
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *rows = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(addr->classId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(addr->objectId));
+	ScanKeyInit(&key[2], Anum_pg_depend_objsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum(addr->objectSubId));
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	scan = systable_beginscan(depRel, DependDependerIndexId, true, NULL, 3, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		DepRow	   *row = palloc(sizeof(DepRow));
+
+		/* here "dependent" holds the referenced side */
+		row->dependent.classId = dep->refclassid;
+		row->dependent.objectId = dep->refobjid;
+		row->dependent.objectSubId = dep->refobjsubid;
+		row->deptype = dep->deptype;
+		rows = lappend(rows, row);
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return rows;
+}
+
+/*
+ * The object a DBA knows: follows INTERNAL dependencies up to their owner
+ * (a _RETURN rule to its view, an index to its constraint, a generated
+ * column's expression to the column).  Columns are never folded into
+ * their table: a partition key column is internal to its table, yet it is
+ * the column that depends on something.
+ */
+static ObjectAddress
+owner_of(const ObjectAddress *addr)
+{
+	ObjectAddress result = *addr;
+
+	for (int depth = 0; depth < 4; depth++)
+	{
+		List	   *rows;
+		ListCell   *lc;
+		bool		moved = false;
+
+		if (result.classId == RelationRelationId && result.objectSubId != 0)
+			break;
+		rows = rows_of_dependent(&result);
+		foreach(lc, rows)
+		{
+			DepRow	   *row = lfirst(lc);
+
+			if (row->deptype == DEPENDENCY_INTERNAL)
+			{
+				result = row->dependent;
+				moved = true;
+				break;
+			}
+		}
+		list_free_deep(rows);
+		if (!moved)
+			break;
+	}
+	return result;
+}
+
+/*
+ * Parts of an object that nobody thinks of separately: its row type, its
+ * sequences and TOAST table, a column's own default and NOT NULL
+ * constraint.
+ */
+static bool
+is_implementation_detail(const ObjectAddress *addr)
+{
+	if (addr->classId == TypeRelationId || addr->classId == AttrDefaultRelationId)
+		return true;
+	if (is_relation(addr))
+	{
+		char		relkind = get_rel_relkind(addr->objectId);
+
+		return relkind == RELKIND_SEQUENCE || relkind == RELKIND_TOASTVALUE;
+	}
+	if (addr->classId == ConstraintRelationId)
+	{
+		HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(addr->objectId));
+		bool		notnull = false;
+
+		if (HeapTupleIsValid(tup))
+		{
+			/* NOT NULL constraints are catalogued from PostgreSQL 18 on */
+			notnull = ((Form_pg_constraint) GETSTRUCT(tup))->contype == 'n';
+			ReleaseSysCache(tup);
+		}
+		return notnull;
+	}
+	return false;
+}
+
+/* Does obj also depend on other columns of the target's table? */
+static bool
+covers_other_columns(const ObjectAddress *obj, const ObjectAddress *column)
+{
+	List	   *rows = rows_of_dependent(obj);
+	ListCell   *lc;
+	bool		result = false;
+
+	foreach(lc, rows)
+	{
+		DepRow	   *row = lfirst(lc);
+
+		if (row->dependent.classId == RelationRelationId &&
+			row->dependent.objectId == column->objectId &&
+			row->dependent.objectSubId != 0 &&
+			row->dependent.objectSubId != column->objectSubId)
+		{
+			result = true;
+			break;
+		}
+	}
+	list_free_deep(rows);
+	return result;
+}
+
+static char *
+describe_object(const ObjectAddress *addr)
+{
+	char	   *desc = getObjectDescription(addr, true);
+
+	if (desc == NULL)
+		return psprintf("object %u of catalog %u", addr->objectId, addr->classId);
+	if (addr->classId == RelationRelationId && addr->objectSubId != 0 &&
+		get_attgenerated(addr->objectId, (AttrNumber) addr->objectSubId) != '\0')
+		return psprintf("generated %s", desc);
+	return desc;
+}
+
+static void
+add_found(Walk *walk, const ObjectAddress *addr, bool dropped_with_it, bool reference)
+{
+	ListCell   *lc;
+	MGDependent *dep;
+
+	foreach(lc, walk->found)
+	{
+		dep = lfirst(lc);
+		if (same_object(&dep->address, addr))
+		{
+			/* found both ways: a reference outweighs a silent drop */
+			if (reference && !dep->reference)
+			{
+				dep->reference = true;
+				dep->dropped_with_it = dropped_with_it;
+			}
+			return;
+		}
+	}
+	dep = palloc(sizeof(MGDependent));
+	dep->address = *addr;
+	dep->description = describe_object(addr);
+	dep->dropped_with_it = dropped_with_it;
+	dep->reference = reference;
+	walk->found = lappend(walk->found, dep);
+}
+
+/*
+ * Is a silently dropped object a loss beyond the target?  For a column:
+ * anything that also covers other columns (a multi-column index, unique
+ * key or statistics object).  For a relation: its partitions are named
+ * but are what dropping a partitioned table means.
+ */
+/* A relation queries read: table, view, materialized view, foreign table. */
+static bool
+is_user_relation(const ObjectAddress *addr)
+{
+	char		relkind;
+
+	if (!is_relation(addr))
+		return false;
+	relkind = get_rel_relkind(addr->objectId);
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW ||
+		relkind == RELKIND_FOREIGN_TABLE;
+}
+
+static bool
+silent_drop_is_reference(Walk *walk, const ObjectAddress *obj)
+{
+	if (walk->target->classId == RelationRelationId && walk->target->objectSubId != 0)
+		return covers_other_columns(obj, walk->target);
+	return false;
+}
+
+static void
+expand(Walk *walk, WalkEntry *entry)
+{
+	List	   *rows = rows_depending_on(&entry->address);
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		DepRow	   *row = lfirst(lc);
+		ObjectAddress dependent = row->dependent;
+		ObjectAddress owner;
+
+		if (walk->visited++ > MAX_WALK_OBJECTS)
+			break;
+		if (is_dropped(walk, &dependent))
+			continue;
+
+		if (walk->parts_only && row->deptype == DEPENDENCY_NORMAL)
+			continue;
+		switch (row->deptype)
+		{
+			case DEPENDENCY_NORMAL:
+				owner = owner_of(&dependent);
+				if (is_dropped(walk, &owner))
+					continue;
+				add_found(walk, &owner, false, true);
+				if (walk->cascade)
+				{
+					add_dropped(walk, &dependent, true);
+					add_dropped(walk, &owner, true);
+				}
+				break;
+
+			case DEPENDENCY_AUTO:
+			case DEPENDENCY_INTERNAL:
+			case DEPENDENCY_PARTITION_PRI:
+			case DEPENDENCY_PARTITION_SEC:
+				{
+					bool		named;
+
+					/*
+					 * Goes with the object.  Name it unless it is just a part
+					 * of a relation being dropped whole (its indexes,
+					 * triggers, constraints), but do name the partitions
+					 * that go with a partitioned table.
+					 */
+					owner = owner_of(&dependent);
+					named = !is_implementation_detail(&owner) &&
+						(!entry->quiet ||
+						 (is_relation(&entry->address) && is_user_relation(&owner)));
+					if (!same_object(&owner, &dependent) && is_dropped(walk, &owner))
+						named = false;	/* a part of something already counted */
+					add_dropped(walk, &dependent, entry->quiet || is_relation(&dependent));
+					add_dropped(walk, &owner, entry->quiet || is_relation(&owner));
+					if (named && !walk->parts_only)
+						add_found(walk, &owner, true,
+								  silent_drop_is_reference(walk, &owner));
+				}
+				break;
+
+			default:
+				/* extension membership: not a use of the object */
+				break;
+		}
+	}
+	list_free_deep(rows);
+}
+
+/* Expands the queue breadth-first; it grows while we walk it. */
+static void
+run_walk(Walk *walk)
+{
+	for (int i = 0; i < list_length(walk->queue); i++)
+	{
+		if (walk->visited > MAX_WALK_OBJECTS)
+			break;
+		expand(walk, (WalkEntry *) list_nth(walk->queue, i));
+	}
+}
+
+/*
+ * A partition key column is internally dependent on its table (heap.c,
+ * StorePartitionKey): PostgreSQL refuses to drop it at all.
+ */
+static void
+check_partition_key(Walk *walk, const ObjectAddress *column)
+{
+	List	   *rows = rows_of_dependent(column);
+	ListCell   *lc;
+
+	foreach(lc, rows)
+	{
+		DepRow	   *row = lfirst(lc);
+
+		if (row->deptype == DEPENDENCY_INTERNAL &&
+			row->dependent.classId == RelationRelationId &&
+			row->dependent.objectId == column->objectId &&
+			row->dependent.objectSubId == 0)
+		{
+			MGDependent *dep = palloc(sizeof(MGDependent));
+
+			dep->address = row->dependent;
+			dep->description = psprintf("the partition key of %s",
+										describe_object(&row->dependent));
+			dep->dropped_with_it = false;
+			dep->reference = true;
+			walk->found = lappend(walk->found, dep);
+			break;
+		}
+	}
+	list_free_deep(rows);
+}
+
+List *
+mg_dependents(const ObjectAddress *target, List *also_dropped, bool cascade)
+{
+	HASHCTL		ctl;
+	Walk		walk = {0};
+	ListCell   *lc;
+	List	   *references = NIL;
+	List	   *silent = NIL;
+
+	/* ObjectAddress is three 4-byte fields, without padding */
+	ctl.keysize = sizeof(ObjectAddress);
+	ctl.entrysize = sizeof(WalkEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	walk.dropped = hash_create("migration_guard dependents", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	walk.target = target;
+	walk.cascade = cascade;
+
+	/*
+	 * The other objects of the statement are dropped too: they, and the
+	 * parts that go with them, are not dependents of this one (DROP TABLE
+	 * parent, child takes the child's foreign key with it).
+	 */
+	walk.parts_only = true;
+	foreach(lc, also_dropped)
+	{
+		const ObjectAddress *other = lfirst(lc);
+
+		if (!same_object(other, target))
+			add_dropped(&walk, other, true);
+	}
+	run_walk(&walk);
+	walk.parts_only = false;
+	walk.queue = NIL;
+
+	if (target->classId == RelationRelationId && target->objectSubId != 0)
+		check_partition_key(&walk, target);
+	add_dropped(&walk, target, is_relation(target));
+	run_walk(&walk);
+
+	/* references first: they are why the drop is refused */
+	foreach(lc, walk.found)
+	{
+		MGDependent *dep = lfirst(lc);
+
+		if (dep->reference)
+			references = lappend(references, dep);
+		else
+			silent = lappend(silent, dep);
+	}
+	hash_destroy(walk.dropped);
+	return list_concat(references, silent);
+}
+
+int
+mg_count_references(List *dependents)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, dependents)
+	{
+		if (((MGDependent *) lfirst(lc))->reference)
+			n++;
+	}
+	return n;
+}
+
+char *
+mg_describe_dependents(List *dependents, int max_listed, bool mark_dropped)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+	int			total = list_length(dependents);
+
+	initStringInfo(&buf);
+	foreach(lc, dependents)
+	{
+		MGDependent *dep = lfirst(lc);
+
+		if (n == max_listed)
+			break;
+		if (n > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, dep->description);
+		if (mark_dropped && dep->dropped_with_it)
+			appendStringInfoString(&buf, " (dropped with it)");
+		n++;
+	}
+	if (total > n)
+		appendStringInfo(&buf, ", and %d more", total - n);
+	return buf.data;
+}

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * depends.h
+ *	  Catalog facts about dependencies: what depends on a column or a
+ *	  relation, read from pg_depend the way DROP itself reads it.
+ *
+ * IDENTIFICATION
+ *	  src/depends.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_DEPENDS_H
+#define MG_DEPENDS_H
+
+#include "catalog/objectaddress.h"
+#include "nodes/pg_list.h"
+
+/* One object that a drop would break or take with it. */
+typedef struct MGDependent
+{
+	ObjectAddress address;		/* the object as a DBA knows it (a view, not
+								 * its _RETURN rule) */
+	char	   *description;	/* getObjectDescription(), refined */
+	bool		dropped_with_it;	/* PostgreSQL drops it silently, even
+									 * without CASCADE */
+	bool		reference;		/* it uses the dropped object from elsewhere:
+								 * the drop breaks or destroys it */
+} MGDependent;
+
+/*
+ * What depends on target (a relation, or one column of it), in the order
+ * found, references first.  also_dropped lists ObjectAddress pointers of the
+ * other objects the same statement drops, so that they and their parts are
+ * not reported.  With cascade the walk continues through the dependents
+ * PostgreSQL would then drop too.
+ */
+extern List *mg_dependents(const ObjectAddress *target, List *also_dropped,
+						   bool cascade);
+
+extern int	mg_count_references(List *dependents);
+
+/* "view public.v, index users_email_idx (dropped with it), and 3 more" */
+extern char *mg_describe_dependents(List *dependents, int max_listed,
+									bool mark_dropped);
+
+#endif							/* MG_DEPENDS_H */
