@@ -673,6 +673,22 @@ check_set_logged(MGAlterContext *ctx, bool logged)
 	mg_report(&f);
 }
 
+/* For errdetail: "Index public.i is 16 kB; table public.t is ..." */
+static char *
+describe_index(Oid indexoid)
+{
+	int64		bytes;
+	Oid			tableoid = IndexGetRelation(indexoid, true);
+	char	   *size;
+
+	if (mg_rel_size(indexoid, &bytes))
+		size = DatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes)));
+	else
+		size = pstrdup("of unknown size (its lock was not free)");
+	return psprintf("Index %s is %s, on table %s.", mg_rel_name(indexoid), size,
+					OidIsValid(tableoid) ? mg_rel_name(tableoid) : "?");
+}
+
 static void
 check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 {
@@ -706,7 +722,7 @@ check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 	f.detail = psprintf("Every block is copied to tablespace \"%s\" while the lock is held, %s%s.  %s",
 						tblspc, mg_lock_blocks(ctx->lockmode),
 						is_index ? "; queries on the table wait for it, because planning opens every index" : "",
-						mg_rel_describe(ctx->relid));
+						is_index ? describe_index(ctx->relid) : mg_rel_describe(ctx->relid));
 	if (is_index)
 		f.hint = psprintf("Move it without blocking: REINDEX (TABLESPACE %s) INDEX CONCURRENTLY %s, outside a transaction block.",
 						  quote_identifier(tblspc), mg_rel_name(ctx->relid));
@@ -890,8 +906,15 @@ check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
  * ---------------------------------------------------------------------
  */
 
-static bool
-column_def_has_default(ColumnDef *def)
+/*
+ * Does the column definition give the column a default (DEFAULT, even
+ * DEFAULT NULL; serial; a generation expression)?  PostgreSQL transforms
+ * each ADD COLUMN on its own (ATParseTransformCmd) and validates the
+ * column's inline foreign key only then: without a default the new column
+ * is all NULL, and transformFKConstraints() marks the key valid unscanned.
+ */
+bool
+mg_column_def_has_default(ColumnDef *def)
 {
 	ListCell   *lc;
 
@@ -902,26 +925,6 @@ column_def_has_default(ColumnDef *def)
 		Constraint *con = lfirst_node(Constraint, lc);
 
 		if (con->contype == CONSTR_DEFAULT || con->contype == CONSTR_GENERATED)
-			return true;
-	}
-	return false;
-}
-
-/* See MGAlterContext.inline_fks_validated. */
-static bool
-statement_validates_inline_fks(List *cmds)
-{
-	ListCell   *lc;
-
-	foreach(lc, cmds)
-	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-		if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef) &&
-			column_def_has_default((ColumnDef *) cmd->def))
-			return true;
-		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
-			((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
 			return true;
 	}
 	return false;
@@ -950,7 +953,6 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 		ctx.relkind != RELKIND_INDEX && ctx.relkind != RELKIND_PARTITIONED_INDEX)
 		return;
 	ctx.lockmode = AlterTableGetLockLevel(stmt->cmds);
-	ctx.inline_fks_validated = statement_validates_inline_fks(stmt->cmds);
 
 	foreach(lc, stmt->cmds)
 	{
@@ -1093,7 +1095,7 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 		if (con->contype != CONSTR_CHECK && con->contype != CONSTR_NOTNULL)
 			return;
 	}
-	else if (stmt->subtype != 'N' && stmt->subtype != 'V')
+	else if (stmt->subtype != 'O' && stmt->subtype != 'V')
 		return;
 	if (!mg_rule_applies(MG_RULE_ALTER_DOMAIN_ADD_CONSTRAINT, InvalidOid))
 		return;
@@ -1114,7 +1116,7 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 	foreach(lc, tables)
 		names = lappend(names, mg_rel_name(lfirst_oid(lc)));
 
-	notnull = stmt->subtype == 'N' || (con != NULL && con->contype == CONSTR_NOTNULL);
+	notnull = stmt->subtype == 'O' || (con != NULL && con->contype == CONSTR_NOTNULL);
 	f.rule = MG_RULE_ALTER_DOMAIN_ADD_CONSTRAINT;
 	f.relid = linitial_oid(tables);
 	f.lockmode = ShareLock;

@@ -22,17 +22,10 @@ typedef struct MGAlterContext
 	Oid			relid;
 	char		relkind;
 	LOCKMODE	lockmode;		/* AlterTableGetLockLevel(stmt->cmds) */
-
-	/*
-	 * PostgreSQL skips validating the foreign keys of ADD COLUMN ...
-	 * REFERENCES (the new column is all NULL) unless some ADD COLUMN of the
-	 * same statement has a default or the statement also has an ADD
-	 * CONSTRAINT ... FOREIGN KEY (transformAlterTableStmt).
-	 */
-	bool		inline_fks_validated;
 } MGAlterContext;
 
 extern bool mg_alter_rel_has_storage_rules(const MGAlterContext *ctx);
+extern bool mg_column_def_has_default(ColumnDef *def);
 extern const char *mg_lock_blocks(LOCKMODE mode);
 
 /* rules_constraints.c */

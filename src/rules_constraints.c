@@ -61,8 +61,11 @@ constraint_name(MGAlterContext *ctx, Constraint *con, List *cols, const char *su
 		return pstrdup(con->conname);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, get_rel_name(ctx->relid));
-	foreach(lc, cols)
-		appendStringInfo(&buf, "_%s", strVal(lfirst(lc)));
+	if (strcmp(suffix, "pkey") != 0)	/* a primary key is just table_pkey */
+	{
+		foreach(lc, cols)
+			appendStringInfo(&buf, "_%s", strVal(lfirst(lc)));
+	}
 	appendStringInfo(&buf, "_%s", suffix);
 	if (buf.len >= NAMEDATALEN)
 		buf.data[NAMEDATALEN - 1] = '\0';
@@ -229,8 +232,9 @@ check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool en
 		f.message = psprintf("ADD COLUMN \"%s\" with a CHECK constraint would scan table \"%s\" under an %s lock",
 							 coldef->colname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	else
-		f.message = psprintf("ADD CONSTRAINT %s CHECK would scan table \"%s\" under an %s lock",
-							 conname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+		f.message = psprintf("ADD CONSTRAINT \"%s\" CHECK would scan table \"%s\" under an %s lock",
+							 constraint_name(ctx, con, NIL, "check"), get_rel_name(ctx->relid),
+							 mg_lockmode_name(ctx->lockmode));
 	f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row while the lock is held, %s.  %s",
 						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
 	f.hint = psprintf("%sALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
@@ -359,7 +363,7 @@ check_add_fk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool valid
 						 coldef ? psprintf("ADD COLUMN \"%s\" REFERENCES", coldef->colname) : "ADD FOREIGN KEY",
 						 get_rel_name(ctx->relid), get_rel_name(ctx->relid), pkname);
 	f.detail = psprintf("%sEvery row of \"%s\" is checked against \"%s\" while \"%s\" is locked %s and \"%s\" SHARE ROW EXCLUSIVE, which blocks INSERT, UPDATE and DELETE on both tables.  %s",
-						coldef ? "Because this ALTER TABLE also adds a column with a default or another foreign key, PostgreSQL validates the new column's foreign key.  " : "",
+						coldef ? "The new column has a default, so PostgreSQL validates its foreign key.  " : "",
 						get_rel_name(ctx->relid), pkname, get_rel_name(ctx->relid),
 						mg_lockmode_name(ctx->lockmode), pkname, mg_rel_describe(ctx->relid));
 #ifndef MG_HAVE_PARTITIONED_FK_NOT_VALID
@@ -449,12 +453,12 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 		nullable = index_columns_needing_scan(ctx, con->indexname);
 		if (nullable == NIL)
 			return;
-		f.message = psprintf("ADD PRIMARY KEY USING INDEX would scan table \"%s\" to make %s NOT NULL",
-							 get_rel_name(ctx->relid), column_list(nullable));
-		f.detail = psprintf("The index needs no build, but column %s is nullable and no validated CHECK (... IS NOT NULL) proves it, so PostgreSQL runs SET NOT NULL, reading every row under an %s lock, %s.  %s",
+		f.message = psprintf("ADD PRIMARY KEY USING INDEX would scan table \"%s\" to set NOT NULL on column \"%s\"",
+							 get_rel_name(ctx->relid), strVal(linitial(nullable)));
+		f.detail = psprintf("The index needs no build, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL), so PostgreSQL runs SET NOT NULL, reading every row under an %s lock, %s.  %s",
 							column_list(nullable), mg_lockmode_name(ctx->lockmode),
 							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-		f.hint = psprintf("Make the columns NOT NULL without a scan first (%s), then add the primary key USING INDEX.",
+		f.hint = psprintf("Make each column NOT NULL without a scan first: %s  Then add the primary key USING INDEX.",
 						  not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
 		mg_report(&f);
 		return;
@@ -466,8 +470,9 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 							 coldef->colname, kind, get_rel_name(ctx->relid),
 							 mg_lockmode_name(ctx->lockmode));
 	else
-		f.message = psprintf("ADD CONSTRAINT %s %s would build an index on table \"%s\" under an %s lock",
-							 conname, kind, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+		f.message = psprintf("ADD CONSTRAINT \"%s\" %s would build an index on table \"%s\" under an %s lock",
+							 constraint_name(ctx, con, cols, pk ? "pkey" : "key"), kind,
+							 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	f.detail = psprintf("Without USING INDEX the %s index is built while the lock is held, %s, for the whole build.%s  %s",
 						pk ? "primary key" : "unique", mg_lock_blocks(ctx->lockmode),
 						nullable ? psprintf("  Column %s is nullable, so SET NOT NULL also reads every row.", column_list(nullable)) : "",
@@ -475,7 +480,7 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 	f.hint = psprintf("%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then%s ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
 					  coldef ? "Add the column without the constraint, then: " : "",
 					  conname, table, column_list(cols),
-					  pk ? " make the columns NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and" : "",
+					  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and", column_list(nullable)) : "",
 					  table, conname, kind, conname);
 	mg_report(&f);
 }
@@ -488,8 +493,9 @@ check_add_exclusion(MGAlterContext *ctx, Constraint *con)
 	if (!mg_rule_applies(MG_RULE_ADD_EXCLUSION_CONSTRAINT, ctx->relid))
 		return;
 	init_finding(&f, ctx, MG_RULE_ADD_EXCLUSION_CONSTRAINT);
-	f.message = psprintf("ADD CONSTRAINT%s%s EXCLUDE would build an index on table \"%s\" under an %s lock",
-						 con->conname ? " " : "", con->conname ? quote_identifier(con->conname) : "",
+	f.message = psprintf("ADD CONSTRAINT%s%s%s EXCLUDE would build an index on table \"%s\" under an %s lock",
+						 con->conname ? " \"" : "", con->conname ? con->conname : "",
+						 con->conname ? "\"" : "",
 						 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	f.detail = psprintf("The exclusion constraint's index is built and every row checked while the lock is held, %s, for the whole build.  %s",
 						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
@@ -575,7 +581,7 @@ mg_check_column_constraints(MGAlterContext *ctx, ColumnDef *def)
 			case CONSTR_FOREIGN:
 				if (enforced)
 					check_fk_index(ctx, con, def);
-				check_add_fk(ctx, con, def, enforced && ctx->inline_fks_validated);
+				check_add_fk(ctx, con, def, enforced && mg_column_def_has_default(def));
 				break;
 			case CONSTR_UNIQUE:
 			case CONSTR_PRIMARY:
