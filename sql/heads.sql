@@ -214,14 +214,24 @@ BEGIN; TRUNCATE "public"."schema_migrations"; INSERT INTO "public"."schema_migra
 -- TRUNCATE alone moves the head back to nothing: a downgrade.
 TRUNCATE "public"."schema_migrations";
 \echo :LAST_ERROR_SQLSTATE
--- and so does dropping the table
+-- and so does dropping the table, or renaming it
 DROP TABLE "public"."schema_migrations";
 \echo :LAST_ERROR_SQLSTATE
-SELECT current_heads, state FROM migration_guard.head();
+ALTER TABLE "public"."schema_migrations" RENAME TO old_versions;
+\echo :LAST_ERROR_SQLSTATE
+CREATE SCHEMA heads_attic;
+-- Moving it to another schema leaves the head where it was: auto-detection
+-- finds the table there.
+ALTER TABLE "public"."schema_migrations" SET SCHEMA heads_attic;
+SELECT migration_table, current_heads, state FROM migration_guard.head();
+-- Dropping its schema takes the head away.
+DROP SCHEMA heads_attic CASCADE;
+\echo :LAST_ERROR_SQLSTATE
+SELECT migration_table, current_heads, state FROM migration_guard.head();
 
 -- clean up
 RESET migration_guard.expected_head;
-DROP TABLE "public"."schema_migrations";
+DROP SCHEMA heads_attic CASCADE;
 DROP TABLE account, invoice;
 SELECT count(*) AS history_rows FROM migration_guard.head_history;
 DELETE FROM migration_guard.head_history;

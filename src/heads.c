@@ -280,24 +280,75 @@ rangevar_is_migration_table(RangeVar *rv)
 	return OidIsValid(relid) && is_migration_table(relid);
 }
 
-/* TRUNCATE (golang-migrate's SetVersion) and DROP change the table too. */
+/* Does the schema hold a candidate migration table (DROP SCHEMA)? */
+static bool
+schema_holds_migration_table(const char *nspname)
+{
+	Oid			nspid = get_namespace_oid(nspname, true);
+
+	if (!OidIsValid(nspid))
+		return false;
+	(void) is_migration_table(InvalidOid);	/* refreshes the cache */
+	for (int i = 0; i < candidate_count; i++)
+		if (get_rel_namespace(candidate_relids[i]) == nspid)
+			return true;
+	return false;
+}
+
+/*
+ * TRUNCATE (golang-migrate's SetVersion), DROP, DROP SCHEMA, and renaming
+ * or moving the table away change the head as surely as a DELETE.
+ */
 static void
 note_utility_writes(Node *parsetree)
 {
 	ListCell   *lc;
 
-	if (IsA(parsetree, TruncateStmt))
+	switch (nodeTag(parsetree))
 	{
-		foreach(lc, ((TruncateStmt *) parsetree)->relations)
-			if (rangevar_is_migration_table(lfirst(lc)))
-				note_migration_table_write();
-	}
-	else if (IsA(parsetree, DropStmt) &&
-			 ((DropStmt *) parsetree)->removeType == OBJECT_TABLE)
-	{
-		foreach(lc, ((DropStmt *) parsetree)->objects)
-			if (rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
-				note_migration_table_write();
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) parsetree)->relations)
+				if (rangevar_is_migration_table(lfirst(lc)))
+					note_migration_table_write();
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *drop = (DropStmt *) parsetree;
+
+				foreach(lc, drop->objects)
+				{
+					if (drop->removeType == OBJECT_TABLE &&
+						rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
+						note_migration_table_write();
+					else if (drop->removeType == OBJECT_SCHEMA &&
+							 schema_holds_migration_table(strVal(lfirst(lc))))
+						note_migration_table_write();
+				}
+			}
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *rename = (RenameStmt *) parsetree;
+
+				if (rename->renameType == OBJECT_TABLE && rename->relation &&
+					rangevar_is_migration_table(rename->relation))
+					note_migration_table_write();
+				else if (rename->renameType == OBJECT_SCHEMA &&
+						 schema_holds_migration_table(rename->subname))
+					note_migration_table_write();
+			}
+			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *move = (AlterObjectSchemaStmt *) parsetree;
+
+				if (move->objectType == OBJECT_TABLE && move->relation &&
+					rangevar_is_migration_table(move->relation))
+					note_migration_table_write();
+			}
+			break;
+		default:
+			break;
 	}
 }
 
