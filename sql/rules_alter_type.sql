@@ -111,6 +111,18 @@ ANALYZE at_p;
 ALTER TABLE at_p ALTER COLUMN v TYPE varchar(20);
 ALTER TABLE at_p ALTER COLUMN v TYPE varchar(2);
 
+-- A rewrite also validates the foreign keys on the column again.
+BEGIN;
+CREATE TABLE at_parent (id integer PRIMARY KEY) WITH (autovacuum_enabled = off);
+CREATE TABLE at_child (pid integer REFERENCES at_parent) WITH (autovacuum_enabled = off);
+INSERT INTO at_parent SELECT generate_series(1, 10);
+INSERT INTO at_child SELECT generate_series(1, 10);
+COMMIT;
+ANALYZE at_parent, at_child;
+ALTER TABLE at_parent ALTER COLUMN id TYPE bigint;
+ALTER TABLE at_child ALTER COLUMN pid TYPE bigint;
+DROP TABLE at_child, at_parent;
+
 DROP TABLE at_t, at_p;
 RESET migration_guard.rules;
 RESET migration_guard.small_table_threshold;

@@ -410,6 +410,60 @@ check_constraints_rechecked(Oid relid, AttrNumber attnum)
 	return result;
 }
 
+/* Does the int2[] column of a pg_constraint row contain attnum? */
+static bool
+conkey_has(HeapTuple tuple, TupleDesc desc, int attno, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+	ArrayType  *arr;
+	int16	   *keys;
+
+	if (isnull)
+		return false;
+	arr = DatumGetArrayTypeP(d);
+	keys = (int16 *) ARR_DATA_PTR(arr);
+	for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
+	{
+		if (keys[i] == attnum)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Foreign keys on the column, from either side.  When either table is
+ * rewritten, PostgreSQL re-adds them without reusing the old validation
+ * (ATPostAlterTypeParse), so each is validated again by reading the whole
+ * referencing table.  As "name" (on table) strings.
+ */
+static List *
+foreign_keys_revalidated(Oid relid, AttrNumber attnum)
+{
+	Relation	pg_constraint;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	pg_constraint = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_constraint, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		TupleDesc	desc = RelationGetDescr(pg_constraint);
+
+		if (con->contype != CONSTRAINT_FOREIGN || !con->convalidated)
+			continue;
+		if ((con->conrelid == relid && conkey_has(tuple, desc, Anum_pg_constraint_conkey, attnum)) ||
+			(con->confrelid == relid && conkey_has(tuple, desc, Anum_pg_constraint_confkey, attnum)))
+			result = lappend(result, psprintf("\"%s\" (reading %s)", NameStr(con->conname),
+											  mg_rel_name(con->conrelid)));
+	}
+	systable_endscan(scan);
+	table_close(pg_constraint, AccessShareLock);
+	return result;
+}
+
 static void
 check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 {
@@ -466,11 +520,14 @@ check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 
 	if (type_change_rewrites(ctx->st, ctx->relid, def, &chg))
 	{
+		List	   *fks = foreign_keys_revalidated(ctx->relid, chg.attnum);
+
 		f.rewrites = true;
 		f.message = psprintf("ALTER COLUMN TYPE would rewrite table \"%s\"", relname);
-		f.detail = psprintf("%s%s rewrites every row and rebuilds every index of the table while holding an %s lock, %s.  %s",
+		f.detail = psprintf("%s%s rewrites every row and rebuilds every index of the table while holding an %s lock, %s.%s  %s",
 							change, def->raw_default ? " with this USING expression" : "",
 							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
+							fks ? psprintf("  Foreign key %s is validated again as well.", list_names(fks)) : "",
 							mg_rel_describe(ctx->relid));
 		f.hint = pstrdup(hint_swap);
 		mg_report(&f);
