@@ -175,6 +175,9 @@ mg_judge_statement(MGStatement *st)
 		case T_RefreshMatViewStmt:
 			mg_check_maintenance_stmt(st, parsetree);
 			break;
+		case T_AlterTableMoveAllStmt:
+			mg_check_alter_table_move_all(st, (AlterTableMoveAllStmt *) parsetree);
+			break;
 		default:
 			break;
 	}

@@ -141,6 +141,7 @@ extern void mg_check_alter_object_schema_stmt(MGStatement *st,
 											  AlterObjectSchemaStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
+extern void mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt);
 
 /* large tables of a schema or the database (rules_maintenance.c) */
 extern List *mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest);

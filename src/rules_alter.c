@@ -24,6 +24,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/catalog.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
@@ -51,6 +52,7 @@
 #include "parser/parse_type.h"
 #include "parser/parse_utilcmd.h"
 #include "partitioning/partbounds.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -785,6 +787,94 @@ check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 						  quote_identifier(tblspc), mg_rel_name(ctx->relid));
 	else
 		f.hint = pstrdup("Move the indexes with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY; move the table itself with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
+	mg_report(&f);
+}
+
+/*
+ * ALTER TABLE | INDEX | MATERIALIZED VIEW ALL IN TABLESPACE ... SET
+ * TABLESPACE: the relations AlterTableMoveAll() would move, chosen as it
+ * chooses them, that are not exempt by size.
+ */
+static List *
+move_all_relations(AlterTableMoveAllStmt *stmt, Oid origspc)
+{
+	Relation	pg_class;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *roles = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->roles)
+	{
+		Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+		if (!OidIsValid(role))
+			return NIL;			/* PostgreSQL reports it */
+		roles = lappend_oid(roles, role);
+	}
+
+	pg_class = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
+		char		want = stmt->objtype == OBJECT_INDEX ? RELKIND_INDEX :
+			stmt->objtype == OBJECT_MATVIEW ? RELKIND_MATVIEW : RELKIND_RELATION;
+
+		/* Partitioned relations are moved too, but copy nothing. */
+		if (rel->reltablespace != origspc || rel->relkind != want ||
+			IsCatalogNamespace(rel->relnamespace) || rel->relisshared ||
+			isAnyTempNamespace(rel->relnamespace) || IsToastNamespace(rel->relnamespace))
+			continue;
+		if (roles != NIL && !list_member_oid(roles, rel->relowner))
+			continue;
+		if (mg_rule_applies(MG_RULE_SET_TABLESPACE, rel->oid))
+			result = lappend_oid(result, rel->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return result;
+}
+
+void
+mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt)
+{
+	Oid			origspc;
+	Oid			newspc;
+	List	   *rels;
+	List	   *names = NIL;
+	ListCell   *lc;
+	MGFinding	f = {0};
+
+	if (!mg_rule_applies(MG_RULE_SET_TABLESPACE, InvalidOid))
+		return;
+	origspc = get_tablespace_oid(stmt->orig_tablespacename, true);
+	newspc = get_tablespace_oid(stmt->new_tablespacename, true);
+	if (!OidIsValid(origspc) || !OidIsValid(newspc))
+		return;					/* PostgreSQL reports it */
+	if (origspc == MyDatabaseTableSpace)
+		origspc = InvalidOid;
+	if (newspc == MyDatabaseTableSpace)
+		newspc = InvalidOid;
+	if (origspc == newspc)
+		return;
+
+	rels = move_all_relations(stmt, origspc);
+	if (rels == NIL)
+		return;
+	foreach(lc, rels)
+		names = lappend(names, mg_rel_name(lfirst_oid(lc)));
+
+	f.rule = MG_RULE_SET_TABLESPACE;
+	f.relid = linitial_oid(rels);
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("ALL IN TABLESPACE would copy %d %s under ACCESS EXCLUSIVE locks",
+						 list_length(rels), list_length(rels) == 1 ? "relation" : "relations");
+	f.detail = psprintf("Every relation it moves (%s) is locked ACCESS EXCLUSIVE, which blocks all reads and writes, and copied block by block to tablespace \"%s\"; the locks are held until the transaction ends, so the first relation stays blocked until the last one is copied.  %s",
+						list_names(names), stmt->new_tablespacename,
+						mg_rel_describe(linitial_oid(rels)));
+	f.hint = pstrdup("Move the relations one at a time, each in its own transaction: indexes without blocking with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY, tables with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
 	mg_report(&f);
 }
 
