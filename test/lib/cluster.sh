@@ -69,7 +69,10 @@ mg_cleanup() {
 mg_build() {
 	mkdir -p "$MG_WORK/src"
 	(cd "$MG_ROOT" && if git rev-parse --git-dir >/dev/null 2>&1; then
-		git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | tar --null -T - -cf -
+		# files deleted in the working tree but still tracked are skipped
+		git ls-files -co --exclude-standard -z |
+			xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done; true' _ |
+			tar --null -T - -cf -
 	else
 		tar --exclude=.git -cf - .
 	fi) | tar -xf - -C "$MG_WORK/src"
