@@ -1,6 +1,8 @@
 -- The table_rewrite backstop: rewrites of existing tables that no rule
 -- predicted are refused (MG006), whatever statement form causes them.
+SET client_min_messages = warning;  -- quiet whether or not it exists yet
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.small_table_threshold = '64kB';
 SELECT evtname, evtevent, evtfoid::regprocedure, evtenabled
   FROM pg_event_trigger WHERE evtname = 'migration_guard_table_rewrite';

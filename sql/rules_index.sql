@@ -1,5 +1,7 @@
 -- Index rules: create_index, invalid_index, drop_index, reindex.
+SET client_min_messages = warning;  -- quiet whether or not it exists yet
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.small_table_threshold = '64kB';
 CREATE TABLE ix_big (id bigint PRIMARY KEY, v text, n int);
 INSERT INTO ix_big SELECT g, 'value ' || g, g % 100 FROM generate_series(1, 5000) g;

@@ -1,5 +1,7 @@
 -- Maintenance rules: vacuum_full, cluster, truncate, refresh_matview.
+SET client_min_messages = warning;  -- quiet whether or not it exists yet
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.small_table_threshold = '64kB';
 CREATE TABLE mt_big (id bigint PRIMARY KEY, v text);
 INSERT INTO mt_big SELECT g, 'value ' || g FROM generate_series(1, 5000) g;
@@ -91,6 +93,9 @@ CREATE TABLE mt_new3 (id bigint PRIMARY KEY);
 ALTER TABLE mt_child ADD FOREIGN KEY (id) REFERENCES mt_new3 NOT VALID /* migration_guard:allow add_foreign_key, foreign_key_without_index */;
 TRUNCATE mt_new3 CASCADE;
 ROLLBACK;
+-- a temporary table: nobody else sees its rows
+CREATE TEMP TABLE mt_temp AS SELECT generate_series(1, 10) AS id;
+TRUNCATE mt_temp;
 -- a missing table is PostgreSQL's error
 TRUNCATE mt_no_such_table;
 -- override

@@ -340,12 +340,26 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 /* ---------- truncate ---------- */
 
 /*
+ * Would emptying this table matter to anyone else?  Not when this
+ * transaction created it or it is a temporary table (nobody else can see
+ * its rows or wait for its lock); a partitioned table has no rows of its
+ * own, its partitions are judged.
+ */
+static bool
+truncate_concerns_others(Oid relid)
+{
+	return get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
+		get_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
+		!mg_rel_created_in_xact(relid);
+}
+
+/*
  * truncate: TRUNCATE takes ACCESS EXCLUSIVE on every table it empties: the
  * named ones, their inheritance children and partitions (unless ONLY) and,
  * with CASCADE, every table that references them through a foreign key,
  * transitively (ExecuteTruncateGuts).  It is not size-exempt: it destroys
  * the data of live tables, however small.  Tables created in this
- * transaction pass, since nobody else has seen their rows.
+ * transaction and temporary tables pass, since nobody else sees their rows.
  */
 static void
 check_truncate(MGStatement *st, TruncateStmt *stmt)
@@ -408,16 +422,14 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 	{
 		Oid			relid = lfirst_oid(lc);
 
-		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
-			!mg_rel_created_in_xact(relid))
+		if (truncate_concerns_others(relid))
 			existing = lappend_oid(existing, relid);
 	}
 	foreach(lc, cascaded)
 	{
 		Oid			relid = lfirst_oid(lc);
 
-		if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
-			!mg_rel_created_in_xact(relid))
+		if (truncate_concerns_others(relid))
 			existing_cascaded = lappend_oid(existing_cascaded, relid);
 	}
 	if (existing == NIL && existing_cascaded == NIL)
