@@ -139,12 +139,19 @@ report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *tar
 	{
 		StringInfoData detail;
 		int			nsilent = 0;
+		int			nsilent_shared = 0;
 		ListCell   *lc;
 
 		foreach(lc, deps)
 		{
-			if (((MGDependent *) lfirst(lc))->dropped_with_it)
+			MGDependent *dep = lfirst(lc);
+
+			if (dep->dropped_with_it)
+			{
 				nsilent++;
+				if (dep->reference)
+					nsilent_shared++;
+			}
 		}
 
 		initStringInfo(&detail);
@@ -167,16 +174,20 @@ report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *tar
 		else
 		{
 			f.message = psprintf("dropping %s would break objects that depend on it", what);
-			if (nsilent == 0)
-				appendStringInfoString(&detail, list_length(deps) == 1 ?
-									   "  PostgreSQL refuses the drop without CASCADE while it exists, and CASCADE would destroy it." :
-									   "  PostgreSQL refuses the drop without CASCADE while they exist, and CASCADE would destroy them.");
-			else if (nsilent < list_length(deps))
-				appendStringInfoString(&detail, "  PostgreSQL refuses the drop without CASCADE while those not marked \"dropped with it\" exist; the others vanish silently, though they also serve other columns.");
-			else
-				appendStringInfoString(&detail, list_length(deps) == 1 ?
+			if (nsilent < list_length(deps))
+				appendStringInfo(&detail, "  PostgreSQL refuses the drop without CASCADE while %s, and CASCADE would destroy %s.",
+								 nsilent > 0 ? "those not marked \"dropped with it\" exist" :
+								 list_length(deps) == 1 ? "it exists" : "they exist",
+								 nsilent > 0 || list_length(deps) > 1 ? "them" : "it");
+			if (nsilent == 1 && list_length(deps) == 1)
+				appendStringInfoString(&detail, nsilent_shared ?
 									   "  It vanishes silently with the column, though it also serves other columns." :
-									   "  They vanish silently with the column, though they also serve other columns.");
+									   "  It vanishes silently with the column.");
+			else if (nsilent > 0)
+				appendStringInfo(&detail, "  What is marked \"dropped with it\" vanishes silently%s.",
+								 nsilent_shared == 0 ? "" :
+								 nsilent_shared == 1 ? ", though one of them also serves other columns" :
+								 ", though some of them also serve other columns");
 		}
 		f.detail = detail.data;
 		if (column && partition_key_among(deps, relid))
