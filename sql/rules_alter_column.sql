@@ -96,6 +96,17 @@ COMMIT;
 SELECT c.relname, t.spcname FROM pg_class c LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
  WHERE c.relname IN ('ac_t', 'ac_t_a', 'ac_mv') ORDER BY 1;
 
+-- ALL IN TABLESPACE moves every matching relation, holding each lock to the end.
+ALTER MATERIALIZED VIEW ALL IN TABLESPACE ac_space SET TABLESPACE pg_default;  -- none there
+ALTER TABLE ALL IN TABLESPACE ac_space SET TABLESPACE ac_space;               -- nothing moves
+ALTER TABLE ALL IN TABLESPACE ac_space SET TABLESPACE pg_default;
+ALTER INDEX ALL IN TABLESPACE ac_space SET TABLESPACE pg_default;
+SET migration_guard.mode = 'warn';
+ALTER TABLE ALL IN TABLESPACE ac_space SET TABLESPACE pg_default;
+RESET migration_guard.mode;
+SELECT c.relname, t.spcname FROM pg_class c LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
+ WHERE c.relname IN ('ac_t', 'ac_t_a') ORDER BY 1;
+
 DROP MATERIALIZED VIEW ac_mv;
 DROP TABLE ac_t;
 DROP TABLESPACE ac_space;

@@ -741,7 +741,7 @@ describe_index(Oid indexoid)
 	char	   *size;
 
 	if (mg_rel_size(indexoid, &bytes))
-		size = DatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes)));
+		size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
 	else
 		size = pstrdup("of unknown size (its lock was not free)");
 	return psprintf("Index %s is %s, on table %s.", mg_rel_name(indexoid), size,
@@ -869,10 +869,13 @@ mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt)
 	f.rule = MG_RULE_SET_TABLESPACE;
 	f.relid = linitial_oid(rels);
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("ALL IN TABLESPACE would copy %d %s under ACCESS EXCLUSIVE locks",
+	f.message = psprintf("ALTER %s ALL IN TABLESPACE would copy %d %s under ACCESS EXCLUSIVE locks",
+						 stmt->objtype == OBJECT_INDEX ? "INDEX" :
+						 stmt->objtype == OBJECT_MATVIEW ? "MATERIALIZED VIEW" : "TABLE",
 						 list_length(rels), list_length(rels) == 1 ? "relation" : "relations");
 	f.detail = psprintf("Every relation it moves (%s) is locked ACCESS EXCLUSIVE, which blocks all reads and writes, and copied block by block to tablespace \"%s\"; the locks are held until the transaction ends, so the first relation stays blocked until the last one is copied.  %s",
 						list_names(names), stmt->new_tablespacename,
+						stmt->objtype == OBJECT_INDEX ? describe_index(linitial_oid(rels)) :
 						mg_rel_describe(linitial_oid(rels)));
 	f.hint = pstrdup("Move the relations one at a time, each in its own transaction: indexes without blocking with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY, tables with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
 	mg_report(&f);
