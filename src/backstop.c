@@ -38,6 +38,7 @@
 #include "tcop/cmdtag.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "migration_guard.h"
 #include "relfacts.h"
@@ -144,6 +145,7 @@ judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 {
 	const char *command = GetCommandTagName(trigdata->tag);
 	const char *kind;
+	MemoryContext oldcontext;
 	MGFinding	f = {0};
 
 	if (rewrite_was_predicted(relid, mg_current_statement->predicted_rewrites, 0))
@@ -163,7 +165,16 @@ judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 	f.detail = psprintf("The statement rewrites the whole %s because of %s, holding an ACCESS EXCLUSIVE lock that blocks every query of it until the copy and its index rebuilds finish.  No migration_guard rule recognized this form, so the table_rewrite backstop stopped it before the copy began.  %s",
 						kind, rewrite_reason_text(reason), mg_rel_describe(relid));
 	f.hint = pstrdup("Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+
+	/*
+	 * mg_report() records the table among the statement's predicted
+	 * rewrites, so that a warned rewrite is not reported again.  The event
+	 * trigger runs in a memory context PostgreSQL deletes after each call:
+	 * the list must be allocated somewhere that outlives the statement.
+	 */
+	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
 	mg_report(&f);
+	MemoryContextSwitchTo(oldcontext);
 }
 
 PG_FUNCTION_INFO_V1(mg_table_rewrite_backstop);
