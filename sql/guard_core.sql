@@ -1,5 +1,5 @@
 -- The foundation: loading, status(), the rule registry and policy GUCs.
-CREATE EXTENSION migration_guard;
+CREATE EXTENSION IF NOT EXISTS migration_guard;
 
 -- Preloaded through shared_preload_libraries by the test cluster.
 SELECT hook_active, loaded_via, preloaded, mode, version
