@@ -163,6 +163,9 @@ REINDEX TABLE CONCURRENTLY ix_big;
 REINDEX (CONCURRENTLY) TABLE ix_big;
 REINDEX (CONCURRENTLY true) INDEX ix_big_pkey;
 REINDEX TABLE ix_small;
+-- nothing to rebuild
+CREATE TABLE ix_noindex AS SELECT g AS id FROM generate_series(1, 20000) g;
+REINDEX TABLE ix_noindex;
 -- a schema: every large table in turn
 CREATE SCHEMA ix_s;
 CREATE TABLE ix_s.a (id bigint PRIMARY KEY);
@@ -185,7 +188,7 @@ REINDEX TABLE ix_big /* migration_guard:allow reindex */;
 SET migration_guard.mode = 'off';
 DROP SCHEMA ix_s CASCADE;
 DROP MATERIALIZED VIEW ix_mv;
-DROP TABLE ix_big, ix_small, ix_new, ix_new2, ix_part;
+DROP TABLE ix_big, ix_small, ix_new, ix_new2, ix_part, ix_noindex;
 DROP FUNCTION ix_indexes(regclass);
 DROP FUNCTION ix_plpgsql();
 DROP FUNCTION ix_sql();

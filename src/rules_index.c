@@ -261,6 +261,28 @@ reindex_is_concurrent(ReindexStmt *stmt)
 	return concurrent;
 }
 
+/*
+ * Does REINDEX TABLE have anything to rebuild: an index of the table, or
+ * of its TOAST table?  Partitioned tables are left to their partitions.
+ */
+static bool
+table_has_indexes_to_rebuild(Oid relid)
+{
+	HeapTuple	tuple;
+	bool		result = true;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (cls->relkind != RELKIND_PARTITIONED_TABLE)
+			result = cls->relhasindex || OidIsValid(cls->reltoastrelid);
+		ReleaseSysCache(tuple);
+	}
+	return result;
+}
+
 static void
 check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
 {
@@ -287,6 +309,8 @@ check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
 			relkind != RELKIND_PARTITIONED_TABLE)
 			return;
+		if (!table_has_indexes_to_rebuild(relid))
+			return;				/* nothing is rebuilt; the lock is momentary */
 		tableid = relid;
 	}
 	if (!mg_rule_applies(MG_RULE_REINDEX, tableid))
