@@ -101,12 +101,12 @@ SELECT migration_guard.assert_head();
 SET migration_guard.expected_head = '1975ea83b712';
 
 -- The schema freeze: at the expected head, DDL outside a migration is
--- refused, whether sent alone ...
+-- refused at commit (a migration writes its version row after its DDL, so
+-- only the commit knows), whether sent alone ...
 SET migration_guard.freeze_at_head = on;
 CREATE TABLE drift (id int);
 \echo :LAST_ERROR_SQLSTATE
--- ... or in a transaction that does not change the migration table (judged
--- at commit, since a migration writes its version row after its DDL).
+-- ... or in a transaction that does not change the migration table.
 BEGIN;
 CREATE TABLE drift (id int);
 CREATE INDEX drift_id ON drift (id);
@@ -120,6 +120,20 @@ CREATE TABLE drift (id int);
 ROLLBACK TO SAVEPOINT s1;
 SELECT 1 AS still_fine;
 COMMIT;
+-- CREATE INDEX CONCURRENTLY commits on its own: judged before it runs,
+-- so no invalid index is left behind.
+CREATE INDEX CONCURRENTLY account_id_idx ON account (id);
+\echo :LAST_ERROR_SQLSTATE
+SELECT to_regclass('account_id_idx') AS account_id_idx;
+-- A deliberate downgrade sent as one query string, DDL first and version
+-- row last: a migration, so the freeze lets it through.
+SET migration_guard.allow_downgrade = on;
+SET migration_guard.known_heads = 'ae1027a6acf, 27c6a30d7c24';
+COMMENT ON TABLE account IS 'downgraded' \; UPDATE alembic_version SET version_num='27c6a30d7c24' WHERE alembic_version.version_num = '1975ea83b712';
+RESET migration_guard.allow_downgrade;
+RESET migration_guard.known_heads;
+SELECT current_heads, state, obj_description('account'::regclass, 'pg_class') AS comment FROM migration_guard.head();
+UPDATE alembic_version SET version_num='1975ea83b712' WHERE alembic_version.version_num = '27c6a30d7c24';
 -- Temporary objects, maintenance and data are not schema drift.
 CREATE TEMP TABLE scratch (id int);
 DROP TABLE scratch;

@@ -18,10 +18,9 @@
  *	  Schema freeze: DDL is noticed in the utility hook but judged at
  *	  pre-commit, because tools write their version row after the DDL in
  *	  the same transaction (Alembic, Flyway, Rails...): only at commit is
- *	  it known whether the DDL was part of a migration.  A lone DDL
- *	  statement outside a transaction block cannot be, so it is judged
- *	  before it runs (this also covers CREATE INDEX CONCURRENTLY and other
- *	  statements that commit internally).
+ *	  it known whether the DDL was part of a migration.  Statements that
+ *	  commit internally (CREATE INDEX CONCURRENTLY, ...) cannot be part of
+ *	  a migration's transaction and are judged before they run.
  *
  *	  Cost: an ordinary statement pays a scan of its permission list
  *	  against a cached array of candidate table OIDs.  The cache is rebuilt
@@ -107,6 +106,11 @@ refresh_candidates(void)
 	ListCell   *lc;
 	Oid		   *array;
 
+	/*
+	 * Valid from now on: an invalidation arriving while the catalogs are
+	 * read below clears the flag again, and the next call rebuilds.
+	 */
+	candidates_valid = true;
 	relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
 	n = list_length(relids);
 	array = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
@@ -124,7 +128,6 @@ refresh_candidates(void)
 		pfree(candidates_table);
 	candidates_tool = MemoryContextStrdup(TopMemoryContext, mg_migration_tool ? mg_migration_tool : "");
 	candidates_table = MemoryContextStrdup(TopMemoryContext, mg_migration_table ? mg_migration_table : "");
-	candidates_valid = true;
 }
 
 /* Is relid (possibly) the migration table?  Cheap once the cache is built. */
@@ -450,6 +453,37 @@ check_freeze(const char *tag, bool at_commit)
 			 errhint("Ship the change as a migration of the next release (set the new expected head, then migrate), or have a superuser SET migration_guard.freeze_at_head = off for a deliberate hotfix.")));
 }
 
+/*
+ * Statements that refuse to run in a transaction block and commit on their
+ * own: no version row can share their transaction, and a refusal at
+ * commit would come after their first internal commit.
+ */
+static bool
+statement_commits_internally(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) parsetree)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->concurrent;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst(lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return true;
+			}
+			return false;
+		default:
+			return false;
+	}
+}
+
 static void
 note_ddl(MGStatement *st)
 {
@@ -458,11 +492,11 @@ note_ddl(MGStatement *st)
 		return;
 
 	/*
-	 * A statement sent alone, outside a transaction block, is its own
-	 * transaction: no version row can follow it, so judge it now, before
-	 * it runs.
+	 * Everything else is judged at commit: even a statement sent alone may
+	 * share its transaction with a version write (a multi-statement query
+	 * string, a pipeline of extended-protocol messages before one Sync).
 	 */
-	if (st->context == PROCESS_UTILITY_TOPLEVEL && !IsTransactionBlock())
+	if (statement_commits_internally(st->parsetree))
 	{
 		check_freeze(CreateCommandName(st->parsetree), false);
 		return;
