@@ -42,6 +42,8 @@ ALTER INDEX accounts_pkey RENAME TO accounts_pk;
 ALTER TABLE IF EXISTS no_such RENAME TO other;
 ALTER TABLE IF EXISTS no_such RENAME COLUMN a TO b;
 ALTER TABLE accounts RENAME COLUMN no_such TO b;
+ALTER TABLE accounts SET SCHEMA no_such_schema;
+ALTER TABLE accounts SET SCHEMA br;
 
 -- Created in this transaction: exempt.
 BEGIN;

@@ -28,6 +28,8 @@ ALTER TABLE items ADD COLUMN d bigint GENERATED ALWAYS AS (id * 2) STORED;
 ALTER TABLE items ADD COLUMN e bigserial;
 ALTER TABLE items ADD COLUMN f defaulted_text;
 ALTER TABLE items ADD COLUMN g text NULL;
+-- IF NOT EXISTS of an existing column adds nothing.
+ALTER TABLE items ADD COLUMN IF NOT EXISTS a text NOT NULL;
 
 -- Created in this transaction: exempt.
 BEGIN;

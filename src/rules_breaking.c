@@ -505,8 +505,8 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 		relkind != RELKIND_FOREIGN_TABLE)
 		return;
 	nspid = get_namespace_oid(stmt->newschema, true);
-	if (nspid == get_rel_namespace(relid))
-		return;					/* a no-op */
+	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid))
+		return;					/* PostgreSQL's error, or a no-op */
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.relid = relid;
@@ -604,6 +604,9 @@ mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 	char	   *type;
 
 	if (!OidIsValid(relid) || def->colname == NULL)
+		return;
+	/* ADD COLUMN IF NOT EXISTS of an existing column adds nothing */
+	if (get_attnum(relid, def->colname) != InvalidAttrNumber)
 		return;
 	foreach(lc, def->constraints)
 	{

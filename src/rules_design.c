@@ -324,6 +324,9 @@ mg_check_column_design(MGStatement *st, Oid relid, ColumnDef *def)
 
 	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return;
+	/* ADD COLUMN IF NOT EXISTS of an existing column adds nothing */
+	if (def->colname != NULL && get_attnum(relid, def->colname) != InvalidAttrNumber)
+		return;
 	col.relid = relid;
 	col.relname = get_rel_name(relid);
 	col.colname = def->colname;
