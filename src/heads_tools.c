@@ -632,18 +632,24 @@ mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 	{
 		char	   *raw = pstrdup(table_setting);
 		List	   *names;
-		RangeVar   *rv;
 		Oid			relid;
 
 		if (!SplitIdentifierString(raw, '.', &names) || names == NIL ||
 			list_length(names) > 2)
 			return NIL;
-		/* SplitIdentifierString gives plain strings, not String nodes */
+		/*
+		 * Looked up without privilege checks: an application role without
+		 * USAGE on the table's schema must neither fail here (this runs for
+		 * its DML) nor see a different table.
+		 */
 		if (list_length(names) == 1)
-			rv = makeRangeVar(NULL, linitial(names), -1);
+			relid = RelnameGetRelid(linitial(names));
 		else
-			rv = makeRangeVar(linitial(names), lsecond(names), -1);
-		relid = RangeVarGetRelid(rv, NoLock, true);
+		{
+			Oid			nspid = get_namespace_oid(linitial(names), true);
+
+			relid = OidIsValid(nspid) ? get_relname_relid(lsecond(names), nspid) : InvalidOid;
+		}
 		if (!OidIsValid(relid))
 			return NIL;
 		relids = list_make1_oid(relid);

@@ -440,4 +440,28 @@ SET migration_guard.expected_head = 'abc';
 SELECT is(h(), 'behind alembic []', 'temporary tables are never migration tables');
 RESET migration_guard.expected_head;
 
+----------------------------------------------------------------- privileges
+-- An application role with no access to the migration table or its schema
+-- still reads the true head, and its own DML is not disturbed.
+CREATE SCHEMA ops;
+CREATE TABLE ops.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+INSERT INTO ops.alembic_version VALUES ('ae1027a6acf');
+CREATE ROLE heads_tools_app;
+CREATE TABLE app_data (id int);
+GRANT INSERT, SELECT ON app_data TO heads_tools_app;
+ALTER TABLE ops.alembic_version ENABLE ROW LEVEL SECURITY;
+SET migration_guard.migration_table = 'ops.alembic_version';
+SET migration_guard.expected_head = 'ae1027a6acf';
+SET ROLE heads_tools_app;
+SELECT is(h(), 'at_head alembic [ae1027a6acf]', 'a role without USAGE on the schema reads the head (row security does not hide it)');
+SELECT lives_ok('SELECT migration_guard.assert_head()', 'and passes assert_head');
+SELECT lives_ok('INSERT INTO app_data VALUES (1)', 'its DML is not affected by the configured table');
+SELECT throws_ok('SELECT count(*) FROM migration_guard.head_history', '42501', NULL, 'head_history is not readable by PUBLIC');
+RESET ROLE;
+RESET migration_guard.migration_table;
+RESET migration_guard.expected_head;
+DROP TABLE app_data;
+DROP SCHEMA ops CASCADE;
+DROP ROLE heads_tools_app;
+
 SELECT * FROM finish();
