@@ -91,13 +91,35 @@ SELECT migration_guard.backfill_resume('bf2');
 SELECT migration_guard.assert_backfill_done('bf2');
 SELECT migration_guard.backfill_forget('bf2');
 
+-- the caller's privileges: a role that may not update the table is refused
+-- before anything is written; a role that may runs the job, and only it
+-- (or a role with its privileges) controls it
+CREATE ROLE bf_app;
+CREATE ROLE bf_other;
+GRANT SELECT ON bf_items TO bf_app;
+SET ROLE bf_app;
+CALL migration_guard.backfill('bf3', 'bf_items', 'n = n + 1');
+RESET ROLE;
+SELECT count(*) AS jobs FROM migration_guard.backfill_jobs;
+GRANT UPDATE ON bf_items TO bf_app;
+SET ROLE bf_app;
+SET client_min_messages = warning;
+CALL migration_guard.backfill('bf3', 'bf_items', 'n = n + 1', max_rows => 10, batch_size => 10);
+RESET client_min_messages;
+SELECT name, state, rows_done, owner FROM migration_guard.backfills;
+SET ROLE bf_other;
+SELECT migration_guard.backfill_pause('bf3');
+SELECT migration_guard.backfill_forget('bf3');
 -- the job table is the extension owner's; the view is readable by all
-CREATE ROLE bf_reader;
-SET ROLE bf_reader;
 SELECT count(*) FROM migration_guard.backfills;
 SELECT count(*) FROM migration_guard.backfill_jobs;
+SET ROLE bf_app;
+SELECT migration_guard.backfill_cancel('bf3');
+SELECT migration_guard.backfill_forget('bf3');
 RESET ROLE;
-DROP ROLE bf_reader;
+REVOKE ALL ON bf_items FROM bf_app;
+DROP ROLE bf_app;
+DROP ROLE bf_other;
 
 DROP VIEW bf_view;
 DROP TABLE bf_items, bf_nokey, bf_parted;

@@ -45,6 +45,7 @@
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -714,7 +715,9 @@ check_same_job(BackfillRun *run, MGBackfillJob *job)
 		what = "set_clause";
 	else if (!same_text(job->where_clause, plan->where_clause))
 		what = "where_clause";
-	else if (!same_text(job->method, mg_bf_method_name(plan->method)))
+	else if (!same_text(job->method, mg_bf_method_name(plan->method)) ||
+			 !same_text(job->key_columns,
+						OidOutputFunctionCall(F_ARRAY_OUT, mg_bf_key_names_array(plan))))
 		what = "batching key";
 	if (what)
 		ereport(ERROR,

@@ -116,6 +116,7 @@ typedef struct MGBackfillJob
 	bool		upper_null;
 	Datum		cursor;
 	bool		cursor_null;
+	char	   *key_columns;	/* text form of the key_columns array */
 } MGBackfillJob;
 
 /* backfill_plan.c */
@@ -135,6 +136,7 @@ extern const char *mg_bf_method_name(MGBackfillMethod method);
 
 /* backfill_job.c */
 extern MGBackfillJob *mg_bf_job_load(const char *name);
+extern Datum mg_bf_key_names_array(MGBackfillPlan *plan);
 extern void mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
 							 Datum lower, bool lower_null,
 							 Datum upper, bool upper_null,

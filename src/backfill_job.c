@@ -158,7 +158,8 @@ mg_bf_job_load(const char *name)
 
 	owner_execute("SELECT name, relation::oid, set_clause, where_clause, method, state,"
 				  " control, owner::oid, rows_done, keys_done, batches, total_estimate,"
-				  " active_seconds, batch_size, lower_bound, upper_bound, cursor"
+				  " active_seconds, batch_size, lower_bound, upper_bound, cursor,"
+				  " key_columns::text"
 				  " FROM " JOBS " WHERE name = $1",
 				  1, argtypes, values, NULL);
 	job->name = pstrdup(name);
@@ -187,14 +188,15 @@ mg_bf_job_load(const char *name)
 		job->lower_bound = get_array(tup, desc, 15, &job->lower_null);
 		job->upper_bound = get_array(tup, desc, 16, &job->upper_null);
 		job->cursor = get_array(tup, desc, 17, &job->cursor_null);
+		job->key_columns = get_text(tup, desc, 18);
 	}
 	if (SPI_tuptable)
 		SPI_freetuptable(SPI_tuptable);
 	return job;
 }
 
-static Datum
-names_array(MGBackfillPlan *plan)
+Datum
+mg_bf_key_names_array(MGBackfillPlan *plan)
 {
 	Datum	   *elems = palloc(sizeof(Datum) * Max(plan->nkeys, 1));
 	int			i;
@@ -224,7 +226,7 @@ mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
 	else
 		nulls[3] = 'n';
 	values[4] = CStringGetTextDatum(mg_bf_method_name(plan->method));
-	values[5] = names_array(plan);
+	values[5] = mg_bf_key_names_array(plan);
 	values[6] = lower;
 	nulls[6] = lower_null ? 'n' : ' ';
 	values[7] = upper;
