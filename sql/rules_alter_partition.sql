@@ -66,6 +66,27 @@ SET LOCAL migration_guard.allow = 'attach_partition';
 ALTER TABLE pa_t ATTACH PARTITION pa_t3 FOR VALUES FROM (200) TO (300);
 ROLLBACK;
 
+-- A partitioned table builds no index when every partition already has a
+-- unique index backing a constraint: PostgreSQL attaches them.
+BEGIN;
+CREATE TABLE pa_k (id integer, v integer) PARTITION BY RANGE (id);
+CREATE TABLE pa_k1 PARTITION OF pa_k FOR VALUES FROM (0) TO (100) WITH (autovacuum_enabled = off);
+CREATE TABLE pa_k2 PARTITION OF pa_k FOR VALUES FROM (100) TO (200) WITH (autovacuum_enabled = off);
+INSERT INTO pa_k SELECT g, g FROM generate_series(0, 199) g;
+COMMIT;
+ANALYZE pa_k;
+ALTER TABLE pa_k ADD CONSTRAINT pa_k_id UNIQUE (id);
+CREATE UNIQUE INDEX CONCURRENTLY pa_k1_id ON pa_k1 (id);
+ALTER TABLE pa_k1 ADD CONSTRAINT pa_k1_id UNIQUE USING INDEX pa_k1_id;
+ALTER TABLE pa_k ADD CONSTRAINT pa_k_id UNIQUE (id);     -- pa_k2 still builds
+CREATE UNIQUE INDEX CONCURRENTLY pa_k2_id ON pa_k2 (id);
+ALTER TABLE pa_k2 ADD CONSTRAINT pa_k2_id UNIQUE USING INDEX pa_k2_id;
+ALTER TABLE pa_k ADD PRIMARY KEY (id);                   -- attached, but id is nullable
+SET client_min_messages = debug1;
+ALTER TABLE pa_k ADD CONSTRAINT pa_k_id UNIQUE (id);     -- attached: nothing built
+RESET client_min_messages;
+DROP TABLE pa_k;
+
 -- alter_domain_add_constraint: every column of the domain is checked.
 BEGIN;
 CREATE DOMAIN pa_qty AS integer;

@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -29,6 +30,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/relcache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -410,22 +412,114 @@ index_columns_needing_scan(MGAlterContext *ctx, const char *indexname)
 	return result;
 }
 
-/* Columns of a new PRIMARY KEY that are nullable now, so get scanned. */
+/* The tables with rows under a table: itself, or its leaf partitions. */
 static List *
-key_columns_needing_scan(MGAlterContext *ctx, List *cols)
+tables_with_rows(Oid relid)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
 
-	foreach(lc, cols)
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return list_make1_oid(relid);
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
 	{
-		Oid			invalid_conoid;
-
-		if (get_attnum(ctx->relid, strVal(lfirst(lc))) != InvalidAttrNumber &&
-			not_null_scans(ctx->relid, strVal(lfirst(lc)), &invalid_conoid))
-			result = lappend(result, lfirst(lc));
+		if (get_rel_relkind(lfirst_oid(lc)) != RELKIND_PARTITIONED_TABLE)
+			result = lappend_oid(result, lfirst_oid(lc));
 	}
 	return result;
+}
+
+/*
+ * Columns of a new PRIMARY KEY that are nullable now, so get scanned (in
+ * any partition, for a partitioned table).
+ */
+static List *
+key_columns_needing_scan(MGAlterContext *ctx, List *cols)
+{
+	List	   *result = NIL;
+	List	   *tables = tables_with_rows(ctx->relid);
+	ListCell   *lc;
+
+	foreach(lc, cols)
+	{
+		ListCell   *lt;
+
+		foreach(lt, tables)
+		{
+			Oid			invalid_conoid;
+
+			if (get_attnum(lfirst_oid(lt), strVal(lfirst(lc))) != InvalidAttrNumber &&
+				not_null_scans(lfirst_oid(lt), strVal(lfirst(lc)), &invalid_conoid))
+			{
+				result = lappend(result, lfirst(lc));
+				break;
+			}
+		}
+	}
+	return result;
+}
+
+/*
+ * Does the partition have a valid unique index on exactly these columns, in
+ * this order, that a constraint already uses?  DefineIndex() then attaches
+ * it to the new parent index instead of building one (it requires the
+ * constraint when the parent index is for a constraint).
+ */
+static bool
+partition_has_constraint_index(Oid partid, List *cols)
+{
+	List	   *indexes;
+	ListCell   *lc;
+	Relation	rel = mg_rel_open_nowait(partid);
+	bool		found = false;
+
+	if (rel == NULL)
+		return false;
+	indexes = RelationGetIndexList(rel);
+	mg_rel_close_nowait(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		Form_pg_index index;
+		bool		match;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		match = index->indisunique && index->indisvalid &&
+			index->indnkeyatts == list_length(cols) &&
+			heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+		for (int i = 0; match && i < index->indnkeyatts; i++)
+			match = index->indkey.values[i] == get_attnum(partid, strVal(list_nth(cols, i)));
+		ReleaseSysCache(tuple);
+		/* It must not belong to another partitioned index already. */
+		if (match && !get_rel_relispartition(indexoid) &&
+			OidIsValid(get_index_constraint(indexoid)))
+		{
+			found = true;
+			break;
+		}
+	}
+	return found;
+}
+
+/* Would every partition's existing index be attached, so nothing is built? */
+static bool
+partitions_have_indexes(MGAlterContext *ctx, List *cols)
+{
+	List	   *leaves = tables_with_rows(ctx->relid);
+	ListCell   *lc;
+
+	if (ctx->relkind != RELKIND_PARTITIONED_TABLE || leaves == NIL)
+		return false;
+	foreach(lc, leaves)
+	{
+		if (!partition_has_constraint_index(lfirst_oid(lc), cols))
+			return false;
+	}
+	return true;
 }
 
 static void
@@ -465,6 +559,21 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 	}
 
 	nullable = pk && coldef == NULL ? key_columns_needing_scan(ctx, cols) : NIL;
+	if (coldef == NULL && partitions_have_indexes(ctx, cols))
+	{
+		/* Nothing is built; a primary key may still scan for NULLs. */
+		if (nullable == NIL)
+			return;
+		f.message = psprintf("ADD PRIMARY KEY would scan table \"%s\" to set NOT NULL on column \"%s\"",
+							 get_rel_name(ctx->relid), strVal(linitial(nullable)));
+		f.detail = psprintf("Every partition's unique index is attached, not built, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL) in every partition, so PostgreSQL runs SET NOT NULL, reading their rows under an %s lock, %s.  %s",
+							column_list(nullable), mg_lockmode_name(ctx->lockmode),
+							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+		f.hint = psprintf("Make each column NOT NULL without a scan in every partition first: %s  Then add the primary key.",
+						  not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
+		mg_report(&f);
+		return;
+	}
 	if (coldef != NULL)
 		f.message = psprintf("ADD COLUMN \"%s\" %s would build an index on table \"%s\" under an %s lock",
 							 coldef->colname, kind, get_rel_name(ctx->relid),
@@ -477,11 +586,17 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 						pk ? "primary key" : "unique", mg_lock_blocks(ctx->lockmode),
 						nullable ? psprintf("  Column %s is nullable, so SET NOT NULL also reads every row.", column_list(nullable)) : "",
 						mg_rel_describe(ctx->relid));
-	f.hint = psprintf("%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then%s ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
-					  coldef ? "Add the column without the constraint, then: " : "",
-					  conname, table, column_list(cols),
-					  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and", column_list(nullable)) : "",
-					  table, conname, kind, conname);
+	if (ctx->relkind == RELKIND_PARTITIONED_TABLE && coldef == NULL)
+		f.hint = psprintf("A partitioned table takes no USING INDEX.  In each partition, CREATE UNIQUE INDEX CONCURRENTLY on (%s) and ALTER TABLE partition ADD CONSTRAINT ... %s USING INDEX;%s then ALTER TABLE %s ADD CONSTRAINT %s %s (%s) attaches those indexes instead of building.",
+						  column_list(cols), kind,
+						  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first);", column_list(nullable)) : "",
+						  table, conname, kind, column_list(cols));
+	else
+		f.hint = psprintf("%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then%s ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
+						  coldef ? "Add the column without the constraint, then: " : "",
+						  conname, table, column_list(cols),
+						  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and", column_list(nullable)) : "",
+						  table, conname, kind, conname);
 	mg_report(&f);
 }
 
