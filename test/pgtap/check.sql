@@ -10,7 +10,7 @@ CREATE ROLE check_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(40);
+SELECT plan(46);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -143,6 +143,32 @@ SELECT is((SELECT rule FROM migration_guard.check('CREATE INDEX ON big (v)')), '
 RESET ROLE;
 SELECT is((SELECT count(*) FROM pg_class WHERE relname IN ('fresh', 'child', 'copy', 't1', 'mine')),
     0::bigint, 'no relation from any script persists');
+
+-- 41-46: other rule families through check()
+SELECT ok((SELECT bool_or(rule = 'prefer_identity' AND severity = 'warn')
+           FROM migration_guard.check('CREATE TABLE fresh (id serial PRIMARY KEY)')),
+    'design rules on a table the script creates: warn');
+SELECT results_eq(
+    $$SELECT rule, lock_mode, rewrites FROM migration_guard.check(
+        'ALTER TABLE big ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp()')
+      WHERE rule = 'add_column_volatile_default'$$,
+    $$VALUES ('add_column_volatile_default', 'ACCESS EXCLUSIVE', true)$$,
+    'ADD COLUMN with a volatile default: rewrites under ACCESS EXCLUSIVE');
+SELECT is((SELECT rule FROM migration_guard.check('ALTER TABLE big ALTER COLUMN v SET NOT NULL')
+           WHERE rule = 'set_not_null'), 'set_not_null', 'SET NOT NULL on an existing table');
+SELECT col_is_null('big', 'v', 'and the column is still nullable');
+SELECT is((SELECT severity FROM migration_guard.check($$
+    CREATE VIEW big_v AS SELECT id, v FROM big;
+    ALTER TABLE big DROP COLUMN v;
+    $$) WHERE rule = 'drop_column'), 'enforce',
+    'a view the script creates makes the later DROP COLUMN a drop with dependents');
+BEGIN READ ONLY;
+SELECT isnt((SELECT severity FROM migration_guard.check($$
+    CREATE VIEW big_v AS SELECT id, v FROM big;
+    ALTER TABLE big DROP COLUMN v;
+    $$) WHERE rule = 'drop_column'), 'enforce',
+    'which it is not when the view cannot be created (read-only)');
+COMMIT;
 
 SELECT * FROM finish();
 
