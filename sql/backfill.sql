@@ -71,6 +71,17 @@ SELECT migration_guard.assert_backfill_done('bf');
 RESET client_min_messages;
 CALL migration_guard.backfill('bf', 'bf_items', 'w = v, n = n + 1');
 
+-- a changed batching key is refused too
+CREATE TABLE bf_rekey (id bigint PRIMARY KEY, code text NOT NULL, v integer);
+INSERT INTO bf_rekey SELECT g, 'c' || g, g FROM generate_series(1, 20) g;
+SET client_min_messages = warning;
+CALL migration_guard.backfill('rekey', 'bf_rekey', 'v = 0', batch_size => 5, max_rows => 5);
+RESET client_min_messages;
+ALTER TABLE bf_rekey DROP CONSTRAINT bf_rekey_pkey, ADD PRIMARY KEY (code);
+CALL migration_guard.backfill('rekey', 'bf_rekey', 'v = 0');
+SELECT migration_guard.backfill_forget('rekey');
+DROP TABLE bf_rekey;
+
 -- control functions
 SELECT migration_guard.assert_backfill_done('bf_never');
 SELECT migration_guard.backfill_pause('bf_never');

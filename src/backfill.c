@@ -729,6 +729,9 @@ check_same_job(BackfillRun *run, MGBackfillJob *job)
 						   job->where_clause ? "\"" : "",
 						   job->where_clause ? job->where_clause : "NULL",
 						   job->where_clause ? "\"" : ""),
+				 strcmp(what, "batching key") == 0 ?
+				 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget('%s') and start it again, with a where_clause that skips the rows it already updated.",
+						 run->name) :
 				 errhint("Call it with the same arguments to resume it, or choose another name.")));
 }
 
