@@ -89,6 +89,21 @@ DROP TABLE counters;
 CREATE TABLE events (id bigint, at date, kind text) PARTITION BY RANGE (at);
 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 ALTER TABLE events DROP COLUMN at;
+-- The column's copies in partitions and inheritance children go with it.
+ALTER TABLE events ADD COLUMN detail text;
+CREATE VIEW events_2026_details AS SELECT id, detail FROM events_2026;
+ALTER TABLE events DROP COLUMN detail;
+DROP VIEW events_2026_details;
+CREATE TABLE animals (id bigint, sound text);
+CREATE TABLE dogs (breed text) INHERITS (animals);
+CREATE VIEW dog_sounds AS SELECT breed, sound FROM dogs;
+ALTER TABLE animals DROP COLUMN sound;
+-- ONLY leaves the child's column in place: nothing of the child is lost.
+ALTER TABLE ONLY animals DROP COLUMN sound;
+SELECT count(*) AS dogs_sound FROM pg_attribute
+ WHERE attrelid = 'dogs'::regclass AND attname = 'sound' AND attislocal;
+DROP VIEW dog_sounds;
+DROP TABLE dogs, animals;
 -- Dropping a partitioned table names the partitions that go with it.
 DROP TABLE events;
 SELECT count(*) AS events_left FROM pg_class WHERE relname IN ('events', 'events_2026');

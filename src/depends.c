@@ -76,7 +76,7 @@ typedef struct Walk
 	HTAB	   *dropped;		/* WalkEntry by ObjectAddress */
 	List	   *queue;			/* WalkEntry * still to expand */
 	List	   *found;			/* MGDependent * */
-	const ObjectAddress *target;
+	List	   *column_rels;	/* relations whose columns are the targets */
 	bool		cascade;
 	bool		parts_only;		/* marking what the statement's other
 								 * objects take with them */
@@ -273,9 +273,12 @@ is_implementation_detail(const ObjectAddress *addr)
 	return false;
 }
 
-/* Does obj also depend on other columns of the target's table? */
+/*
+ * Does obj also depend on a column that stays: another column of a table
+ * whose column is dropped?
+ */
 static bool
-covers_other_columns(const ObjectAddress *obj, const ObjectAddress *column)
+covers_other_columns(Walk *walk, const ObjectAddress *obj)
 {
 	List	   *rows = rows_of_dependent(obj);
 	ListCell   *lc;
@@ -286,9 +289,9 @@ covers_other_columns(const ObjectAddress *obj, const ObjectAddress *column)
 		DepRow	   *row = lfirst(lc);
 
 		if (row->dependent.classId == RelationRelationId &&
-			row->dependent.objectId == column->objectId &&
 			row->dependent.objectSubId != 0 &&
-			row->dependent.objectSubId != column->objectSubId)
+			list_member_oid(walk->column_rels, row->dependent.objectId) &&
+			!is_dropped(walk, &row->dependent))
 		{
 			result = true;
 			break;
@@ -336,15 +339,10 @@ add_found(Walk *walk, const ObjectAddress *addr, bool dropped_with_it, bool refe
 	dep->description = describe_object(addr);
 	dep->dropped_with_it = dropped_with_it;
 	dep->reference = reference;
+	dep->partition_key = false;
 	walk->found = lappend(walk->found, dep);
 }
 
-/*
- * Is a silently dropped object a loss beyond the target?  For a column:
- * anything that also covers other columns (a multi-column index, unique
- * key or statistics object).  For a relation: its partitions are named
- * but are what dropping a partitioned table means.
- */
 /* A relation queries read: table, view, materialized view, foreign table. */
 static bool
 is_user_relation(const ObjectAddress *addr)
@@ -359,12 +357,16 @@ is_user_relation(const ObjectAddress *addr)
 		relkind == RELKIND_FOREIGN_TABLE;
 }
 
+/*
+ * Is a silently dropped object a loss beyond the target?  For a column:
+ * anything that also covers other columns (a multi-column index, unique
+ * key or statistics object).  For a relation: its partitions are named
+ * but are what dropping a partitioned table means.
+ */
 static bool
 silent_drop_is_reference(Walk *walk, const ObjectAddress *obj)
 {
-	if (walk->target->classId == RelationRelationId && walk->target->objectSubId != 0)
-		return covers_other_columns(obj, walk->target);
-	return false;
+	return walk->column_rels != NIL && covers_other_columns(walk, obj);
 }
 
 static void
@@ -473,6 +475,7 @@ check_partition_key(Walk *walk, const ObjectAddress *column)
 										describe_object(&row->dependent));
 			dep->dropped_with_it = false;
 			dep->reference = true;
+			dep->partition_key = true;
 			walk->found = lappend(walk->found, dep);
 			break;
 		}
@@ -481,7 +484,7 @@ check_partition_key(Walk *walk, const ObjectAddress *column)
 }
 
 List *
-mg_dependents(const ObjectAddress *target, List *also_dropped, bool cascade)
+mg_dependents(List *targets, List *also_dropped, bool cascade)
 {
 	HASHCTL		ctl;
 	Walk		walk = {0};
@@ -495,29 +498,35 @@ mg_dependents(const ObjectAddress *target, List *also_dropped, bool cascade)
 	ctl.hcxt = CurrentMemoryContext;
 	walk.dropped = hash_create("migration_guard dependents", 64, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	walk.target = target;
 	walk.cascade = cascade;
 
 	/*
 	 * The other objects of the statement are dropped too: they, and the
-	 * parts that go with them, are not dependents of this one (DROP TABLE
+	 * parts that go with them, are not dependents of these (DROP TABLE
 	 * parent, child takes the child's foreign key with it).
 	 */
 	walk.parts_only = true;
 	foreach(lc, also_dropped)
-	{
-		const ObjectAddress *other = lfirst(lc);
-
-		if (!same_object(other, target))
-			add_dropped(&walk, other, true);
-	}
+		add_dropped(&walk, (ObjectAddress *) lfirst(lc), true);
 	run_walk(&walk);
 	walk.parts_only = false;
 	walk.queue = NIL;
 
-	if (target->classId == RelationRelationId && target->objectSubId != 0)
-		check_partition_key(&walk, target);
-	add_dropped(&walk, target, is_relation(target));
+	foreach(lc, targets)
+	{
+		ObjectAddress *target = lfirst(lc);
+
+		if (target->classId == RelationRelationId && target->objectSubId != 0)
+			walk.column_rels = list_append_unique_oid(walk.column_rels, target->objectId);
+	}
+	foreach(lc, targets)
+	{
+		ObjectAddress *target = lfirst(lc);
+
+		if (target->classId == RelationRelationId && target->objectSubId != 0)
+			check_partition_key(&walk, target);
+		add_dropped(&walk, target, is_relation(target));
+	}
 	run_walk(&walk);
 
 	/* references first: they are why the drop is refused */

@@ -25,17 +25,19 @@ typedef struct MGDependent
 									 * without CASCADE */
 	bool		reference;		/* it uses the dropped object from elsewhere:
 								 * the drop breaks or destroys it */
+	bool		partition_key;	/* the partition key holding a dropped column:
+								 * PostgreSQL refuses such a drop always */
 } MGDependent;
 
 /*
- * What depends on target (a relation, or one column of it), in the order
- * found, references first.  also_dropped lists ObjectAddress pointers of the
+ * What depends on the targets (ObjectAddress pointers: relations, or
+ * columns such as one column of a table and its copies in the table's
+ * children), in the order found, references first.  also_dropped lists the
  * other objects the same statement drops, so that they and their parts are
  * not reported.  With cascade the walk continues through the dependents
  * PostgreSQL would then drop too.
  */
-extern List *mg_dependents(const ObjectAddress *target, List *also_dropped,
-						   bool cascade);
+extern List *mg_dependents(List *targets, List *also_dropped, bool cascade);
 
 extern int	mg_count_references(List *dependents);
 

@@ -31,7 +31,9 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "commands/extension.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
@@ -99,18 +101,15 @@ relkind_matches(ObjectType type, char relkind)
 
 /* ---------- drop_column and drop_table ---------- */
 
-/* Is the partition key of relid among the dependents of one of its columns? */
+/* Is a partition key among the dependents of a column? */
 static bool
-partition_key_among(List *deps, Oid relid)
+partition_key_among(List *deps)
 {
 	ListCell   *lc;
 
 	foreach(lc, deps)
 	{
-		MGDependent *dep = lfirst(lc);
-
-		if (dep->address.classId == RelationRelationId &&
-			dep->address.objectId == relid && dep->address.objectSubId == 0)
+		if (((MGDependent *) lfirst(lc))->partition_key)
 			return true;
 	}
 	return false;
@@ -123,12 +122,13 @@ partition_key_among(List *deps, Oid relid)
  * alone, it is the contract step and only advises.
  */
 static void
-report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *target,
+report_drop(MGRuleId rule, Oid relid, const char *what, List *targets,
 			List *also_dropped, bool cascade)
 {
-	List	   *deps = mg_dependents(target, also_dropped, cascade);
+	List	   *deps = mg_dependents(targets, also_dropped, cascade);
 	int			nrefs = mg_count_references(deps);
-	bool		column = target->objectSubId != 0;
+	bool		column = ((ObjectAddress *) linitial(targets))->objectSubId != 0;
+	bool		partition_key = partition_key_among(deps);
 	MGFinding	f = {0};
 
 	f.rule = rule;
@@ -159,7 +159,7 @@ report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *tar
 						 list_length(deps), list_length(deps) == 1 ? "" : "s",
 						 list_length(deps) == 1 ? "s" : "",
 						 mg_describe_dependents(deps, MAX_LISTED_DEPENDENTS, true));
-		if (column && partition_key_among(deps, relid))
+		if (partition_key)
 		{
 			f.message = psprintf("dropping %s would break objects that depend on it", what);
 			appendStringInfoString(&detail, "  PostgreSQL never drops a column of the partition key, not even with CASCADE.");
@@ -190,7 +190,7 @@ report_drop(MGRuleId rule, Oid relid, const char *what, const ObjectAddress *tar
 								 ", though some of them also serve other columns");
 		}
 		f.detail = detail.data;
-		if (column && partition_key_among(deps, relid))
+		if (partition_key)
 			f.hint = pstrdup("Stop using the column in the application instead; to get rid of it, create a table partitioned another way, copy the data over in batches and switch to it.");
 		else if (column)
 			f.hint = pstrdup("Contract in steps: first change or drop each dependent explicitly (CREATE OR REPLACE VIEW without the column, DROP INDEX CONCURRENTLY, ALTER TABLE ... DROP CONSTRAINT), deploy a release that no longer uses the column, then drop it.");
@@ -266,8 +266,42 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 			continue;
 		what = psprintf("%s \"%s\"", relkind_noun(get_rel_relkind(relid)),
 						get_rel_name(relid));
-		report_drop(MG_RULE_DROP_TABLE, relid, what, addr, addresses,
+		report_drop(MG_RULE_DROP_TABLE, relid, what, list_make1(addr),
+					list_delete_ptr(list_copy(addresses), addr),
 					stmt->behavior == DROP_CASCADE);
+	}
+}
+
+/*
+ * The copies of a column in inheritance children and partitions that a
+ * recursive DROP COLUMN drops too: as ATExecDropColumn decides, those
+ * inherited from this parent alone and not also defined locally.
+ */
+static void
+add_inherited_columns(Oid relid, const char *colname, List **targets)
+{
+	List	   *children = find_inheritance_children(relid, NoLock);
+	ListCell   *lc;
+
+	foreach(lc, children)
+	{
+		Oid			child = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCacheAttName(child, colname);
+		Form_pg_attribute att;
+		bool		dropped_too;
+		ObjectAddress *addr;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		att = (Form_pg_attribute) GETSTRUCT(tup);
+		dropped_too = att->attinhcount == 1 && !att->attislocal;
+		addr = palloc(sizeof(ObjectAddress));
+		ObjectAddressSubSet(*addr, RelationRelationId, child, att->attnum);
+		ReleaseSysCache(tup);
+		if (!dropped_too || list_length(*targets) > 10000)
+			continue;
+		*targets = lappend(*targets, addr);
+		add_inherited_columns(child, colname, targets);
 	}
 }
 
@@ -276,8 +310,10 @@ void
 mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 {
 	AttrNumber	attnum;
-	ObjectAddress target;
+	ObjectAddress *target;
+	List	   *targets;
 	char	   *what;
+	bool		recurse = true;
 
 	if (!OidIsValid(relid) || cmd->name == NULL)
 		return;
@@ -287,10 +323,18 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 	if (attnum <= 0)
 		return;					/* missing or a system column: PostgreSQL says so */
 
-	ObjectAddressSubSet(target, RelationRelationId, relid, attnum);
+	target = palloc(sizeof(ObjectAddress));
+	ObjectAddressSubSet(*target, RelationRelationId, relid, attnum);
+	targets = list_make1(target);
+	/* ALTER TABLE ONLY leaves the children's copies in place */
+	if (st != NULL && IsA(st->parsetree, AlterTableStmt))
+		recurse = ((AlterTableStmt *) st->parsetree)->relation->inh;
+	if (recurse)
+		add_inherited_columns(relid, cmd->name, &targets);
+
 	what = psprintf("column \"%s\" of %s \"%s\"", cmd->name,
 					relkind_noun(get_rel_relkind(relid)), get_rel_name(relid));
-	report_drop(MG_RULE_DROP_COLUMN, relid, what, &target, NIL,
+	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, NIL,
 				cmd->behavior == DROP_CASCADE);
 }
 
