@@ -37,10 +37,12 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "lockinfo.h"
 #include "migration_guard.h"
 #include "relfacts.h"
 
@@ -71,6 +73,20 @@ typedef struct CheckRow
 	char	   *note;
 } CheckRow;
 
+/*
+ * A constraint the script adds NOT VALID to a table that existed before it.
+ * The statement is judged without being run (it would lock the table), so
+ * the catalog never shows the constraint: check() remembers it, to find a
+ * VALIDATE of it in the same transaction (validate_same_transaction).
+ */
+typedef struct PendingConstraint
+{
+	Oid			relid;
+	char	   *conname;
+	char		contype;		/* CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL */
+	int			stmtno;
+} PendingConstraint;
+
 typedef struct CheckState
 {
 	const char *script;
@@ -78,6 +94,7 @@ typedef struct CheckState
 	bool		include_off;	/* also return findings whose severity is off */
 	bool		can_run;		/* false in a read-only transaction */
 	List	   *rows;			/* of CheckRow *, in the caller's context */
+	List	   *pending;		/* of PendingConstraint *, this transaction's */
 } CheckState;
 
 /* What check() does with a statement besides judging it. */
@@ -748,6 +765,124 @@ choose_action(Node *stmt, char **why)
 	}
 }
 
+/*
+ * A second opinion on ACTION_RUN from the lock planner (lockinfo.c), which
+ * knows the lock level PostgreSQL takes on every relation a statement
+ * touches: the first lock stronger than ACCESS SHARE on a relation other
+ * sessions use, or NULL.
+ */
+static MGRelLock *
+strong_lock_on_shared_relation(Node *stmt)
+{
+	MGLockPlan *plan = mg_statement_lock_plan(stmt);
+	ListCell   *lc;
+
+	foreach(lc, plan->locks)
+	{
+		MGRelLock  *l = lfirst(lc);
+
+		if (l->shared && l->mode > AccessShareLock)
+			return l;
+	}
+	return NULL;
+}
+
+/* ---------- constraints added NOT VALID by judged-only statements ---------- */
+
+static void
+remember_not_valid_constraints(CheckState *cs, AlterTableStmt *stmt, int stmtno)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		Constraint *con = (Constraint *) cmd->def;
+		PendingConstraint *p;
+
+		if (cmd->subtype != AT_AddConstraint || !IsA(con, Constraint) ||
+			!con->skip_validation || con->conname == NULL)
+			continue;
+		if (con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
+			con->contype != CONSTR_NOTNULL)
+			continue;
+		p = palloc(sizeof(PendingConstraint));
+		p->relid = relid;
+		p->conname = pstrdup(con->conname);
+		p->contype = con->contype;
+		p->stmtno = stmtno;
+		cs->pending = lappend(cs->pending, p);
+	}
+}
+
+static PendingConstraint *
+find_pending(CheckState *cs, Oid relid, const char *conname)
+{
+	ListCell   *lc;
+
+	foreach(lc, cs->pending)
+	{
+		PendingConstraint *p = lfirst(lc);
+
+		if (p->relid == relid && strcmp(p->conname, conname) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * validate_same_transaction for a constraint an earlier, judged-only
+ * statement of the script adds NOT VALID: the rule itself looks for the
+ * constraint in the catalog, where check() could not put it without
+ * locking the table.  The ADD's lock (SHARE ROW EXCLUSIVE for a foreign
+ * key, ACCESS EXCLUSIVE otherwise) is still held when VALIDATE scans.
+ * Called while findings are being collected.
+ */
+static void
+judge_validate_of_pending(CheckState *cs, AlterTableStmt *stmt, List *findings)
+{
+	Oid			relid;
+	ListCell   *lc;
+
+	if (cs->pending == NIL)
+		return;
+	foreach(lc, findings)
+	{
+		if (((MGFinding *) lfirst(lc))->rule == MG_RULE_VALIDATE_SAME_TRANSACTION)
+			return;				/* the rule saw it itself */
+	}
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) ||
+		!mg_rule_applies(MG_RULE_VALIDATE_SAME_TRANSACTION, relid))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		PendingConstraint *p;
+		LOCKMODE	held;
+		MGFinding	f = {0};
+
+		if (cmd->subtype != AT_ValidateConstraint || cmd->name == NULL ||
+			(p = find_pending(cs, relid, cmd->name)) == NULL)
+			continue;
+		held = p->contype == CONSTR_FOREIGN ? ShareRowExclusiveLock : AccessExclusiveLock;
+		f.rule = MG_RULE_VALIDATE_SAME_TRANSACTION;
+		f.relid = relid;
+		f.lockmode = held;
+		f.message = psprintf("VALIDATE CONSTRAINT \"%s\" would scan table \"%s\" under the %s lock of its ADD CONSTRAINT",
+							 p->conname, get_rel_name(relid), mg_lockmode_name(held));
+		f.detail = psprintf("Constraint \"%s\" is added NOT VALID by statement %d of the script, in the same transaction, which still holds the %s lock taken then, blocking %s; the validation scan runs under it, so splitting ADD and VALIDATE gains nothing.  %s",
+							p->conname, p->stmtno, mg_lockmode_name(held),
+							mg_lock_blocks_what(held), mg_rel_describe(relid));
+		f.hint = psprintf("COMMIT after ADD CONSTRAINT ... NOT VALID and run ALTER TABLE %s VALIDATE CONSTRAINT %s in a transaction of its own; alone it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.",
+						  mg_rel_name(relid), quote_identifier(p->conname));
+		mg_report(&f);
+	}
+}
+
 /* ---------- judging and running one statement ---------- */
 
 /*
@@ -844,12 +979,27 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 		mg_current_statement = &st;
 		mg_collector = &collector;
 		mg_judge_statement(&st);
+		if (IsA(stmt, AlterTableStmt))
+			judge_validate_of_pending(cs, (AlterTableStmt *) stmt, collector.findings);
 		mg_collector = NULL;
 		add_findings(cs, stmtno, stmt_text, collector.findings);
 		mg_current_statement = NULL;
 	}
 
 	action = choose_action(stmt, &why);
+	if (action == ACTION_RUN)
+	{
+		MGRelLock  *strong = strong_lock_on_shared_relation(stmt);
+
+		if (strong != NULL)
+		{
+			action = ACTION_JUDGE_ONLY_NOTE;
+			why = psprintf("judged, not run: it would take %s on %s, which other sessions use, so later statements are judged without its effects",
+						   mg_lockmode_name(strong->mode), strong->relname);
+		}
+	}
+	if (action != ACTION_RUN && IsA(stmt, AlterTableStmt))
+		remember_not_valid_constraints(cs, (AlterTableStmt *) stmt, stmtno);
 	/* SET changes no data, so it runs in a read-only transaction too. */
 	if (action == ACTION_RUN && !cs->can_run && !IsA(stmt, VariableSetStmt))
 		add_note(cs, stmtno, stmt_text,
@@ -926,8 +1076,24 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 	const char *reason;
 
 	if (is_transaction_control(raw->stmt))
+	{
 		add_note(cs, stmtno, stmt_text,
 				 pstrdup("ignored: check() judges the whole script as one transaction, as migration tools run a migration"));
+		/* ... except that locks, and so NOT VALID constraints' locks, end here */
+		if (IsA(raw->stmt, TransactionStmt))
+		{
+			switch (((TransactionStmt *) raw->stmt)->kind)
+			{
+				case TRANS_STMT_COMMIT:
+				case TRANS_STMT_ROLLBACK:
+				case TRANS_STMT_PREPARE:
+					cs->pending = NIL;
+					break;
+				default:
+					break;
+			}
+		}
+	}
 	else if ((reason = not_analysed_reason(raw->stmt)) != NULL)
 		add_note(cs, stmtno, stmt_text, pstrdup(reason));
 	else

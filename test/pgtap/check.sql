@@ -10,7 +10,7 @@ CREATE ROLE check_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(46);
+SELECT plan(49);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -169,6 +169,32 @@ SELECT isnt((SELECT severity FROM migration_guard.check($$
     $$) WHERE rule = 'drop_column'), 'enforce',
     'which it is not when the view cannot be created (read-only)');
 COMMIT;
+
+-- 47-49: a constraint added NOT VALID and validated in the same transaction
+SELECT results_eq(
+    $$SELECT statement, rule, lock_mode FROM migration_guard.check($s$
+        ALTER TABLE big ADD CONSTRAINT big_v_positive CHECK (v > 0) NOT VALID;
+        ALTER TABLE big VALIDATE CONSTRAINT big_v_positive;
+      $s$) WHERE rule = 'validate_same_transaction'$$,
+    $$VALUES (2, 'validate_same_transaction', 'ACCESS EXCLUSIVE')$$,
+    'VALIDATE in the transaction of its ADD ... NOT VALID (CHECK)');
+SELECT results_eq(
+    $$SELECT statement, lock_mode FROM migration_guard.check($s$
+        CREATE TABLE parent2 (id bigint PRIMARY KEY);
+        ALTER TABLE big ADD CONSTRAINT big_v_fk FOREIGN KEY (v) REFERENCES big (id) NOT VALID;
+        ALTER TABLE big VALIDATE CONSTRAINT big_v_fk;
+      $s$) WHERE rule = 'validate_same_transaction'$$,
+    $$VALUES (3, 'SHARE ROW EXCLUSIVE')$$,
+    'VALIDATE in the transaction of its ADD ... NOT VALID (FOREIGN KEY)');
+SELECT is((SELECT count(*) FROM migration_guard.check($s$
+        BEGIN;
+        ALTER TABLE big ADD CONSTRAINT big_v_positive CHECK (v > 0) NOT VALID;
+        COMMIT;
+        BEGIN;
+        ALTER TABLE big VALIDATE CONSTRAINT big_v_positive;
+        COMMIT;
+      $s$) WHERE rule = 'validate_same_transaction'), 0::bigint,
+    'the safe form, with a COMMIT in between, passes');
 
 SELECT * FROM finish();
 
