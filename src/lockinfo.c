@@ -35,9 +35,12 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
 #include "storage/lock.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -492,6 +495,84 @@ plan_create(MGLockPlan *plan, CreateStmt *stmt)
 		add_fk_constraint(plan, lfirst(lc));
 }
 
+/*
+ * The tables with columns of a domain, and of its sub-domains, as
+ * get_rels_with_domain (typecmds.c) finds them from pg_depend.  Only tables
+ * and materialized views keep the lock: the others are released at once.
+ */
+static void
+add_tables_using_domain(MGLockPlan *plan, Oid domainoid, LOCKMODE mode, int depth)
+{
+	Relation	deprel;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tup;
+	List	   *rels = NIL;
+	List	   *subdomains = NIL;
+	ListCell   *lc;
+
+	if (depth > 16)
+		return;
+	deprel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(domainoid));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+			subdomains = lappend_oid(subdomains, dep->objid);
+		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
+			rels = list_append_unique_oid(rels, dep->objid);
+	}
+	systable_endscan(scan);
+	table_close(deprel, AccessShareLock);
+
+	foreach(lc, rels)
+	{
+		char		relkind = get_rel_relkind(lfirst_oid(lc));
+
+		if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW)
+			add_lock_oid(plan, lfirst_oid(lc), mode, "a table with a column of the domain");
+	}
+	foreach(lc, subdomains)
+		add_tables_using_domain(plan, lfirst_oid(lc), mode, depth + 1);
+}
+
+/*
+ * ALTER DOMAIN checks existing data under SHARE on every table using the
+ * domain: SET NOT NULL, ADD CONSTRAINT (CHECK, unless NOT VALID) and
+ * VALIDATE CONSTRAINT.
+ */
+static void
+plan_alter_domain(MGLockPlan *plan, AlterDomainStmt *stmt)
+{
+	Oid			domainoid;
+	bool		validates = false;
+
+	switch (stmt->subtype)
+	{
+		case 'O':				/* SET NOT NULL */
+		case 'V':				/* VALIDATE CONSTRAINT */
+			validates = true;
+			break;
+		case 'C':				/* ADD CONSTRAINT */
+			validates = stmt->def != NULL && IsA(stmt->def, Constraint) &&
+				!((Constraint *) stmt->def)->skip_validation;
+			break;
+		default:
+			break;
+	}
+	if (!validates)
+		return;
+	domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
+	if (OidIsValid(domainoid) && get_typtype(domainoid) == TYPTYPE_DOMAIN)
+		add_tables_using_domain(plan, domainoid, ShareLock, 0);
+}
+
 static void
 plan_lock(MGLockPlan *plan, LockStmt *stmt)
 {
@@ -539,6 +620,9 @@ mg_statement_lock_plan(Node *parsetree)
 			break;
 		case T_RenameStmt:
 			plan_rename(plan, (RenameStmt *) parsetree);
+			break;
+		case T_AlterDomainStmt:
+			plan_alter_domain(plan, (AlterDomainStmt *) parsetree);
 			break;
 		case T_IndexStmt:
 			{

@@ -22,6 +22,11 @@ CREATE MATERIALIZED VIEW lk_mv AS SELECT id FROM lk;
 CREATE UNIQUE INDEX lk_mv_id ON lk_mv (id);
 CREATE VIEW lk_view AS SELECT id FROM lk;
 CREATE SEQUENCE lk_seq;
+CREATE DOMAIN lk_pos AS int;
+ALTER DOMAIN lk_pos ADD CONSTRAINT lk_pos_nv CHECK (VALUE > 0) NOT VALID;
+CREATE DOMAIN lk_pos_sub AS lk_pos;
+CREATE TABLE lk_dom (x lk_pos);
+CREATE TABLE lk_dom_sub (y lk_pos_sub);
 
 -- The predicted locks of a statement: "relation=MODE, ..." by name.
 CREATE FUNCTION lk_predicted(stmt text) RETURNS text LANGUAGE sql AS $$
@@ -70,7 +75,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(66);
+SELECT plan(83);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -136,6 +141,24 @@ SELECT lk_same('ALTER TABLE lk_part ATTACH PARTITION lk_detached FOR VALUES FROM
 SELECT lk_same('CREATE OR REPLACE VIEW lk_view AS SELECT id FROM lk');
 SELECT lk_same('ALTER SEQUENCE lk_seq RESTART');
 SELECT lk_same('ANALYZE lk');
+SELECT lk_same('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0)');
+SELECT lk_same('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID');
+SELECT lk_same('ALTER DOMAIN lk_pos VALIDATE CONSTRAINT lk_pos_nv');
+SELECT lk_same('ALTER DOMAIN lk_pos SET NOT NULL');
+SELECT lk_same('ALTER MATERIALIZED VIEW lk_mv SET (fillfactor = 50)');
+SELECT lk_same('ALTER TABLE lk ALTER COLUMN v SET COMPRESSION pglz');
+SELECT lk_same('ALTER TABLE lk SET ACCESS METHOD heap');
+SELECT lk_same('ALTER TABLE lk SET UNLOGGED');
+SELECT lk_same('ALTER TABLE lk ALTER CONSTRAINT lk_p_fkey DEFERRABLE');
+SELECT lk_same('ALTER TABLE lk ENABLE REPLICA TRIGGER lk_trg');
+SELECT lk_same('ALTER TABLE lk FORCE ROW LEVEL SECURITY');
+SELECT lk_same('CREATE TABLE lk_inh () INHERITS (lk_parent)');
+SELECT lk_same('DROP SEQUENCE lk_seq');
+SELECT lk_same('ALTER VIEW lk_view ALTER COLUMN id SET DEFAULT 0');
+SELECT lk_same('ALTER VIEW lk_view RENAME TO lk_view2');
+SELECT lk_same('TRUNCATE lk_parent CASCADE');
+SELECT is(lk_predicted('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0)'),
+          'lk_dom=SHARE, lk_dom_sub=SHARE', 'ALTER DOMAIN locks the tables using the domain and its sub-domains');
 
 -- The measure itself can fail: a form whose prediction is wrong shows up.
 SELECT isnt(lk_observed('LOCK lk IN EXCLUSIVE MODE'), 'lk=ACCESS EXCLUSIVE',
