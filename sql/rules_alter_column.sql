@@ -42,6 +42,7 @@ ALTER TABLE ac_t ADD COLUMN v8 ac_positive DEFAULT 1;
 ALTER TABLE ac_t ADD COLUMN c9 integer, ADD COLUMN v9 float8 DEFAULT random();
 SELECT count(*) AS added FROM pg_attribute
  WHERE attrelid = 'ac_t'::regclass AND attname LIKE 'v%';
+ALTER TABLE ac_t ADD COLUMN IF NOT EXISTS c1 float8 DEFAULT random();  -- exists: nothing happens
 
 -- warn: reported and applied, and PostgreSQL does rewrite.
 SET migration_guard.mode = 'warn';

@@ -1113,6 +1113,10 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 			case AT_AddColumn:
 				if (!is_table_relkind(ctx.relkind) || !IsA(cmd->def, ColumnDef))
 					break;
+				/* ADD COLUMN IF NOT EXISTS of an existing column does nothing. */
+				if (cmd->missing_ok &&
+					get_attnum(ctx.relid, ((ColumnDef *) cmd->def)->colname) != InvalidAttrNumber)
+					break;
 				mg_check_add_column_required(st, ctx.relid, (ColumnDef *) cmd->def);
 				mg_check_column_design(st, ctx.relid, (ColumnDef *) cmd->def);
 				check_add_column(&ctx, (ColumnDef *) cmd->def);
