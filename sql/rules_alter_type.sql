@@ -111,6 +111,22 @@ ANALYZE at_p;
 ALTER TABLE at_p ALTER COLUMN v TYPE varchar(20);
 ALTER TABLE at_p ALTER COLUMN v TYPE varchar(2);
 
+-- text -> citext is binary-coercible, but an index on the column gets
+-- citext's operator class and is built again.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS citext;
+RESET client_min_messages;
+BEGIN;
+CREATE TABLE at_ci (e text, f text) WITH (autovacuum_enabled = off);
+CREATE INDEX at_ci_e ON at_ci (e);
+INSERT INTO at_ci SELECT 'x' || g, 'y' FROM generate_series(1, 10) g;
+COMMIT;
+ANALYZE at_ci;
+ALTER TABLE at_ci ALTER COLUMN e TYPE citext;
+ALTER TABLE at_ci ALTER COLUMN f TYPE citext;
+DROP TABLE at_ci;
+DROP EXTENSION citext;
+
 -- A rewrite also validates the foreign keys on the column again.
 BEGIN;
 CREATE TABLE at_parent (id integer PRIMARY KEY) WITH (autovacuum_enabled = off);
