@@ -611,8 +611,8 @@ cancel_job(BackfillRun *run)
 			(errcode(ERRCODE_MG_BACKFILL_CANCELLED),
 			 errmsg("backfill \"%s\" was cancelled", run->name),
 			 errdetail("%s.", progress_text(run)),
-			 errhint("Every committed batch stays applied. To run it again, remove the job with migration_guard.backfill_forget('%s').",
-					 run->name)));
+			 errhint("Every committed batch stays applied. To run it again, remove the job with migration_guard.backfill_forget(%s).",
+					 quote_literal_cstr(run->name))));
 }
 
 /* Obeys backfill_pause / backfill_cancel; waits while paused. */
@@ -634,8 +634,8 @@ obey_control(BackfillRun *run)
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" is paused", run->name),
 			 errdetail("%s.", progress_text(run)),
-			 errhint("It continues after migration_guard.backfill_resume('%s'), or stops after backfill_cancel().",
-					 run->name)));
+			 errhint("It continues after migration_guard.backfill_resume(%s), or stops after backfill_cancel().",
+					 quote_literal_cstr(run->name))));
 	for (;;)
 	{
 		bf_sleep(MG_BF_RECHECK_MS);
@@ -730,8 +730,8 @@ check_same_job(BackfillRun *run, MGBackfillJob *job)
 						   job->where_clause ? job->where_clause : "NULL",
 						   job->where_clause ? "\"" : ""),
 				 strcmp(what, "batching key") == 0 ?
-				 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget('%s') and start it again, with a where_clause that skips the rows it already updated.",
-						 run->name) :
+				 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget(%s) and start it again, with a where_clause that skips the rows it already updated.",
+						 quote_literal_cstr(run->name)) :
 				 errhint("Call it with the same arguments to resume it, or choose another name.")));
 }
 
@@ -989,8 +989,8 @@ start_or_resume(BackfillRun *run)
 			ereport(ERROR,
 					(errcode(ERRCODE_MG_BACKFILL_CANCELLED),
 					 errmsg("backfill \"%s\" was cancelled", run->name),
-					 errhint("To run it again, remove the job with migration_guard.backfill_forget('%s').",
-							 run->name)));
+					 errhint("To run it again, remove the job with migration_guard.backfill_forget(%s).",
+							 quote_literal_cstr(run->name))));
 		load_cursor(run, job);
 		run->rows_done = job->rows_done;
 		run->keys_done = job->keys_done;

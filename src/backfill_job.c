@@ -680,8 +680,8 @@ mg_assert_backfill_done(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
 				 errmsg("backfill \"%s\" has not run in this database", name),
-				 errhint("Run CALL migration_guard.backfill('%s', ...) to completion before this migration.",
-						 name)));
+				 errhint("Run CALL migration_guard.backfill(%s, ...) to completion before this migration.",
+						 quote_literal_cstr(name))));
 	if (!state_is(job, "done"))
 	{
 		const char *state = job->state;
@@ -694,10 +694,10 @@ mg_assert_backfill_done(PG_FUNCTION_ARGS)
 				 errdetail("It is %s after %lld rows in %lld batches.", state,
 						   (long long) job->rows_done, (long long) job->batches),
 				 state_is(job, "cancelled") ?
-				 errhint("It was cancelled. Remove it with migration_guard.backfill_forget('%s') and run the backfill again to completion before this migration.",
-						 name) :
-				 errhint("Let it finish before this migration: CALL migration_guard.backfill('%s', ...) with the same arguments resumes it.",
-						 name)));
+				 errhint("It was cancelled. Remove it with migration_guard.backfill_forget(%s) and run the backfill again to completion before this migration.",
+						 quote_literal_cstr(name)) :
+				 errhint("Let it finish before this migration: CALL migration_guard.backfill(%s, ...) with the same arguments resumes it.",
+						 quote_literal_cstr(name))));
 	}
 	SPI_finish();
 	PG_RETURN_VOID();
