@@ -33,6 +33,8 @@ ALTER TABLE locks_t ADD COLUMN c int;
 CREATE TABLE locks_child (id bigint REFERENCES locks_parent);
 CREATE TRIGGER locks_trg BEFORE UPDATE ON locks_t
   FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+-- The message names every lock that would queue.
+ALTER TABLE locks_t ADD FOREIGN KEY (p) REFERENCES locks_parent;
 -- A lock_timeout above migration_guard.max_lock_timeout counts as none.
 SET lock_timeout = '1min';
 ALTER TABLE locks_t ADD COLUMN c int;
@@ -45,9 +47,10 @@ SET lock_timeout = 0;
 -- Locks that block neither reads nor writes are not judged.
 ALTER TABLE locks_t ALTER COLUMN v SET STATISTICS 500;
 ALTER TABLE locks_t SET (autovacuum_enabled = off);
--- NOWAIT never queues.
+-- NOWAIT never queues (but the lock is held once granted).
 BEGIN;
 LOCK locks_t IN ACCESS EXCLUSIVE MODE NOWAIT;
+SELECT count(*) FROM locks_t;
 ROLLBACK;
 -- Tables created in this transaction, and temporary tables, are exempt.
 BEGIN;

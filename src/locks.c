@@ -257,6 +257,20 @@ counts_as_exclusive(const MGRelLock *l)
 		l->relkind != RELKIND_COMPOSITE_TYPE;
 }
 
+/* Does the statement take ACCESS EXCLUSIVE on a relation others use? */
+static bool
+plan_takes_exclusive(const MGLockPlan *plan)
+{
+	ListCell   *lc;
+
+	foreach(lc, plan->locks)
+	{
+		if (counts_as_exclusive(lfirst(lc)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * After a statement finished: remember the ACCESS EXCLUSIVE locks it took
  * on relations other sessions use, for lock_held_across_statements and
@@ -447,8 +461,9 @@ plan_for_statement(MGStatement *st)
 }
 
 static void
-report_lock_timeout(MGStatement *st, MGRelLock *l)
+report_lock_timeout(MGStatement *st, MGLockPlan *plan, MGRelLock *l)
 {
+	ListCell   *lc;
 	MGFinding	f = {0};
 	const char *tag = command_name(st->parsetree);
 	const char *kind = mg_relkind_word(l->relkind);
@@ -472,6 +487,18 @@ report_lock_timeout(MGStatement *st, MGRelLock *l)
 					 l->mode == AccessExclusiveLock ? "of" : "on", l->relname);
 	if (l->role != NULL)
 		appendStringInfo(&detail, "  \"%s\" is %s.", l->relname, l->role);
+	foreach(lc, plan->locks)
+	{
+		MGRelLock  *other = lfirst(lc);
+
+		if (other == l || !other->shared || other->relkind == RELKIND_COMPOSITE_TYPE ||
+			!mg_lock_blocks_reads_or_writes(other->mode))
+			continue;
+		appendStringInfo(&detail, "  It also needs %s lock on %s \"%s\"%s%s.",
+						 mg_lockmode_name(other->mode), mg_relkind_word(other->relkind),
+						 other->relname, other->role ? ", " : "",
+						 other->role ? other->role : "");
+	}
 	if (LockTimeout == 0)
 		appendStringInfoString(&detail, "  \"lock_timeout\" is 0, so it would wait for as long as that transaction lasts.");
 	else
@@ -575,17 +602,15 @@ mg_check_lock_timeout(MGStatement *st)
 	MGLockPlan *plan = plan_for_statement(st);
 	MGRelLock  *guarded = mg_plan_guarded_lock(plan);
 
-	if (guarded == NULL)
-		return;
-
-	if (!lock_timeout_within_limit())
+	if (guarded != NULL && !lock_timeout_within_limit())
 	{
 		if (automatic_timeout_configured())
 			judged.apply_timeout = true;
 		else if (mg_rule_applies(MG_RULE_LOCK_TIMEOUT, guarded->relid))
-			report_lock_timeout(st, guarded);
+			report_lock_timeout(st, plan, guarded);
 	}
-	check_multiple_exclusive_locks(st, plan);
+	if (plan_takes_exclusive(plan))
+		check_multiple_exclusive_locks(st, plan);
 }
 
 /* ---------- execution: timeouts, retries ---------- */
@@ -1150,6 +1175,7 @@ mg_locks_execute(MGStatement *st, MGUtilityCall *call)
 	MGLockPlan *plan;
 	MGRelLock  *guarded;
 	bool		apply_timeout;
+	bool		takes_exclusive;
 	const char *tag;
 	List	   *trace = NIL;
 
@@ -1172,7 +1198,8 @@ mg_locks_execute(MGStatement *st, MGUtilityCall *call)
 	judged.plan = NULL;
 
 	guarded = mg_plan_guarded_lock(plan);
-	if (guarded == NULL && !mg_trace_locks)
+	takes_exclusive = plan_takes_exclusive(plan);
+	if (guarded == NULL && !takes_exclusive && !mg_trace_locks)
 	{
 		mg_call_next_ProcessUtility(call);
 		return;
@@ -1213,7 +1240,7 @@ mg_locks_execute(MGStatement *st, MGUtilityCall *call)
 			AtEOXact_GUC(true, nest_level);
 	}
 
-	if (guarded != NULL)
+	if (takes_exclusive)
 		remember_exclusive_locks(st, plan);
 	if (mg_trace_locks && IsTransactionState())
 		trace_after(tag, trace);
