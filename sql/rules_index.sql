@@ -37,6 +37,8 @@ CREATE INDEX ix_new_id ON ix_new (id);
 COMMIT;
 -- IF NOT EXISTS of an index that exists (and is valid) builds nothing
 CREATE INDEX IF NOT EXISTS ix_big_c ON ix_big (n, id);
+-- without IF NOT EXISTS a taken name is PostgreSQL's error
+CREATE INDEX ix_big_c ON ix_big (v);
 -- wrapping it is no way around the guard: DO, functions, procedures
 DO $$ BEGIN EXECUTE 'CREATE INDEX ix_big_do ON ix_big (v)'; END $$;
 CREATE FUNCTION ix_plpgsql() RETURNS void LANGUAGE plpgsql
@@ -130,6 +132,9 @@ DROP INDEX ix_big_n_u2;
 DROP INDEX CONCURRENTLY ix_big_n_u2;
 -- partitioned indexes cannot be dropped concurrently
 DROP INDEX ix_part_only;
+-- an index a constraint needs: PostgreSQL's error (with CASCADE, judged)
+DROP INDEX ix_big_pkey;
+DROP INDEX ix_big_pkey CASCADE;
 -- nothing to judge
 DROP INDEX IF EXISTS ix_no_such_index;
 DROP INDEX CONCURRENTLY IF EXISTS ix_no_such_index;

@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -80,8 +81,9 @@ index_is_valid(Oid indexid)
  * create_index: CREATE INDEX without CONCURRENTLY on an existing table.
  * CREATE INDEX ON ONLY a partitioned table builds nothing (it makes an
  * invalid parent index to attach partition indexes to), so it passes, and
- * so does IF NOT EXISTS when a relation of that name is already there: the
- * statement is then a no-op (invalid_index judges an INVALID leftover).
+ * so does a statement whose index name is taken: IF NOT EXISTS makes it a
+ * no-op (invalid_index judges an INVALID leftover), otherwise PostgreSQL
+ * refuses it.
  */
 static void
 check_create_index(MGStatement *st, IndexStmt *stmt, Oid relid)
@@ -94,8 +96,9 @@ check_create_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	partitioned = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
 	if (partitioned && !stmt->relation->inh)
 		return;
-	if (OidIsValid(existing_index_name(stmt, relid)))
-		return;
+	if (stmt->idxname != NULL &&
+		OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(relid))))
+		return;					/* IF NOT EXISTS skips; otherwise an error */
 	if (!mg_rule_applies(MG_RULE_CREATE_INDEX, relid))
 		return;
 
@@ -195,6 +198,7 @@ check_drop_one_index(MGStatement *st, DropStmt *stmt, List *names)
 	RangeVar   *rv = makeRangeVarFromNameList(names);
 	Oid			indexid;
 	Oid			tableid;
+	Oid			constraintid;
 	char		relkind;
 	bool		valid;
 	char	   *idxname;
@@ -209,6 +213,9 @@ check_drop_one_index(MGStatement *st, DropStmt *stmt, List *names)
 	tableid = IndexGetRelation(indexid, true);
 	if (!OidIsValid(tableid))
 		return;
+	constraintid = get_index_constraint(indexid);
+	if (stmt->behavior != DROP_CASCADE && OidIsValid(constraintid))
+		return;					/* PostgreSQL refuses: a constraint needs it */
 	if (!mg_rule_applies(MG_RULE_DROP_INDEX, tableid))
 		return;
 
@@ -221,7 +228,10 @@ check_drop_one_index(MGStatement *st, DropStmt *stmt, List *names)
 						 get_rel_name(indexid), get_rel_name(tableid));
 	f.detail = psprintf("DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table as well as on the %sindex: it waits for every transaction using the table to finish, and every query of the table waits behind it until this transaction commits.  %s",
 						valid ? "" : "INVALID ", mg_rel_describe(tableid));
-	if (relkind == RELKIND_PARTITIONED_INDEX)
+	if (OidIsValid(constraintid))
+		f.hint = psprintf("DROP INDEX CONCURRENTLY cannot drop an index that a constraint needs: drop the constraint instead, ALTER TABLE %s DROP CONSTRAINT %s, alone in its transaction with a short lock_timeout, after checking what else CASCADE would drop.",
+						  mg_rel_name(tableid), quote_identifier(get_constraint_name(constraintid)));
+	else if (relkind == RELKIND_PARTITIONED_INDEX)
 		f.hint = psprintf("DROP INDEX CONCURRENTLY does not support partitioned indexes: run DROP INDEX %s alone in its transaction, with a short lock_timeout, at a quiet time.",
 						  idxname);
 	else

@@ -397,6 +397,14 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 			named = list_append_unique_oid(named, relid);
 	}
 
+	/*
+	 * Without CASCADE, PostgreSQL refuses to empty a table that a table not
+	 * in the statement references (heap_truncate_check_FKs): its error is
+	 * the one to see.
+	 */
+	if (stmt->behavior != DROP_CASCADE && heap_truncate_find_FKs(named) != NIL)
+		return;
+
 	if (stmt->behavior == DROP_CASCADE)
 	{
 		List	   *all = list_copy(named);
