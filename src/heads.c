@@ -209,6 +209,35 @@ heads_text(List *heads)
 	return buf.data;
 }
 
+/*
+ * Where a reading stands, for the commit messages: its heads, and the
+ * versions of failed or unfinished rows (a golang-migrate dirty row, a
+ * Prisma row not yet finished) which are where the tool is going.
+ */
+static char *
+position_text(const MGHeadReading *r)
+{
+	List	   *failed = NIL;
+	ListCell   *lc;
+
+	foreach(lc, r->keys)
+	{
+		MGKeyHeads *kh = lfirst(lc);
+		ListCell   *fc;
+
+		if (r->tool && r->tool->pointer)
+			continue;			/* a pointer tool's heads include them */
+		foreach(fc, kh->failed)
+			failed = lappend(failed, r->tool && r->tool->keyed
+							 ? psprintf("%s:%s", kh->key, (char *) lfirst(fc))
+							 : lfirst(fc));
+	}
+	if (failed == NIL)
+		return heads_text(mg_heads_current(r));
+	return psprintf("%s (with %s failed or unfinished)",
+					heads_text(mg_heads_current(r)), heads_text(failed));
+}
+
 /* A reading's heads and failed markers, to tell whether the head moved. */
 static char *
 reading_signature(const MGHeadReading *r)
@@ -664,8 +693,8 @@ check_migration_commit(void)
 							: "migration would move the head to a revision this release does not know"),
 					 errdetail("The transaction moves %s (%s) from %s to %s; \"migration_guard.expected_head\" is %s. %s",
 							   table, tool,
-							   heads_text(mg_heads_current(before)),
-							   heads_text(mg_heads_current(after)),
+							   position_text(before),
+							   position_text(after),
 							   heads_text(expected), ja.detail ? ja.detail : ""),
 					 errhint("Set \"migration_guard.expected_head\" to the head of the release being deployed before migrating%s; nothing of this migration was applied.",
 							 ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "")));
@@ -679,7 +708,7 @@ check_migration_commit(void)
 						 errmsg("migration would move the head back from the expected head"),
 						 errdetail("The database was at the expected head %s; the transaction moves %s (%s) to %s.",
 								   heads_text(mg_heads_current(before)), table, tool,
-								   heads_text(mg_heads_current(after))),
+								   position_text(after)),
 						 errhint("Migrations are forward-only at the expected head. To roll back deliberately, have a superuser SET migration_guard.allow_downgrade = on for the downgrade.")));
 		}
 	}
