@@ -22,7 +22,7 @@ INSERT INTO orders SELECT g, g FROM generate_series(1, 200) g;
 RESET migration_guard.mode;
 
 BEGIN;
-SELECT plan(50);
+SELECT plan(72);
 SET LOCAL migration_guard.small_table_threshold = 0;
 SET LOCAL migration_guard.rules = 'prefer_bigint=off, prefer_text=off, lock_held_across_statements=off, multiple_exclusive_locks=off';
 
@@ -134,6 +134,54 @@ SELECT throws_ok('ALTER DOMAIN qty ADD CONSTRAINT qty_pos CHECK (VALUE > 0)', 'M
                  'alter_domain_add_constraint: refused without NOT VALID');
 SELECT lives_ok('ALTER DOMAIN qty ADD CONSTRAINT qty_pos CHECK (VALUE > 0) NOT VALID',
                 'alter_domain_add_constraint: NOT VALID passes');
+
+-- Each rule's override lets exactly its statement through.
+CREATE FUNCTION allowed(rule text, stmt text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM set_config('migration_guard.allow', rule, true);
+  BEGIN
+    EXECUTE stmt;
+    RAISE EXCEPTION 'rolled back' USING ERRCODE = 'P0001';
+  EXCEPTION WHEN SQLSTATE 'P0001' THEN
+    NULL;
+  END;
+  PERFORM set_config('migration_guard.allow', '', true);
+  RETURN 'ran';
+END $f$;
+SELECT is(allowed('add_column_volatile_default', 'ALTER TABLE t ADD COLUMN r2 float8 DEFAULT random()'), 'ran',
+          'add_column_volatile_default: the override');
+SELECT is(allowed('set_not_null', 'ALTER TABLE t ALTER COLUMN a SET NOT NULL'), 'ran', 'set_not_null: the override');
+SELECT is(allowed('add_check_constraint', 'ALTER TABLE t ADD CHECK (a > 0)'), 'ran', 'add_check_constraint: the override');
+SELECT is(allowed('add_foreign_key', 'ALTER TABLE t ADD FOREIGN KEY (pid) REFERENCES par (id)'), 'ran',
+          'add_foreign_key: the override');
+SELECT is(allowed('add_unique_constraint', 'ALTER TABLE t ADD UNIQUE (a)'), 'ran', 'add_unique_constraint: the override');
+SELECT is(allowed('add_primary_key', 'ALTER TABLE t ADD PRIMARY KEY (id)'), 'ran', 'add_primary_key: the override');
+SELECT is(allowed('add_exclusion_constraint', 'ALTER TABLE t ADD EXCLUDE USING btree (a WITH =)'), 'ran',
+          'add_exclusion_constraint: the override');
+SELECT is(allowed('set_logged', 'ALTER TABLE t SET UNLOGGED'), 'ran', 'set_logged: the override');
+SELECT is(allowed('validate_same_transaction', 'ALTER TABLE t VALIDATE CONSTRAINT t_a_pos'), 'ran',
+          'validate_same_transaction: the override');
+SELECT is(allowed('attach_partition', 'ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (1000) TO (2000)'), 'ran',
+          'attach_partition: the override');
+SELECT is(allowed('detach_partition', 'ALTER TABLE p DETACH PARTITION p1'), 'ran', 'detach_partition: the override');
+SELECT is(allowed('alter_domain_add_constraint', 'ALTER DOMAIN qty ADD CHECK (VALUE < 10000)'), 'ran',
+          'alter_domain_add_constraint: the override');
+SELECT throws_ok($q$SELECT allowed('set_logged', 'ALTER TABLE t ADD UNIQUE (a)')$q$, 'MG002', NULL,
+                 'an override for one rule does not allow another');
+
+-- warn: the statements run and are applied.
+SET LOCAL migration_guard.mode = 'warn';
+SELECT lives_ok('ALTER TABLE t ADD CONSTRAINT t_a_big CHECK (a < 100000)', 'warn: ADD CHECK runs');
+SELECT ok(has_con('t_a_big'), 'warn: the CHECK was added');
+SELECT lives_ok('ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a)', 'warn: ADD UNIQUE runs');
+SELECT ok(has_con('t_a_key'), 'warn: the UNIQUE constraint was added');
+SELECT lives_ok('ALTER TABLE t VALIDATE CONSTRAINT t_a_pos', 'warn: VALIDATE in the same transaction runs');
+SELECT ok((SELECT convalidated FROM pg_constraint WHERE conname = 't_a_pos'), 'warn: the constraint is validated');
+SELECT lives_ok('ALTER TABLE p DETACH PARTITION p1', 'warn: DETACH PARTITION runs');
+SELECT is((SELECT count(*) FROM pg_inherits WHERE inhparent = 'p'::regclass), 0::bigint, 'warn: the partition is detached');
+SET LOCAL migration_guard.mode = 'enforce';
+SELECT lives_ok('ALTER TABLE p ATTACH PARTITION p1 FOR VALUES FROM (0) TO (1000) /* migration_guard:allow attach_partition */',
+                'a directive comment allows attach_partition');
 
 -- DDL wrapped in a DO block is judged the same.
 SELECT throws_ok($q$DO $d$ BEGIN EXECUTE 'ALTER TABLE t ALTER COLUMN a SET NOT NULL'; END $d$$q$, 'MG002', NULL,
