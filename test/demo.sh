@@ -67,7 +67,7 @@ ROLLBACK;
 SQL
 
 step "4. Check a script before deploying it, against the real catalog, without running it" <<'SQL'
-SELECT statement_number AS n, rule, severity, lock_mode, rewrites
+SELECT statement AS n, rule, severity, relation, lock_mode, rewrites
   FROM migration_guard.check($$
     CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint, amount numeric);
     CREATE INDEX refunds_order_id ON refunds (order_id);
