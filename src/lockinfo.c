@@ -708,6 +708,25 @@ mg_statement_lock_plan(Node *parsetree)
 					add_lock_rv(plan, stmt->view, AccessExclusiveLock, NULL);
 			}
 			break;
+		case T_CreateSchemaStmt:
+			{
+				/* its elements run as subcommands: CREATE TABLE ... REFERENCES */
+				ListCell   *lc;
+
+				foreach(lc, ((CreateSchemaStmt *) parsetree)->schemaElts)
+				{
+					MGLockPlan *element = mg_statement_lock_plan(lfirst(lc));
+					ListCell   *lc2;
+
+					foreach(lc2, element->locks)
+					{
+						MGRelLock  *l = lfirst(lc2);
+
+						add_lock_oid(plan, l->relid, l->mode, l->role);
+					}
+				}
+			}
+			break;
 		case T_AlterSeqStmt:
 			/* AlterSequence: conflicts with nextval()'s ROW EXCLUSIVE */
 			add_lock_rv(plan, ((AlterSeqStmt *) parsetree)->sequence,
