@@ -889,17 +889,22 @@ mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt)
 /*
  * Would the partition's own validated constraints prove the constraint,
  * so that ATTACH skips the scan (QueuePartitionConstraintValidation)?  A
- * partitioned partition is proven as a whole or else leaf by leaf.
+ * partitioned partition is proven as a whole or else leaf by leaf; a
+ * foreign table is never scanned.
  * constraint is in the Vars of "from"; NULL means unknown (a lock was not
  * free) and counts as not proven.
  */
 static bool
 partition_constraint_proven(Oid partid, List *constraint, Relation from)
 {
-	Relation	part = mg_rel_open_nowait(partid);
+	Relation	part;
 	List	   *mapped;
 	bool		proven;
 
+	/* PostgreSQL does not scan foreign tables to check the bound. */
+	if (get_rel_relkind(partid) == RELKIND_FOREIGN_TABLE)
+		return true;
+	part = mg_rel_open_nowait(partid);
 	if (part == NULL)
 		return false;
 	mapped = map_partition_varattnos(copyObject(constraint), 1, part, from);
