@@ -1,4 +1,5 @@
 -- drop_column and drop_table: drops judged by what depends on the object.
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
 SET client_min_messages = warning;
 -- Other families' rules stay out of these messages.
@@ -156,6 +157,15 @@ SET migration_guard.mode = 'warn';
 DROP TABLE orders CASCADE;
 RESET migration_guard.mode;
 SELECT count(*) AS orders_left FROM pg_class WHERE relname IN ('orders', 'orders_v');
+
+-- DROP SCHEMA ... CASCADE: only what it destroys outside the schema is reported.
+CREATE SCHEMA bd_a CREATE TABLE parent (id bigint PRIMARY KEY)
+                   CREATE VIEW parent_ids AS SELECT id FROM parent;
+CREATE SCHEMA bd_b CREATE TABLE child (parent_id bigint REFERENCES bd_a.parent);
+DROP SCHEMA bd_a CASCADE;
+SELECT count(*) AS bd_a_left FROM pg_namespace WHERE nspname = 'bd_a';
+DROP SCHEMA bd_a, bd_b CASCADE;
+SELECT count(*) AS bd_ab_left FROM pg_namespace WHERE nspname IN ('bd_a', 'bd_b');
 
 RESET search_path;
 RESET migration_guard.rules;

@@ -1,4 +1,5 @@
 -- rename_column and rename_table: renames break the running release.
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
 SET client_min_messages = warning;
 -- Other families' rules stay out of these messages.

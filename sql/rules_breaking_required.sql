@@ -1,4 +1,5 @@
 -- add_column_required: ADD COLUMN NOT NULL without a default.
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
 SET client_min_messages = warning;
 -- Other families' rules stay out of these messages.

@@ -1,4 +1,5 @@
 -- Design rules: warnings by default, also on new tables.
+SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
 SET client_min_messages = warning;
 

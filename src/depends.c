@@ -78,8 +78,9 @@ typedef struct Walk
 	List	   *found;			/* MGDependent * */
 	List	   *column_rels;	/* relations whose columns are the targets */
 	bool		cascade;
-	bool		parts_only;		/* marking what the statement's other
-								 * objects take with them */
+	bool		parts_only;		/* only marking what goes silently with the
+								 * objects being dropped */
+	bool		unnamed;		/* ... and naming none of it */
 	int			visited;
 } Walk;
 
@@ -423,7 +424,7 @@ expand(Walk *walk, WalkEntry *entry)
 						named = false;	/* a part of something already counted */
 					add_dropped(walk, &dependent, entry->quiet || is_relation(&dependent));
 					add_dropped(walk, &owner, entry->quiet || is_relation(&owner));
-					if (named && !walk->parts_only)
+					if (named && !walk->unnamed)
 						add_found(walk, &owner, true,
 								  silent_drop_is_reference(walk, &owner));
 				}
@@ -437,11 +438,11 @@ expand(Walk *walk, WalkEntry *entry)
 	list_free_deep(rows);
 }
 
-/* Expands the queue breadth-first; it grows while we walk it. */
+/* Expands the queue breadth-first from start; it grows while we walk it. */
 static void
-run_walk(Walk *walk)
+run_walk(Walk *walk, int start)
 {
-	for (int i = 0; i < list_length(walk->queue); i++)
+	for (int i = start; i < list_length(walk->queue); i++)
 	{
 		if (walk->visited > MAX_WALK_OBJECTS)
 			break;
@@ -491,6 +492,8 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 	ListCell   *lc;
 	List	   *references = NIL;
 	List	   *silent = NIL;
+	int			start;
+	int			end;
 
 	/* ObjectAddress is three 4-byte fields, without padding */
 	ctl.keysize = sizeof(ObjectAddress);
@@ -506,11 +509,32 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 	 * parent, child takes the child's foreign key with it).
 	 */
 	walk.parts_only = true;
+	walk.unnamed = true;
 	foreach(lc, also_dropped)
 		add_dropped(&walk, (ObjectAddress *) lfirst(lc), true);
-	run_walk(&walk);
+	run_walk(&walk, 0);
+
+	/*
+	 * So are the parts of relations dropped whole, whichever of several
+	 * targets a dependent is met from first: with DROP SCHEMA, a foreign key
+	 * between two of its tables is a part of one, not a dependent of the
+	 * other.  Then their parts are walked again for what uses them.
+	 */
+	walk.unnamed = false;
+	start = list_length(walk.queue);
+	foreach(lc, targets)
+	{
+		ObjectAddress *target = lfirst(lc);
+
+		if (is_relation(target))
+			add_dropped(&walk, target, true);
+	}
+	run_walk(&walk, start);
+	end = list_length(walk.queue);
+
 	walk.parts_only = false;
-	walk.queue = NIL;
+	for (int i = start; i < end; i++)
+		expand(&walk, (WalkEntry *) list_nth(walk.queue, i));
 
 	foreach(lc, targets)
 	{
@@ -523,11 +547,13 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 	{
 		ObjectAddress *target = lfirst(lc);
 
-		if (target->classId == RelationRelationId && target->objectSubId != 0)
+		if (is_relation(target))
+			continue;
+		if (target->classId == RelationRelationId)
 			check_partition_key(&walk, target);
-		add_dropped(&walk, target, is_relation(target));
+		add_dropped(&walk, target, false);
 	}
-	run_walk(&walk);
+	run_walk(&walk, end);
 
 	/* references first: they are why the drop is refused */
 	foreach(lc, walk.found)

@@ -101,6 +101,8 @@ relkind_matches(ObjectType type, char relkind)
 
 /* ---------- drop_column and drop_table ---------- */
 
+static void report_drop_schema(const char *nspname, List *all_schemas);
+
 /* Is a partition key among the dependents of a column? */
 static bool
 partition_key_among(List *deps)
@@ -234,6 +236,13 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		case OBJECT_MATVIEW:
 		case OBJECT_FOREIGN_TABLE:
 			break;
+		case OBJECT_SCHEMA:
+			if (stmt->behavior != DROP_CASCADE ||
+				!mg_rule_applies(MG_RULE_DROP_TABLE, InvalidOid))
+				return;
+			foreach(lc, stmt->objects)
+				report_drop_schema(strVal(lfirst(lc)), stmt->objects);
+			return;
 		default:
 			return;
 	}
@@ -409,27 +418,30 @@ report_rename_relation(Oid relid, const char *newname)
 	mg_report(&f);
 }
 
-/*
- * ALTER SCHEMA ... RENAME TO: breaks every query that names a table or
- * view of the schema.  Quiet when the schema holds none that existed
- * before this transaction.
- */
-static void
-report_rename_schema(const char *oldname, const char *newname)
+static int
+compare_relation_names(const ListCell *a, const ListCell *b)
 {
-	Oid			nspid = get_namespace_oid(oldname, true);
+	char	   *na = get_rel_name(lfirst_oid(a));
+	char	   *nb = get_rel_name(lfirst_oid(b));
+
+	return strcmp(na ? na : "", nb ? nb : "");
+}
+
+/*
+ * The tables, views, materialized views and foreign tables of a schema that
+ * running code may use (not created in this transaction, not temporary).
+ * pg_class has no index on relnamespace alone; renaming or dropping a
+ * schema is rare enough for a scan.
+ */
+static List *
+schema_relations(Oid nspid)
+{
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	int			count = 0;
-	Oid			example = InvalidOid;
-	MGFinding	f = {0};
+	List	   *relids = NIL;
 
-	if (!OidIsValid(nspid) || strcmp(oldname, newname) == 0)
-		return;
-
-	/* pg_class has no index on relnamespace alone; schema renames are rare */
 	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(nspid));
 	rel = table_open(RelationRelationId, AccessShareLock);
@@ -442,25 +454,149 @@ report_rename_schema(const char *oldname, const char *newname)
 			form->relkind != RELKIND_VIEW && form->relkind != RELKIND_MATVIEW &&
 			form->relkind != RELKIND_FOREIGN_TABLE)
 			continue;
-		if (rel_is_private(form->oid))
-			continue;
-		if (count++ == 0)
-			example = form->oid;
+		if (form->relispartition || rel_is_private(form->oid))
+			continue;			/* partitions are read through their parent */
+		relids = lappend_oid(relids, form->oid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	/* a heap scan returns them in no useful order; messages list by name */
+	list_sort(relids, compare_relation_names);
+	return relids;
+}
 
-	if (count == 0)
+/* "3 tables or views: app.a, app.b, app.c" */
+static char *
+describe_relations(List *relids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%d table%s or view%s: ", list_length(relids),
+					 list_length(relids) == 1 ? "" : "s",
+					 list_length(relids) == 1 ? "" : "s");
+	foreach(lc, relids)
+	{
+		if (n == MAX_LISTED_DEPENDENTS)
+		{
+			appendStringInfo(&buf, ", and %d more", list_length(relids) - n);
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", n > 0 ? ", " : "", mg_rel_name(lfirst_oid(lc)));
+		n++;
+	}
+	return buf.data;
+}
+
+/*
+ * ALTER SCHEMA ... RENAME TO: breaks every query that names a table or
+ * view of the schema.  Quiet when the schema holds none that existed
+ * before this transaction.
+ */
+static void
+report_rename_schema(const char *oldname, const char *newname)
+{
+	Oid			nspid = get_namespace_oid(oldname, true);
+	List	   *relids;
+	MGFinding	f = {0};
+
+	if (!OidIsValid(nspid) || strcmp(oldname, newname) == 0 ||
+		OidIsValid(get_namespace_oid(newname, true)))
+		return;					/* PostgreSQL's error, or a no-op */
+	relids = schema_relations(nspid);
+	if (relids == NIL)
 		return;
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.message = psprintf("renaming schema \"%s\" to \"%s\" breaks queries of the running release",
 						 oldname, newname);
-	f.detail = psprintf("Schema %s holds %d table%s and view%s, among them %s; queries that name them with the schema, and sessions whose search_path names the schema, fail once this commits.",
-						quote_identifier(oldname), count, count == 1 ? "" : "s",
-						count == 1 ? "" : "s", mg_rel_name(example));
+	f.detail = psprintf("Schema %s holds %s.  Queries that name them with the schema, and sessions whose search_path names the schema, fail once this commits.",
+						quote_identifier(oldname), describe_relations(relids));
 	f.hint = psprintf("Keep the old name working through the deploy: create schema %s, move new code to it (or give it a view per table), deploy, and retire %s when nothing uses it; or put both schemas on the search_path during the switch.",
 					  quote_identifier(newname), quote_identifier(oldname));
+	mg_report(&f);
+}
+
+/*
+ * DROP SCHEMA ... CASCADE drops every table and view of the schema, and
+ * with them whatever outside the schema depends on them (without CASCADE
+ * PostgreSQL refuses a schema that is not empty).  Dropping a schema whole
+ * is as deliberate as DDL gets, so only that collateral damage is
+ * reported: a foreign key, view or function in another schema that the
+ * CASCADE would destroy.
+ */
+static void
+report_drop_schema(const char *nspname, List *all_schemas)
+{
+	Oid			nspid = get_namespace_oid(nspname, true);
+	List	   *nspids = NIL;
+	List	   *relids;
+	List	   *targets = NIL;
+	List	   *also_dropped = NIL;
+	List	   *deps;
+	List	   *outside = NIL;
+	ListCell   *lc;
+	MGFinding	f = {0};
+
+	if (!OidIsValid(nspid))
+		return;
+	relids = schema_relations(nspid);
+	if (relids == NIL)
+		return;
+	foreach(lc, relids)
+	{
+		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+		ObjectAddressSet(*addr, RelationRelationId, lfirst_oid(lc));
+		targets = lappend(targets, addr);
+	}
+	/* the tables of the statement's other schemas go too */
+	foreach(lc, all_schemas)
+	{
+		Oid			other = get_namespace_oid(strVal(lfirst(lc)), true);
+		ListCell   *lc2;
+
+		if (!OidIsValid(other))
+			continue;
+		nspids = lappend_oid(nspids, other);
+		if (other == nspid)
+			continue;
+		foreach(lc2, schema_relations(other))
+		{
+			ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+			ObjectAddressSet(*addr, RelationRelationId, lfirst_oid(lc2));
+			also_dropped = lappend(also_dropped, addr);
+		}
+	}
+	deps = mg_dependents(targets, also_dropped, true);
+
+	/* objects of the dropped schemas go with them */
+	foreach(lc, deps)
+	{
+		MGDependent *dep = lfirst(lc);
+		ObjectAddress whole = dep->address;
+
+		whole.objectSubId = 0;
+		if (dep->reference &&
+			!list_member_oid(nspids, get_object_namespace(&whole)))
+			outside = lappend(outside, dep);
+	}
+	if (outside == NIL)
+		return;
+
+	f.rule = MG_RULE_DROP_TABLE;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("dropping schema \"%s\" with CASCADE would destroy objects outside it that depend on its tables",
+						 nspname);
+	f.detail = psprintf("Schema %s holds %s.  Outside it, %d object%s depend%s on them: %s.  CASCADE drops every one of them.",
+						quote_identifier(nspname), describe_relations(relids),
+						list_length(outside), list_length(outside) == 1 ? "" : "s",
+						list_length(outside) == 1 ? "s" : "",
+						mg_describe_dependents(outside, MAX_LISTED_DEPENDENTS, false));
+	f.hint = pstrdup("Drop or repoint the dependent objects outside the schema explicitly first (ALTER TABLE ... DROP CONSTRAINT for foreign keys, DROP VIEW), in a release after the code stopped using them; then drop the schema.");
 	mg_report(&f);
 }
 

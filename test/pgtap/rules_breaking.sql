@@ -32,6 +32,11 @@ CREATE MATERIALIZED VIEW loose_mv AS SELECT 1 AS one;
 CREATE SCHEMA app;
 CREATE TABLE app.t (a int);
 CREATE SCHEMA empty_schema;
+CREATE SCHEMA lib CREATE TABLE lookup (id bigint PRIMARY KEY);
+CREATE TABLE uses_lookup (lookup_id bigint REFERENCES lib.lookup);
+CREATE TABLE metrics (id bigint, at date, v text) PARTITION BY RANGE (at);
+CREATE TABLE metrics_1 PARTITION OF metrics FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE VIEW metrics_1_v AS SELECT v FROM metrics_1;
 CREATE DOMAIN required_text AS text NOT NULL;
 SET client_min_messages = error;
 CREATE PUBLICATION pub FOR TABLE plain (a, c);
@@ -42,7 +47,7 @@ CREATE FUNCTION col_exists(regclass, name) RETURNS boolean LANGUAGE sql AS
 CREATE FUNCTION rel_exists(name) RETURNS boolean LANGUAGE sql AS
   $$ SELECT EXISTS (SELECT FROM pg_class WHERE relname = $1) $$;
 
-SELECT plan(54);
+SELECT plan(58);
 
 -- drop_column: each kind of dependent refuses the drop (enforce), nothing applied.
 SELECT throws_ok('ALTER TABLE users DROP COLUMN name', 'MG003', NULL, 'drop_column: view');
@@ -62,6 +67,11 @@ SELECT throws_ok('ALTER TABLE plain DROP COLUMN c', 'MG003', NULL, 'drop_column:
 SELECT throws_ok('ALTER TABLE events DROP COLUMN at', 'MG003', NULL, 'drop_column: partition key');
 SELECT throws_ok($q$DO $x$ BEGIN EXECUTE 'ALTER TABLE users DROP COLUMN name'; END $x$$q$, 'MG003', NULL,
                  'drop_column: judged inside a DO block');
+
+SELECT throws_ok('ALTER TABLE metrics DROP COLUMN v', 'MG003', NULL, 'drop_column: a view on a partition''s copy of the column');
+SELECT throws_ok('DROP SCHEMA lib CASCADE', 'MG003', NULL, 'drop_table: DROP SCHEMA CASCADE destroying a foreign key outside it');
+SELECT ok(rel_exists('lookup'), 'drop_table: the schema is still there');
+SELECT lives_ok('DROP SCHEMA empty_schema CASCADE', 'drop_table: DROP SCHEMA CASCADE with nothing outside depending');
 
 -- drop_column: the contract step (nothing depends on it) is a warning and applies.
 SELECT lives_ok('ALTER TABLE users DROP COLUMN legacy', 'drop_column: no dependents runs in enforce');
@@ -109,7 +119,7 @@ SELECT ok(col_exists('plain', 'a'), 'rename_column: nothing applied');
 SELECT throws_ok('ALTER TABLE gen RENAME TO gen2', 'MG003', NULL, 'rename_table: table');
 SELECT throws_ok('ALTER TABLE gen SET SCHEMA app', 'MG003', NULL, 'rename_table: SET SCHEMA');
 SELECT throws_ok('ALTER SCHEMA app RENAME TO app2', 'MG003', NULL, 'rename_table: schema with tables');
-SELECT lives_ok('ALTER SCHEMA empty_schema RENAME TO empty2', 'rename_table: empty schema');
+SELECT lives_ok('CREATE SCHEMA empty_schema; ALTER SCHEMA empty_schema RENAME TO empty2', 'rename_table: empty schema');
 SELECT lives_ok($$CREATE TABLE fresh2 (a int); ALTER TABLE fresh2 RENAME COLUMN a TO b; ALTER TABLE fresh2 RENAME TO fresh3$$,
                 'rename: table created in this transaction');
 SELECT lives_ok('ALTER TABLE plain RENAME COLUMN a TO a2 /* migration_guard:allow rename_column */', 'rename_column: directive');
