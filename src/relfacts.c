@@ -40,7 +40,25 @@
 #include "migration_guard.h"
 #include "relfacts.h"
 
+static bool
+rel_is_temporary(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		temp = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = ((Form_pg_class) GETSTRUCT(tuple))->relpersistence == RELPERSISTENCE_TEMP;
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
 /*
+ * Is the relation private to us: created by this transaction, or temporary?
+ * Either way no other session can see it, so nothing we do to it can block
+ * or break anyone else.
+ *
  * A relation created by this transaction is ACCESS EXCLUSIVE locked by us
  * until commit (DefineRelation takes that lock), so holding the lock is a
  * cheap pre-test that also makes reading the relcache entry safe.
@@ -51,6 +69,9 @@ mg_rel_created_in_xact(Oid relid)
 	LOCKTAG		tag;
 	Relation	rel;
 	bool		created;
+
+	if (rel_is_temporary(relid))
+		return true;
 
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
 	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
