@@ -448,16 +448,25 @@ locks_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 /* ---------- judging: lock_timeout and multiple_exclusive_locks ---------- */
 
+/*
+ * Plans the statement being judged, and keeps the plan for its execution,
+ * which follows at once in the same hook call.  Statements judged by
+ * check() are not executed by the hook: their plans are not kept.
+ */
 static MGLockPlan *
 plan_for_statement(MGStatement *st)
 {
-	if (judged.st == st && judged.parsetree == st->parsetree && judged.plan != NULL)
-		return judged.plan;
-	judged.st = st;
-	judged.parsetree = st->parsetree;
-	judged.plan = mg_statement_lock_plan(st->parsetree);
-	judged.apply_timeout = false;
-	return judged.plan;
+	MGLockPlan *plan = mg_statement_lock_plan(st->parsetree);
+
+	judged.st = NULL;
+	if (mg_collector == NULL && !mg_check_simulating)
+	{
+		judged.st = st;
+		judged.parsetree = st->parsetree;
+		judged.plan = plan;
+		judged.apply_timeout = false;
+	}
+	return plan;
 }
 
 static void
@@ -605,7 +614,7 @@ mg_check_lock_timeout(MGStatement *st)
 	if (guarded != NULL && !lock_timeout_within_limit())
 	{
 		if (automatic_timeout_configured())
-			judged.apply_timeout = true;
+			judged.apply_timeout = judged.st == st;
 		else if (mg_rule_applies(MG_RULE_LOCK_TIMEOUT, guarded->relid))
 			report_lock_timeout(st, plan, guarded);
 	}
