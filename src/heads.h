@@ -71,6 +71,7 @@ typedef struct MGKeyHeads
 	char	   *key;
 	List	   *applied;		/* char *, oldest first, no duplicates */
 	List	   *failed;			/* char *: failed, dirty or unfinished */
+	struct HTAB *seen;			/* versions in applied or failed, while reading */
 } MGKeyHeads;
 
 /* What one read of the migration table found. */

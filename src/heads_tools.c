@@ -32,6 +32,7 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -39,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -711,6 +713,41 @@ key_cmp(const ListCell *a, const ListCell *b)
 	return strcmp(((MGKeyHeads *) lfirst(a))->key, ((MGKeyHeads *) lfirst(b))->key);
 }
 
+/* A hash of version strings, so that reading a long history stays linear. */
+typedef struct SeenEntry
+{
+	char	   *version;		/* hash key: the pointer, hashed by content */
+	bool		present;		/* in kh->applied or kh->failed */
+} SeenEntry;
+
+static uint32
+seen_hash(const void *key, Size keysize)
+{
+	const char *s = *(char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+seen_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(char *const *) key1, *(char *const *) key2);
+}
+
+static HTAB *
+seen_create(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(SeenEntry);
+	ctl.hash = seen_hash;
+	ctl.match = seen_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create("migration_guard versions", 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
 /*
  * Applies one row to the key's applied and failed sets, in the tool's
  * history order: a later row about the same version supersedes an
@@ -719,14 +756,25 @@ key_cmp(const ListCell *a, const ListCell *b)
 static void
 apply_row(MGKeyHeads *kh, const char *version, bool failed, bool undo)
 {
-	kh->applied = string_remove(kh->applied, version);
-	kh->failed = string_remove(kh->failed, version);
+	char	   *copy = pstrdup(version);
+	SeenEntry  *e;
+	bool		found;
+
+	if (kh->seen == NULL)
+		kh->seen = seen_create();
+	e = hash_search(kh->seen, &copy, HASH_ENTER, &found);
+	if (found && e->present)
+	{
+		kh->applied = string_remove(kh->applied, version);
+		kh->failed = string_remove(kh->failed, version);
+	}
+	e->present = !undo;
 	if (undo)
 		return;
 	if (failed)
-		kh->failed = lappend(kh->failed, pstrdup(version));
+		kh->failed = lappend(kh->failed, e->version);
 	else
-		kh->applied = lappend(kh->applied, pstrdup(version));
+		kh->applied = lappend(kh->applied, e->version);
 }
 
 /*
@@ -744,6 +792,7 @@ run_tool_query(MGHeadReading *r)
 	bool		pushed = false;
 	char	   *sql;
 	int			rc;
+	ListCell   *lc;
 
 	sql = psprintf(r->tool->query, r->table);
 
@@ -785,6 +834,15 @@ run_tool_query(MGHeadReading *r)
 		MemoryContextSwitchTo(spicxt);
 	}
 	SPI_finish();
+
+	foreach(lc, r->keys)
+	{
+		MGKeyHeads *kh = lfirst(lc);
+
+		if (kh->seen)
+			hash_destroy(kh->seen);
+		kh->seen = NULL;
+	}
 
 	if (pushed)
 		PopActiveSnapshot();
