@@ -45,6 +45,13 @@ ALTER TABLE IF EXISTS no_such RENAME COLUMN a TO b;
 ALTER TABLE accounts RENAME COLUMN no_such TO b;
 ALTER TABLE accounts SET SCHEMA no_such_schema;
 ALTER TABLE accounts SET SCHEMA br;
+ALTER TABLE accounts RENAME TO account_names;
+ALTER TABLE accounts RENAME COLUMN name TO email;
+CREATE TABLE parted (id bigint, v text) PARTITION BY LIST (id);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES IN (1);
+ALTER TABLE parted_1 RENAME COLUMN v TO w;
+ALTER TABLE parted RENAME COLUMN v TO w;
+DROP TABLE parted /* migration_guard:allow drop_table */;
 
 -- Created in this transaction: exempt.
 BEGIN;

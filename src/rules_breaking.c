@@ -356,8 +356,21 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 	AttrNumber	attnum = get_attnum(relid, oldname);
 	MGFinding	f = {0};
 
-	if (attnum <= 0 || strcmp(oldname, newname) == 0)
+	HeapTuple	tup;
+	bool		inherited = false;
+
+	if (attnum <= 0 || strcmp(oldname, newname) == 0 ||
+		get_attnum(relid, newname) != InvalidAttrNumber)
 		return;					/* PostgreSQL reports the error */
+	/* an inherited column is renamed through its parent, never directly */
+	tup = SearchSysCacheAttNum(relid, attnum);
+	if (HeapTupleIsValid(tup))
+	{
+		inherited = ((Form_pg_attribute) GETSTRUCT(tup))->attinhcount > 0;
+		ReleaseSysCache(tup);
+	}
+	if (inherited)
+		return;
 
 	f.rule = MG_RULE_RENAME_COLUMN;
 	f.relid = relid;
@@ -398,8 +411,9 @@ report_rename_relation(Oid relid, const char *newname)
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 	MGFinding	f = {0};
 
-	if (strcmp(oldname, newname) == 0)
-		return;
+	if (strcmp(oldname, newname) == 0 ||
+		OidIsValid(get_relname_relid(newname, get_rel_namespace(relid))))
+		return;					/* PostgreSQL reports the error */
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.relid = relid;
@@ -685,8 +699,9 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 		relkind != RELKIND_FOREIGN_TABLE)
 		return;
 	nspid = get_namespace_oid(stmt->newschema, true);
-	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid))
-		return;					/* PostgreSQL's error, or a no-op */
+	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid) ||
+		OidIsValid(get_relname_relid(get_rel_name(relid), nspid)))
+		return;					/* a no-op, or PostgreSQL's error */
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.relid = relid;
