@@ -99,6 +99,9 @@ static bool multiple_reported = false;
 /* Utility statements executing in this backend, nested. */
 static int	utility_depth = 0;
 
+/* The guard's own SPI query is running: not a statement of the migration. */
+static bool running_own_query = false;
+
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
@@ -380,7 +383,7 @@ statement_continues_transaction(Node *parsetree)
 static bool
 lock_tracking_active(void)
 {
-	return held_exclusive != NIL && !held_reported &&
+	return held_exclusive != NIL && !held_reported && !running_own_query &&
 		mg_mode != MG_SEV_OFF && !mg_check_simulating && mg_collector == NULL;
 }
 
@@ -659,6 +662,7 @@ describe_blockers(Oid relid, LOCKMODE mode)
 	StringInfoData result;
 	char	   *sql;
 	uint64		n;
+	volatile int ret = 0;
 
 	initStringInfo(&result);
 	initStringInfo(&modes);
@@ -681,26 +685,35 @@ describe_blockers(Oid relid, LOCKMODE mode)
 				   MyDatabaseId, relid, modes.data);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
-		return pstrdup("The sessions holding it could not be read.");
-	if (SPI_execute(sql, false, 0) == SPI_OK_SELECT)
+		return pstrdup("unknown");
+	running_own_query = true;
+	PG_TRY();
 	{
-		n = SPI_processed;
-		for (uint64 i = 0; i < n && i < MAX_BLOCKERS_LISTED; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-
-			appendStringInfo(&result, "%sPID %s (%s, transaction open %s s): %s",
-							 i > 0 ? "; " : "",
-							 SPI_getvalue(tup, desc, 1), SPI_getvalue(tup, desc, 2),
-							 SPI_getvalue(tup, desc, 3),
-							 quote_statement(SPI_getvalue(tup, desc, 4)));
-		}
-		if (n > MAX_BLOCKERS_LISTED)
-			appendStringInfo(&result, "; and %llu more", (unsigned long long) (n - MAX_BLOCKERS_LISTED));
-		if (n == 0)
-			appendStringInfoString(&result, "none any more");
+		ret = SPI_execute(sql, false, 0);
 	}
+	PG_FINALLY();
+	{
+		running_own_query = false;
+	}
+	PG_END_TRY();
+
+	n = ret == SPI_OK_SELECT ? SPI_processed : 0;
+	for (uint64 i = 0; i < n && i < MAX_BLOCKERS_LISTED; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		appendStringInfo(&result, "%sPID %s (%s, transaction open %s s): %s",
+						 i > 0 ? "; " : "",
+						 SPI_getvalue(tup, desc, 1), SPI_getvalue(tup, desc, 2),
+						 SPI_getvalue(tup, desc, 3),
+						 quote_statement(SPI_getvalue(tup, desc, 4)));
+	}
+	if (n > MAX_BLOCKERS_LISTED)
+		appendStringInfo(&result, "; and %llu more",
+						 (unsigned long long) (n - MAX_BLOCKERS_LISTED));
+	if (n == 0)
+		appendStringInfoString(&result, "none any more");
 	SPI_finish();
 	return result.data;
 }
