@@ -44,6 +44,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/parser.h"
 #include "storage/latch.h"
@@ -135,13 +136,17 @@ quote_statement(const char *text)
 {
 	StringInfoData buf;
 	bool		space = false;
+	const char *p = text;
 
 	initStringInfo(&buf);
-	for (const char *p = text; *p; p++)
+	while (*p)
 	{
+		int			len;
+
 		if (isspace((unsigned char) *p))
 		{
 			space = buf.len > 0;
+			p++;
 			continue;
 		}
 		if (space)
@@ -152,7 +157,10 @@ quote_statement(const char *text)
 			appendStringInfoString(&buf, "...");
 			break;
 		}
-		appendStringInfoChar(&buf, *p);
+		/* whole characters only: the text goes into messages */
+		len = pg_mblen(p);
+		appendBinaryStringInfo(&buf, p, len);
+		p += len;
 	}
 	return buf.data;
 }
