@@ -75,7 +75,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(85);
+SELECT plan(90);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -166,6 +166,26 @@ SELECT is(lk_predicted('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0)')
 -- The measure itself can fail: a form whose prediction is wrong shows up.
 SELECT isnt(lk_observed('LOCK lk IN EXCLUSIVE MODE'), 'lk=ACCESS EXCLUSIVE',
             'a weaker lock is not mistaken for a stronger one');
+
+-- The lock_timeout rule's finding carries the same mode as pg_locks.
+SET lock_timeout = 0;
+SET migration_guard.lock_timeout = '';
+CREATE FUNCTION lk_rule_mode(stmt text) RETURNS text LANGUAGE sql AS $$
+  SELECT string_agg(lock_mode, ', ') FROM migration_guard."check"(stmt, include_off => true)
+   WHERE rule = 'lock_timeout'
+$$;
+SELECT is(lk_rule_mode('ALTER TABLE lk ADD COLUMN c int'), 'ACCESS EXCLUSIVE',
+          'the rule reports ACCESS EXCLUSIVE for ADD COLUMN, as pg_locks shows');
+SELECT is(lk_rule_mode('CREATE INDEX ON lk (n)'), 'SHARE',
+          'the rule reports SHARE for CREATE INDEX, as pg_locks shows');
+SELECT is(lk_rule_mode('CREATE TRIGGER lk_trg4 BEFORE INSERT ON lk FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
+          'SHARE ROW EXCLUSIVE', 'the rule reports SHARE ROW EXCLUSIVE for CREATE TRIGGER, as pg_locks shows');
+SELECT is(lk_rule_mode('ALTER TABLE lk ALTER COLUMN v SET STATISTICS 100'), NULL,
+          'no finding for SHARE UPDATE EXCLUSIVE');
+SET lock_timeout = '1s';
+SELECT is(lk_rule_mode('ALTER TABLE lk ADD COLUMN c int'), NULL,
+          'no finding with a lock_timeout within the limit');
+RESET lock_timeout;
 
 -- What the rule concerns: existing, shared relations only.
 SELECT is((SELECT guarded FROM migration_guard.statement_locks('ALTER TABLE lk ADD COLUMN c int')),
