@@ -7,9 +7,9 @@
  *
  *	  Writes to the migration table are noticed in ExecutorCheckPerms_hook
  *	  (every INSERT, UPDATE, DELETE, MERGE and COPY FROM passes there with
- *	  its write permissions) and in the utility hook (TRUNCATE, DROP).  The
- *	  first write of a transaction reads the head as it was; the
- *	  pre-commit callback reads it again and decides: a head beyond the
+ *	  its write permissions) and in the utility hook (TRUNCATE, DROP).  At
+ *	  pre-commit the head is read twice, as the transaction found it and as
+ *	  it leaves it, and the guard decides: a head beyond the
  *	  expected one, an unknown revision or a downgrade from the expected
  *	  head makes the commit fail, so the migration's DDL and its version
  *	  row roll back together.  A change of the head is recorded in
@@ -75,7 +75,8 @@ static char *candidates_table = NULL;
 typedef struct HeadsXactState
 {
 	bool		written;		/* the migration table was written */
-	bool		before_read;	/* "before" holds the head as it was */
+	CommandId	first_write_cid;	/* command of the first write */
+	bool		before_read;	/* "before" was read at a utility write */
 	MGHeadReading *before;		/* in TopTransactionContext */
 	bool		ddl;			/* schema DDL ran (for freeze_at_head) */
 	SubTransactionId ddl_subid; /* subtransaction that first ran DDL */
@@ -261,18 +262,46 @@ reading_signature(const MGHeadReading *r)
 
 /* ---------- noticing writes ---------- */
 
+/*
+ * Reads the head as this transaction found it: with a fresh snapshot, so
+ * that other transactions' committed migrations count, but blind to this
+ * transaction's own commands from its first write to the table on.  Two
+ * concurrent runs of the same migration therefore never see, nor record,
+ * each other's change as their own.
+ */
+static MGHeadReading *
+read_head_before_own_writes(void)
+{
+	MGHeadReading *r;
+
+	PushCopiedSnapshot(GetTransactionSnapshot());
+	GetActiveSnapshot()->curcid = xs.first_write_cid;
+	r = read_head();
+	PopActiveSnapshot();
+	return r;
+}
+
+/*
+ * Notes a write to the migration table.  DML only records its command id
+ * (no SPI on the statement's path); the head before it is read at commit.
+ * TRUNCATE, DROP and renames cannot be seen past (their effect is not
+ * under MVCC), so for those the head is read now, before they run.
+ */
 static void
-note_migration_table_write(void)
+note_migration_table_write(bool utility)
 {
 	MemoryContext old;
 
-	if (xs.written)
-		return;
-	xs.written = true;
-	if (!expected_head_set() && !extension_installed())
+	if (!xs.written)
+	{
+		xs.written = true;
+		xs.first_write_cid = GetCurrentCommandId(false);
+	}
+	if (!utility || xs.before_read ||
+		(!expected_head_set() && !extension_installed()))
 		return;
 	old = MemoryContextSwitchTo(TopTransactionContext);
-	xs.before = read_head();
+	xs.before = read_head_before_own_writes();
 	xs.before_read = true;
 	MemoryContextSwitchTo(old);
 }
@@ -297,7 +326,7 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 			OidIsValid(perm->relid) &&
 			is_migration_table(perm->relid))
 		{
-			note_migration_table_write();
+			note_migration_table_write(false);
 			break;
 		}
 	}
@@ -341,7 +370,7 @@ note_utility_writes(Node *parsetree)
 		case T_TruncateStmt:
 			foreach(lc, ((TruncateStmt *) parsetree)->relations)
 				if (rangevar_is_migration_table(lfirst(lc)))
-					note_migration_table_write();
+					note_migration_table_write(true);
 			break;
 		case T_DropStmt:
 			{
@@ -351,10 +380,10 @@ note_utility_writes(Node *parsetree)
 				{
 					if (drop->removeType == OBJECT_TABLE &&
 						rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
-						note_migration_table_write();
+						note_migration_table_write(true);
 					else if (drop->removeType == OBJECT_SCHEMA &&
 							 schema_holds_migration_table(strVal(lfirst(lc))))
-						note_migration_table_write();
+						note_migration_table_write(true);
 				}
 			}
 			break;
@@ -364,10 +393,10 @@ note_utility_writes(Node *parsetree)
 
 				if (rename->renameType == OBJECT_TABLE && rename->relation &&
 					rangevar_is_migration_table(rename->relation))
-					note_migration_table_write();
+					note_migration_table_write(true);
 				else if (rename->renameType == OBJECT_SCHEMA &&
 						 schema_holds_migration_table(rename->subname))
-					note_migration_table_write();
+					note_migration_table_write(true);
 			}
 			break;
 		case T_AlterObjectSchemaStmt:
@@ -376,7 +405,7 @@ note_utility_writes(Node *parsetree)
 
 				if (move->objectType == OBJECT_TABLE && move->relation &&
 					rangevar_is_migration_table(move->relation))
-					note_migration_table_write();
+					note_migration_table_write(true);
 			}
 			break;
 		default:
@@ -650,16 +679,17 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 static void
 check_migration_commit(void)
 {
-	MGHeadReading *before = xs.before;
+	MGHeadReading *before;
 	MGHeadReading *after;
 	List	   *expected;
 	List	   *known;
 	MGHeadJudgement ja;
 	MGHeadJudgement jb;
 
-	if (!xs.before_read)
+	if (!expected_head_set() && !extension_installed())
 		return;
 	after = read_head_at_commit();
+	before = xs.before_read ? xs.before : read_head_before_own_writes();
 	expected = expected_heads();
 	known = known_heads();
 
