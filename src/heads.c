@@ -314,8 +314,9 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 
 	if (prev_check_perms_hook)
 		ok = prev_check_perms_hook(MG_CHECK_PERMS_ARGS);
-	if (!ok || xs.written || in_guard_query || IsParallelWorker() ||
-		!IsTransactionState() || IsBinaryUpgrade)
+	/* check()'s simulated statements roll back: nothing to note */
+	if (!ok || xs.written || in_guard_query || mg_check_simulating ||
+		IsParallelWorker() || !IsTransactionState() || IsBinaryUpgrade)
 		return ok;
 
 	foreach(lc, MG_PERMS_LIST)
