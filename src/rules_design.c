@@ -107,24 +107,6 @@ check_serial(const DesignColumn *col, const char *serial)
 							   quote_identifier(col->colname)));
 }
 
-/*
- * "id", "user_id", "userId": a key by the naming every ORM uses, even while
- * its constraint is still to come (the safe way to add a primary key is a
- * unique index built concurrently, then ADD PRIMARY KEY USING INDEX).
- */
-static bool
-named_like_key(const char *colname)
-{
-	size_t		len = strlen(colname);
-
-	if (pg_strcasecmp(colname, "id") == 0)
-		return true;
-	if (len > 3 && pg_strcasecmp(colname + len - 3, "_id") == 0)
-		return true;
-	return len > 2 && strcmp(colname + len - 2, "Id") == 0 &&
-		islower((unsigned char) colname[len - 3]);
-}
-
 /* The checks on a resolved type. */
 static void
 check_type(const DesignColumn *col, Oid typid, int32 typmod)
@@ -142,15 +124,12 @@ check_type(const DesignColumn *col, Oid typid, int32 typmod)
 	{
 		case INT4OID:
 		case INT2OID:
-			if (array || (col->key == NULL && !named_like_key(col->colname)) ||
+			if (array || col->key == NULL ||
 				!mg_rule_applies(MG_RULE_PREFER_BIGINT, col->relid))
 				break;
 			report_design(MG_RULE_PREFER_BIGINT, col,
-						  col->key ?
 						  psprintf("%s column \"%s\" of table \"%s\" uses %s, which can run out",
-								   col->key, col->colname, col->relname, typname) :
-						  psprintf("column \"%s\" of table \"%s\" is named as a key but uses %s, which can run out",
-								   col->colname, col->relname, typname),
+								   col->key, col->colname, col->relname, typname),
 						  psprintf("%s stops at %s; a key that reaches it makes every INSERT fail, and widening the column then is an ALTER COLUMN TYPE that rewrites the table and its indexes under ACCESS EXCLUSIVE.  bigint takes 8 bytes instead of %s.",
 								   typname, typid == INT4OID ? "2147483647" : "32767",
 								   typid == INT4OID ? "4" : "2"),
