@@ -1168,14 +1168,15 @@ trace_after(const char *tag, List *before)
 			continue;
 		lines = lappend(lines,
 						psprintf("%s (%s): %s%s%s", name, mg_relkind_word(relkind),
-								 newly ? lockmask_names(newly) : "lock held before",
+								 newly ? lockmask_names(newly) :
+								 t->held ? "lock held before" : "lock already released",
 								 state ? ", " : "", state ? state : ""));
 	}
 
 	if (lines == NIL)
 	{
 		ereport(NOTICE,
-				(errmsg("%s acquired no new relation locks", tag)));
+				(errmsg("%s locked or rewrote no relation", tag)));
 		return;
 	}
 	sorted = palloc(sizeof(char *) * list_length(lines));
@@ -1186,8 +1187,8 @@ trace_after(const char *tag, List *before)
 	for (int i = 0; i < n; i++)
 		appendStringInfo(&detail, "%s%s", i > 0 ? "\n" : "", sorted[i]);
 	ereport(NOTICE,
-			(errmsg_plural("%s acquired locks on %d relation",
-						   "%s acquired locks on %d relations",
+			(errmsg_plural("%s locked or rewrote %d relation",
+						   "%s locked or rewrote %d relations",
 						   n, tag, n),
 			 errdetail_internal("%s", detail.data)));
 }
