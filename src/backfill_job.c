@@ -368,7 +368,10 @@ mg_bf_job_read_control(const char *name)
 
 /*
  * The largest replay lag among streaming standbys in milliseconds, -1 if
- * none reports one.  Read as the job table's owner: pg_stat_replication
+ * none reports one.  A standby that has replayed everything sent to it is
+ * caught up, whatever replay_lag still shows: the walsender keeps the last
+ * measured lag until two idle status messages (wal_receiver_status_interval)
+ * have passed.  Read as the job table's owner: pg_stat_replication
  * hides its figures from roles without pg_read_all_stats.
  */
 double
@@ -379,6 +382,7 @@ mg_bf_replication_lag_ms(char **standby)
 	owner_execute("SELECT application_name,"
 				  " extract(epoch FROM replay_lag)::float8 * 1000"
 				  " FROM pg_stat_replication WHERE replay_lag IS NOT NULL"
+				  " AND replay_lsn IS DISTINCT FROM sent_lsn"
 				  " ORDER BY replay_lag DESC LIMIT 1",
 				  0, NULL, NULL, NULL);
 	if (SPI_processed == 1)
