@@ -18,6 +18,8 @@ CREATE TABLE lk_child2 (pid bigint CONSTRAINT lk_child2_fk REFERENCES lk_parent)
 CREATE TABLE lk_part (id bigint, k int) PARTITION BY RANGE (k);
 CREATE TABLE lk_part1 PARTITION OF lk_part FOR VALUES FROM (0) TO (10);
 CREATE TABLE lk_detached (id bigint, k int);
+CREATE INDEX lk_part_k ON ONLY lk_part (k);
+CREATE INDEX lk_part1_k ON lk_part1 (k);
 CREATE MATERIALIZED VIEW lk_mv AS SELECT id FROM lk;
 CREATE UNIQUE INDEX lk_mv_id ON lk_mv (id);
 CREATE VIEW lk_view AS SELECT id FROM lk;
@@ -75,7 +77,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(90);
+SELECT plan(91);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -138,6 +140,7 @@ SELECT lk_same('CREATE TABLE lk_new_child (pid bigint REFERENCES lk_parent)');
 SELECT lk_same('CREATE TABLE lk_part2 PARTITION OF lk_part FOR VALUES FROM (10) TO (20)');
 SELECT lk_same('ALTER TABLE lk_part DETACH PARTITION lk_part1');
 SELECT lk_same('ALTER TABLE lk_part ATTACH PARTITION lk_detached FOR VALUES FROM (20) TO (30)');
+SELECT lk_same('ALTER INDEX lk_part_k ATTACH PARTITION lk_part1_k');
 SELECT lk_same('CREATE OR REPLACE VIEW lk_view AS SELECT id FROM lk');
 SELECT lk_same('ALTER SEQUENCE lk_seq RESTART');
 SELECT lk_same('ANALYZE lk');
