@@ -27,12 +27,15 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parser.h"
+#include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -56,6 +59,9 @@ bool		mg_check_simulating = false;
 #define CHECK_LOCK_TIMEOUT "10ms"
 
 #define CHECK_NUM_COLUMNS 11
+
+/* Longest statement quote in a message about an earlier statement. */
+#define STATEMENT_QUOTE_LEN 200
 
 /* One output row: a finding, or a note about a statement. */
 typedef struct CheckRow
@@ -87,6 +93,22 @@ typedef struct PendingConstraint
 	int			stmtno;
 } PendingConstraint;
 
+/*
+ * An ACCESS EXCLUSIVE lock a statement of the script takes on a table other
+ * sessions use.  Nothing of the kind is run by check(), so the lock rules
+ * that follow the locks a transaction actually holds see none of them;
+ * check() follows them through the script itself, from each statement's
+ * lock plan (lockinfo.c).
+ */
+typedef struct ScriptLock
+{
+	Oid			relid;			/* the table (an index counts as its table) */
+	char	   *relname;
+	char		relkind;
+	int			stmtno;
+	char	   *stmt_quote;		/* the statement that took it, on one line */
+} ScriptLock;
+
 typedef struct CheckState
 {
 	const char *script;
@@ -94,7 +116,11 @@ typedef struct CheckState
 	bool		include_off;	/* also return findings whose severity is off */
 	bool		can_run;		/* false in a read-only transaction */
 	List	   *rows;			/* of CheckRow *, in the caller's context */
-	List	   *pending;		/* of PendingConstraint *, this transaction's */
+	/* the script's current transaction; reset at COMMIT and ROLLBACK */
+	List	   *pending;		/* of PendingConstraint * */
+	List	   *exclusive;		/* of ScriptLock * */
+	bool		held_reported;	/* lock_held_across_statements reported */
+	bool		multiple_reported;	/* multiple_exclusive_locks reported */
 } CheckState;
 
 /* What check() does with a statement besides judging it. */
@@ -883,6 +909,180 @@ judge_validate_of_pending(CheckState *cs, AlterTableStmt *stmt, List *findings)
 	}
 }
 
+/* ---------- ACCESS EXCLUSIVE locks the script's transaction holds ---------- */
+
+/* A statement's text on one line, shortened, for messages. */
+static char *
+quote_statement(const char *text)
+{
+	StringInfoData buf;
+	bool		space = false;
+
+	initStringInfo(&buf);
+	for (const char *p = text; *p; p++)
+	{
+		if (isspace((unsigned char) *p))
+		{
+			space = buf.len > 0;
+			continue;
+		}
+		if (space)
+			appendStringInfoChar(&buf, ' ');
+		space = false;
+		if (buf.len >= STATEMENT_QUOTE_LEN)
+		{
+			appendStringInfoString(&buf, "...");
+			break;
+		}
+		appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
+ * Does the statement keep the transaction going, so that a lock taken
+ * earlier is held while it runs?  As the lock rules decide at run time.
+ */
+static bool
+continues_transaction(Node *stmt)
+{
+	return !IsA(stmt, TransactionStmt) && !IsA(stmt, VariableSetStmt) &&
+		!IsA(stmt, VariableShowStmt);
+}
+
+/*
+ * lock_held_across_statements: the statement starts while an earlier
+ * statement of the same transaction holds ACCESS EXCLUSIVE on a table
+ * others use.  Once per transaction, as at run time.  Called while the
+ * statement's findings are being collected.
+ */
+static void
+judge_lock_held_across(CheckState *cs, Node *stmt)
+{
+	ScriptLock *held;
+	MGFinding	f = {0};
+
+	if (cs->exclusive == NIL || cs->held_reported || !continues_transaction(stmt))
+		return;
+	cs->held_reported = true;
+	held = linitial(cs->exclusive);
+	if (!mg_rule_applies(MG_RULE_LOCK_HELD_ACROSS_STATEMENTS, held->relid))
+		return;
+	f.rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
+	f.relid = held->relid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("this transaction goes on running statements while it holds ACCESS EXCLUSIVE lock on %s \"%s\"",
+						 mg_relkind_word(held->relkind), held->relname);
+	f.detail = psprintf("The lock is taken by statement %d of the script: %s  Until the transaction ends, every read and write of \"%s\" waits, for as long as the statements that follow take.",
+						held->stmtno, held->stmt_quote, held->relname);
+	f.hint = pstrdup("Commit right after the statement that takes ACCESS EXCLUSIVE, and run the statements that follow in their own transactions.");
+	mg_report(&f);
+}
+
+/* The table a lock counts for: an index counts as its table. */
+static Oid
+owning_table(Oid relid, char relkind)
+{
+	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		Oid			heap = IndexGetRelation(relid, true);
+
+		if (OidIsValid(heap))
+			return heap;
+	}
+	return relid;
+}
+
+static ScriptLock *
+find_script_lock(CheckState *cs, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, cs->exclusive)
+	{
+		ScriptLock *l = lfirst(lc);
+
+		if (l->relid == relid)
+			return l;
+	}
+	return NULL;
+}
+
+/*
+ * The statement's ACCESS EXCLUSIVE locks on tables others use: added to
+ * the transaction's, and multiple_exclusive_locks when that makes two
+ * tables or more (once per transaction, as at run time).  Called while the
+ * statement's findings are being collected.
+ */
+static void
+track_exclusive_locks(CheckState *cs, Node *stmt, int stmtno, const char *stmt_text)
+{
+	MGLockPlan *plan = mg_statement_lock_plan(stmt);
+	int			before = list_length(cs->exclusive);
+	ScriptLock *first_new = NULL;
+	ListCell   *lc;
+
+	foreach(lc, plan->locks)
+	{
+		MGRelLock  *l = lfirst(lc);
+		Oid			table;
+		ScriptLock *sl;
+
+		if (l->mode != AccessExclusiveLock || !l->shared ||
+			l->relkind == RELKIND_COMPOSITE_TYPE)
+			continue;
+		table = owning_table(l->relid, l->relkind);
+		if (find_script_lock(cs, table) != NULL)
+			continue;
+		sl = palloc(sizeof(ScriptLock));
+		sl->relid = table;
+		sl->relname = table == l->relid ? pstrdup(l->relname) : mg_rel_name(table);
+		sl->relkind = table == l->relid ? l->relkind : RELKIND_RELATION;
+		sl->stmtno = stmtno;
+		sl->stmt_quote = quote_statement(stmt_text);
+		cs->exclusive = lappend(cs->exclusive, sl);
+		if (first_new == NULL)
+			first_new = sl;
+	}
+
+	if (first_new != NULL && list_length(cs->exclusive) >= 2 && !cs->multiple_reported)
+	{
+		StringInfoData names;
+		ScriptLock *earlier = before > 0 ? linitial(cs->exclusive) : NULL;
+		MGFinding	f = {0};
+
+		cs->multiple_reported = true;
+		if (!mg_rule_applies(MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS, InvalidOid))
+			return;
+		initStringInfo(&names);
+		foreach(lc, cs->exclusive)
+			appendStringInfo(&names, "%s\"%s\"", names.len > 0 ? ", " : "",
+							 ((ScriptLock *) lfirst(lc))->relname);
+		f.rule = MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS;
+		f.relid = first_new->relid;
+		f.lockmode = AccessExclusiveLock;
+		f.message = psprintf("%s would leave this transaction holding ACCESS EXCLUSIVE locks on %d tables: %s",
+							 CreateCommandName(stmt), list_length(cs->exclusive), names.data);
+		if (earlier != NULL)
+			f.detail = psprintf("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.  The lock on \"%s\" is taken by statement %d of the script: %s",
+								earlier->relname, earlier->stmtno, earlier->stmt_quote);
+		else
+			f.detail = pstrdup("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.");
+		f.hint = pstrdup("Change one table per transaction: commit after the statements that lock each table.");
+		mg_report(&f);
+	}
+}
+
+/* The script's COMMIT or ROLLBACK: its transaction's locks end there. */
+static void
+end_script_transaction(CheckState *cs)
+{
+	cs->pending = NIL;
+	cs->exclusive = NIL;
+	cs->held_reported = false;
+	cs->multiple_reported = false;
+}
+
 /* ---------- judging and running one statement ---------- */
 
 /*
@@ -958,6 +1158,7 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 {
 	Query	   *query;
 	Node	   *stmt;
+	MGStatement st = {0};
 	MGCollector collector = {NIL};
 	char	   *why = NULL;
 	CheckAction action;
@@ -966,25 +1167,24 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	query = analyse_statement(cs, raw);
 	stmt = query->utilityStmt;
 
+	st.parsetree = stmt;
+	st.query_string = cs->script;
+	st.location = raw->stmt_location;
+	st.length = raw->stmt_len;
+	st.context = PROCESS_UTILITY_TOPLEVEL;
+	mg_current_statement = &st;
+	mg_collector = &collector;
+	judge_lock_held_across(cs, stmt);
 	if (mg_statement_may_concern_us(stmt))
 	{
-		MGStatement st = {0};
-
-		st.parsetree = stmt;
-		st.query_string = cs->script;
-		st.location = raw->stmt_location;
-		st.length = raw->stmt_len;
-		st.context = PROCESS_UTILITY_TOPLEVEL;
-
-		mg_current_statement = &st;
-		mg_collector = &collector;
 		mg_judge_statement(&st);
 		if (IsA(stmt, AlterTableStmt))
 			judge_validate_of_pending(cs, (AlterTableStmt *) stmt, collector.findings);
-		mg_collector = NULL;
-		add_findings(cs, stmtno, stmt_text, collector.findings);
-		mg_current_statement = NULL;
+		track_exclusive_locks(cs, stmt, stmtno, stmt_text);
 	}
+	mg_collector = NULL;
+	add_findings(cs, stmtno, stmt_text, collector.findings);
+	mg_current_statement = NULL;
 
 	action = choose_action(stmt, &why);
 	if (action == ACTION_RUN)
@@ -1011,6 +1211,29 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	PopActiveSnapshot();
 }
 
+/*
+ * A statement check() does not analyse (UPDATE, DO, ...) still runs while
+ * the script's transaction holds its locks: lock_held_across_statements.
+ */
+static void
+judge_locks_only(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
+{
+	MGStatement st = {0};
+	MGCollector collector = {NIL};
+
+	st.parsetree = raw->stmt;
+	st.query_string = cs->script;
+	st.location = raw->stmt_location;
+	st.length = raw->stmt_len;
+	st.context = PROCESS_UTILITY_TOPLEVEL;
+	mg_current_statement = &st;
+	mg_collector = &collector;
+	judge_lock_held_across(cs, raw->stmt);
+	mg_collector = NULL;
+	add_findings(cs, stmtno, stmt_text, collector.findings);
+	mg_current_statement = NULL;
+}
+
 /* The row for a statement whose judging or running failed. */
 static void
 add_error_note(CheckState *cs, int stmtno, char *stmt_text, ErrorData *edata)
@@ -1025,13 +1248,16 @@ add_error_note(CheckState *cs, int stmtno, char *stmt_text, ErrorData *edata)
 						  unpack_sql_state(edata->sqlerrcode)));
 }
 
+typedef void (*CheckStep) (CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text);
+
 /*
- * One statement in its own subtransaction, so that a failure is reported
- * as a row and leaves the earlier statements' effects in place.  A cancel
- * or statement_timeout ends the whole check.
+ * One statement's step in its own subtransaction, so that a failure is
+ * reported as a row and leaves the earlier statements' effects in place.
+ * A cancel or statement_timeout ends the whole check.
  */
+
 static void
-check_schema_statement(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
+in_subtransaction(CheckStep step, CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -1042,7 +1268,7 @@ check_schema_statement(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		judge_and_run(cs, raw, stmtno, stmt_text);
+		step(cs, raw, stmtno, stmt_text);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -1079,7 +1305,7 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 	{
 		add_note(cs, stmtno, stmt_text,
 				 pstrdup("ignored: check() judges the whole script as one transaction, as migration tools run a migration"));
-		/* ... except that locks, and so NOT VALID constraints' locks, end here */
+		/* ... except that its locks end at a COMMIT or ROLLBACK */
 		if (IsA(raw->stmt, TransactionStmt))
 		{
 			switch (((TransactionStmt *) raw->stmt)->kind)
@@ -1087,7 +1313,7 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 				case TRANS_STMT_COMMIT:
 				case TRANS_STMT_ROLLBACK:
 				case TRANS_STMT_PREPARE:
-					cs->pending = NIL;
+					end_script_transaction(cs);
 					break;
 				default:
 					break;
@@ -1095,9 +1321,13 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 		}
 	}
 	else if ((reason = not_analysed_reason(raw->stmt)) != NULL)
+	{
+		if (cs->exclusive != NIL && !cs->held_reported)
+			in_subtransaction(judge_locks_only, cs, raw, stmtno, stmt_text);
 		add_note(cs, stmtno, stmt_text, pstrdup(reason));
+	}
 	else
-		check_schema_statement(cs, raw, stmtno, stmt_text);
+		in_subtransaction(judge_and_run, cs, raw, stmtno, stmt_text);
 }
 
 /*

@@ -10,7 +10,7 @@ CREATE ROLE check_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(49);
+SELECT plan(53);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -195,6 +195,33 @@ SELECT is((SELECT count(*) FROM migration_guard.check($s$
         COMMIT;
       $s$) WHERE rule = 'validate_same_transaction'), 0::bigint,
     'the safe form, with a COMMIT in between, passes');
+
+-- 50-53: locks the script's transaction holds from one statement to the next
+SELECT results_eq(
+    $$SELECT statement, rule FROM migration_guard.check($s$
+        ALTER TABLE big ADD COLUMN flag int;
+        UPDATE big SET flag = 1;
+      $s$) WHERE rule IS NOT NULL$$,
+    $$VALUES (2, 'lock_held_across_statements')$$,
+    'an UPDATE after ALTER TABLE in the same transaction runs under its ACCESS EXCLUSIVE lock');
+SELECT ok((SELECT bool_or(statement = 2 AND rule = 'multiple_exclusive_locks') FROM migration_guard.check($s$
+        ALTER TABLE big ADD COLUMN flag int;
+        ALTER TABLE parted ADD COLUMN flag int;
+      $s$)), 'ACCESS EXCLUSIVE on two existing tables in one transaction');
+SELECT is((SELECT count(*) FROM migration_guard.check($s$
+        BEGIN;
+        ALTER TABLE big ADD COLUMN flag int;
+        COMMIT;
+        UPDATE big SET flag = 1;
+        ALTER TABLE parted ADD COLUMN flag int;
+      $s$) WHERE rule IN ('lock_held_across_statements', 'multiple_exclusive_locks')), 0::bigint,
+    'a COMMIT in between ends the locks');
+SELECT is((SELECT count(*) FROM migration_guard.check($s$
+        CREATE TABLE fresh (id bigint);
+        ALTER TABLE fresh ADD COLUMN flag int;
+        INSERT INTO fresh VALUES (1, 1);
+      $s$) WHERE rule IS NOT NULL), 0::bigint,
+    'locks on tables the script created count for nothing');
 
 SELECT * FROM finish();
 
