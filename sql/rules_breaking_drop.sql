@@ -73,6 +73,12 @@ SET client_min_messages = error;
 CREATE PUBLICATION users_pub FOR TABLE users (id, nick);
 SET client_min_messages = warning;
 ALTER TABLE users DROP COLUMN nick;
+-- A published table: the publication stops replicating it.
+CREATE TABLE audit_log (id bigint, entry text);
+SET client_min_messages = error;
+ALTER PUBLICATION users_pub ADD TABLE audit_log;
+SET client_min_messages = warning;
+DROP TABLE audit_log;
 DROP PUBLICATION users_pub;
 
 -- Another table's column of the table's row type.

@@ -41,6 +41,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_publication_rel.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/fmgroids.h"
@@ -414,12 +415,15 @@ expand(Walk *walk, WalkEntry *entry)
 					 * Goes with the object.  Name it unless it is just a part
 					 * of a relation being dropped whole (its indexes,
 					 * triggers, constraints), but do name the partitions
-					 * that go with a partitioned table.
+					 * that go with a partitioned table and the publications
+					 * that stop replicating it.
 					 */
 					owner = owner_of(&dependent);
 					named = !is_implementation_detail(&owner) &&
 						(!entry->quiet ||
-						 (is_relation(&entry->address) && is_user_relation(&owner)));
+						 (is_relation(&entry->address) &&
+						  (is_user_relation(&owner) ||
+						   owner.classId == PublicationRelRelationId)));
 					if (!same_object(&owner, &dependent) && is_dropped(walk, &owner))
 						named = false;	/* a part of something already counted */
 					add_dropped(walk, &dependent, entry->quiet || is_relation(&dependent));
