@@ -414,6 +414,9 @@ report_rename_relation(Oid relid, const char *newname)
 	if (strcmp(oldname, newname) == 0 ||
 		OidIsValid(get_relname_relid(newname, get_rel_namespace(relid))))
 		return;					/* PostgreSQL reports the error */
+	/* queries read partitions through their parent; naming them is upkeep */
+	if (get_rel_relispartition(relid))
+		return;
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.relid = relid;
@@ -702,6 +705,8 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid) ||
 		OidIsValid(get_relname_relid(get_rel_name(relid), nspid)))
 		return;					/* a no-op, or PostgreSQL's error */
+	if (get_rel_relispartition(relid))
+		return;					/* read through its parent */
 
 	f.rule = MG_RULE_RENAME_TABLE;
 	f.relid = relid;
