@@ -30,6 +30,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/heap.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -454,6 +455,46 @@ plan_drop(MGLockPlan *plan, DropStmt *stmt)
 		plan->subxact_ok = false;
 }
 
+/*
+ * TRUNCATE ... CASCADE also truncates, under ACCESS EXCLUSIVE, every table
+ * whose foreign keys reference a truncated table, transitively, as
+ * ExecuteTruncate finds them.
+ */
+static void
+plan_truncate(MGLockPlan *plan, TruncateStmt *stmt)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		Oid			relid = lookup_relation(lfirst(lc));
+
+		add_lock_oid(plan, relid, AccessExclusiveLock, NULL);
+		if (OidIsValid(relid))
+			relids = list_append_unique_oid(relids, relid);
+	}
+	if (stmt->behavior != DROP_CASCADE)
+		return;
+	for (;;)
+	{
+		List	   *referencing = heap_truncate_find_FKs(relids);
+		bool		added = false;
+
+		foreach(lc, referencing)
+		{
+			if (list_member_oid(relids, lfirst_oid(lc)))
+				continue;
+			relids = lappend_oid(relids, lfirst_oid(lc));
+			add_lock_oid(plan, lfirst_oid(lc), AccessExclusiveLock,
+						 "a table TRUNCATE ... CASCADE empties too");
+			added = true;
+		}
+		if (!added)
+			break;
+	}
+}
+
 static void
 plan_vacuum(MGLockPlan *plan, VacuumStmt *stmt)
 {
@@ -641,12 +682,7 @@ mg_statement_lock_plan(Node *parsetree)
 			plan_drop(plan, (DropStmt *) parsetree);
 			break;
 		case T_TruncateStmt:
-			{
-				ListCell   *lc;
-
-				foreach(lc, ((TruncateStmt *) parsetree)->relations)
-					add_lock_rv(plan, lfirst(lc), AccessExclusiveLock, NULL);
-			}
+			plan_truncate(plan, (TruncateStmt *) parsetree);
 			break;
 		case T_VacuumStmt:
 			plan_vacuum(plan, (VacuumStmt *) parsetree);

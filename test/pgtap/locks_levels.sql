@@ -77,7 +77,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(91);
+SELECT plan(92);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -163,6 +163,9 @@ SELECT lk_same('TRUNCATE lk_parent CASCADE');
 SELECT lk_same('CREATE SCHEMA lk_s CREATE TABLE lk_s_child (pid bigint REFERENCES public.lk_parent)');
 SELECT is(lk_predicted('CREATE SCHEMA lk_s CREATE TABLE lk_s_child (pid bigint REFERENCES public.lk_parent)'),
           'lk_parent=SHARE ROW EXCLUSIVE', 'CREATE SCHEMA elements are planned like the statements they are');
+SELECT is(lk_predicted('TRUNCATE lk_parent CASCADE'),
+          'lk=ACCESS EXCLUSIVE, lk_child2=ACCESS EXCLUSIVE, lk_parent=ACCESS EXCLUSIVE',
+          'TRUNCATE ... CASCADE locks every referencing table');
 SELECT is(lk_predicted('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0)'),
           'lk_dom=SHARE, lk_dom_sub=SHARE', 'ALTER DOMAIN locks the tables using the domain and its sub-domains');
 
