@@ -427,7 +427,22 @@ plan_drop(MGLockPlan *plan, DropStmt *stmt)
 				relid = lookup_relation(makeRangeVarFromNameList(names));
 				add_lock_oid(plan, relid, AccessExclusiveLock, NULL);
 				if (OidIsValid(relid) && stmt->removeType == OBJECT_TABLE)
+				{
 					add_referenced_tables_of_relation(plan, relid);
+
+					/*
+					 * CASCADE drops the foreign keys that reference it,
+					 * which locks their tables (RemoveConstraintById).
+					 */
+					if (stmt->behavior == DROP_CASCADE)
+					{
+						ListCell   *lc2;
+
+						foreach(lc2, heap_truncate_find_FKs(list_make1_oid(relid)))
+							add_lock_oid(plan, lfirst_oid(lc2), AccessExclusiveLock,
+										 "a table whose foreign key CASCADE drops");
+					}
+				}
 				break;
 			case OBJECT_INDEX:
 				{

@@ -77,7 +77,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(92);
+SELECT plan(94);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -160,9 +160,13 @@ SELECT lk_same('DROP SEQUENCE lk_seq');
 SELECT lk_same('ALTER VIEW lk_view ALTER COLUMN id SET DEFAULT 0');
 SELECT lk_same('ALTER VIEW lk_view RENAME TO lk_view2');
 SELECT lk_same('TRUNCATE lk_parent CASCADE');
+SELECT lk_same('DROP TABLE lk_parent CASCADE');
 SELECT lk_same('CREATE SCHEMA lk_s CREATE TABLE lk_s_child (pid bigint REFERENCES public.lk_parent)');
 SELECT is(lk_predicted('CREATE SCHEMA lk_s CREATE TABLE lk_s_child (pid bigint REFERENCES public.lk_parent)'),
           'lk_parent=SHARE ROW EXCLUSIVE', 'CREATE SCHEMA elements are planned like the statements they are');
+SELECT is(lk_predicted('DROP TABLE lk_parent CASCADE'),
+          'lk=ACCESS EXCLUSIVE, lk_child2=ACCESS EXCLUSIVE, lk_parent=ACCESS EXCLUSIVE',
+          'DROP TABLE ... CASCADE locks the tables whose foreign keys it drops');
 SELECT is(lk_predicted('TRUNCATE lk_parent CASCADE'),
           'lk=ACCESS EXCLUSIVE, lk_child2=ACCESS EXCLUSIVE, lk_parent=ACCESS EXCLUSIVE',
           'TRUNCATE ... CASCADE locks every referencing table');
