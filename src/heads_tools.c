@@ -1233,9 +1233,9 @@ mg_heads_judge(const MGHeadReading *r, List *expected, List *known, bool positio
 			resetStringInfo(&detail);
 		}
 		if (v.state == j.state && v.detail)
-			appendStringInfo(&detail, "%s%s%s%s%s", detail.len ? " " : "",
+			appendStringInfo(&detail, "%s%s%s%s", detail.len ? " " : "",
 							 tool->keyed ? key : "", tool->keyed ? ": " : "",
-							 v.detail, "");
+							 v.detail);
 	}
 	j.detail = detail.len ? detail.data : NULL;
 	return j;
