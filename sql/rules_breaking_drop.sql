@@ -101,6 +101,11 @@ ALTER TABLE events ADD COLUMN detail text;
 CREATE VIEW events_2026_details AS SELECT id, detail FROM events_2026;
 ALTER TABLE events DROP COLUMN detail;
 DROP VIEW events_2026_details;
+-- A partitioned index is named once, not once per partition.
+CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+CREATE INDEX events_kind_detail ON events (kind, detail);
+ALTER TABLE events DROP COLUMN detail;
+DROP INDEX events_kind_detail /* migration_guard:allow drop_index */;
 CREATE TABLE animals (id bigint, sound text);
 CREATE TABLE dogs (breed text) INHERITS (animals);
 CREATE VIEW dog_sounds AS SELECT breed, sound FROM dogs;

@@ -207,7 +207,8 @@ rows_of_dependent(const ObjectAddress *addr)
 /*
  * The object a DBA knows: follows INTERNAL dependencies up to their owner
  * (a _RETURN rule to its view, an index to its constraint, a generated
- * column's expression to the column).  Columns are never folded into
+ * column's expression to the column), and a partition's clone of an index,
+ * trigger or foreign key to the partitioned table's object it belongs to.  Columns are never folded into
  * their table: a partition key column is internal to its table, yet it is
  * the column that depends on something.
  */
@@ -229,7 +230,8 @@ owner_of(const ObjectAddress *addr)
 		{
 			DepRow	   *row = lfirst(lc);
 
-			if (row->deptype == DEPENDENCY_INTERNAL)
+			if (row->deptype == DEPENDENCY_INTERNAL ||
+				row->deptype == DEPENDENCY_PARTITION_PRI)
 			{
 				result = row->dependent;
 				moved = true;
