@@ -28,18 +28,24 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
+#include "access/tableam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/heap.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "commands/tablespace.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_type.h"
 #include "storage/lock.h"
@@ -658,6 +664,73 @@ plan_alter_schema(MGLockPlan *plan, AlterObjectSchemaStmt *stmt)
 }
 
 /*
+ * ALTER TABLE/INDEX/MATERIALIZED VIEW ALL IN TABLESPACE: every relation of
+ * that kind in the tablespace, ACCESS EXCLUSIVE each (AlterTableMoveAll
+ * walks pg_class the same way; OWNED BY is not applied here, so the list
+ * may be longer than what moves).
+ */
+static void
+plan_move_all(MGLockPlan *plan, AlterTableMoveAllStmt *stmt)
+{
+	Oid			spcoid = get_tablespace_oid(stmt->orig_tablespacename, true);
+	Oid			newoid = get_tablespace_oid(stmt->new_tablespacename, true);
+	Relation	classrel;
+	TableScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	plan->nowait = stmt->nowait;
+	if (!OidIsValid(spcoid) || spcoid == GLOBALTABLESPACE_OID)
+		return;
+	if (spcoid == MyDatabaseTableSpace)
+		spcoid = InvalidOid;
+	if (newoid == MyDatabaseTableSpace)
+		newoid = InvalidOid;
+	if (spcoid == newoid)
+		return;					/* nothing moves */
+	ScanKeyInit(&key, Anum_pg_class_reltablespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(spcoid));
+	classrel = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(classrel, 1, &key);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tup);
+		bool		kind_matches;
+
+		if (IsCatalogNamespace(cls->relnamespace) ||
+			isAnyTempNamespace(cls->relnamespace) ||
+			IsToastNamespace(cls->relnamespace))
+			continue;
+		switch (stmt->objtype)
+		{
+			case OBJECT_TABLE:
+				kind_matches = cls->relkind == RELKIND_RELATION ||
+					cls->relkind == RELKIND_PARTITIONED_TABLE;
+				break;
+			case OBJECT_INDEX:
+				kind_matches = cls->relkind == RELKIND_INDEX ||
+					cls->relkind == RELKIND_PARTITIONED_INDEX;
+				break;
+			case OBJECT_MATVIEW:
+				kind_matches = cls->relkind == RELKIND_MATVIEW;
+				break;
+			default:
+				kind_matches = false;
+				break;
+		}
+		if (kind_matches)
+			relids = lappend_oid(relids, cls->oid);
+	}
+	table_endscan(scan);
+	table_close(classrel, AccessShareLock);
+
+	foreach(lc, relids)
+		add_lock_oid(plan, lfirst_oid(lc), AccessExclusiveLock, NULL);
+}
+
+/*
  * The relation locks a utility statement will request, strongest mode per
  * relation, in the order it requests them.  Statements that lock no
  * existing relation get an empty plan.
@@ -777,6 +850,9 @@ mg_statement_lock_plan(Node *parsetree)
 					}
 				}
 			}
+			break;
+		case T_AlterTableMoveAllStmt:
+			plan_move_all(plan, (AlterTableMoveAllStmt *) parsetree);
 			break;
 		case T_AlterSeqStmt:
 			/* AlterSequence: conflicts with nextval()'s ROW EXCLUSIVE */

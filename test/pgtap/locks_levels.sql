@@ -5,6 +5,8 @@
 SET client_min_messages = 'warning';
 -- Only the locks are compared here: no rule may refuse the statements.
 SET migration_guard.mode = 'off';
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE lk_ts LOCATION '';
 
 -- Existing tables: created and committed before the tests.
 CREATE SCHEMA lk_other;
@@ -77,7 +79,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(94);
+SELECT plan(98);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -144,6 +146,12 @@ SELECT lk_same('ALTER INDEX lk_part_k ATTACH PARTITION lk_part1_k');
 SELECT lk_same('CREATE OR REPLACE VIEW lk_view AS SELECT id FROM lk');
 SELECT lk_same('ALTER SEQUENCE lk_seq RESTART');
 SELECT lk_same('ANALYZE lk');
+SELECT lk_same('ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE lk_ts');
+SELECT lk_same('ALTER INDEX ALL IN TABLESPACE pg_default SET TABLESPACE lk_ts');
+SELECT ok(lk_predicted('ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE lk_ts') ~ 'lk_parent=ACCESS EXCLUSIVE',
+          'ALL IN TABLESPACE locks every table it moves');
+SELECT is(lk_predicted('ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE pg_default'), '',
+          'a move to the same tablespace locks nothing');
 SELECT lk_same('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0)');
 SELECT lk_same('ALTER DOMAIN lk_pos ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID');
 SELECT lk_same('ALTER DOMAIN lk_pos VALIDATE CONSTRAINT lk_pos_nv');
@@ -205,3 +213,4 @@ SELECT is((SELECT guarded FROM migration_guard.statement_locks('ALTER TABLE lk_t
           false, 'a temporary table is not: no other session can wait for it');
 
 SELECT * FROM finish();
+DROP TABLESPACE lk_ts;
