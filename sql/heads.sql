@@ -134,6 +134,12 @@ RESET migration_guard.allow_downgrade;
 RESET migration_guard.known_heads;
 SELECT current_heads, state, obj_description('account'::regclass, 'pg_class') AS comment FROM migration_guard.head();
 UPDATE alembic_version SET version_num='1975ea83b712' WHERE alembic_version.version_num = '27c6a30d7c24';
+-- Locking the version row is not a migration: the freeze still applies.
+BEGIN;
+SELECT version_num FROM alembic_version FOR UPDATE;
+CREATE TABLE drift (id int);
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
 -- Temporary objects, maintenance and data are not schema drift.
 CREATE TEMP TABLE scratch (id int);
 DROP TABLE scratch;

@@ -323,7 +323,12 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 	{
 		MGPermEntry *perm = (MGPermEntry *) lfirst(lc);
 
-		if ((perm->requiredPerms & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) &&
+		/*
+		 * SELECT ... FOR UPDATE also requires UPDATE, but updates no
+		 * column: only a real write makes a transaction a migration.
+		 */
+		if (((perm->requiredPerms & (ACL_INSERT | ACL_DELETE)) ||
+			 ((perm->requiredPerms & ACL_UPDATE) && !bms_is_empty(perm->updatedCols))) &&
 			OidIsValid(perm->relid) &&
 			is_migration_table(perm->relid))
 		{
