@@ -119,6 +119,7 @@ CALL migration_guard.backfill('bf3', 'bf_items', 'n = n + 1', max_rows => 10, ba
 RESET client_min_messages;
 SELECT name, state, rows_done, owner FROM migration_guard.backfills;
 SET ROLE bf_other;
+CALL migration_guard.backfill('bf3', 'bf_items', 'n = n + 1');
 SELECT migration_guard.backfill_pause('bf3');
 SELECT migration_guard.backfill_forget('bf3');
 -- the job table is the extension owner's; the view is readable by all

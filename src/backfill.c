@@ -41,6 +41,7 @@
 #include "storage/latch.h"
 #include "storage/lock.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
@@ -973,6 +974,12 @@ start_or_resume(BackfillRun *run)
 
 	if (job->exists)
 	{
+		if (!has_privs_of_role(GetUserId(), job->owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to resume backfill \"%s\"", run->name),
+					 errdetail("Only roles with the privileges of role \"%s\", which started it, may resume it.",
+							   GetUserNameFromId(job->owner, false))));
 		check_same_job(run, job);
 		if (strcmp(job->state, "done") == 0)
 		{
