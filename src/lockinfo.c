@@ -40,6 +40,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -381,6 +383,29 @@ option_is_true(List *options, const char *name)
 	return false;
 }
 
+/* The indexes of a table, from pg_index, without locking the table. */
+static void
+add_indexes_of_table(MGLockPlan *plan, Oid relid, LOCKMODE mode)
+{
+	Relation	indrel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *indexes = NIL;
+	ListCell   *lc;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		indexes = lappend_oid(indexes, ((Form_pg_index) GETSTRUCT(tup))->indexrelid);
+	systable_endscan(scan);
+	table_close(indrel, AccessShareLock);
+
+	foreach(lc, indexes)
+		add_lock_oid(plan, lfirst_oid(lc), mode, NULL);
+}
+
 static void
 plan_reindex(MGLockPlan *plan, ReindexStmt *stmt)
 {
@@ -402,8 +427,33 @@ plan_reindex(MGLockPlan *plan, ReindexStmt *stmt)
 						 concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock, NULL);
 			break;
 		case REINDEX_OBJECT_TABLE:
-			add_lock_rv(plan, stmt->relation,
-						concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+			relid = lookup_relation(stmt->relation);
+			if (!OidIsValid(relid))
+				return;
+			if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			{
+				/* ReindexPartitions: one transaction per partition */
+				ListCell   *lc;
+
+				plan->subxact_ok = false;
+				plan->own_transactions = true;
+				foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+				{
+					if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_RELATION)
+						add_lock_oid(plan, lfirst_oid(lc),
+									 concurrently ? ShareUpdateExclusiveLock : ShareLock,
+									 "a partition REINDEX rebuilds");
+				}
+				return;
+			}
+			add_lock_oid(plan, relid,
+						 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+			/*
+			 * reindex_relation: ACCESS EXCLUSIVE on each index it rebuilds,
+			 * which stops every query that plans with the table
+			 */
+			if (!concurrently)
+				add_indexes_of_table(plan, relid, AccessExclusiveLock);
 			break;
 		default:
 			/* SCHEMA, SYSTEM, DATABASE: one transaction per table */

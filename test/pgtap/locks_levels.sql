@@ -79,7 +79,7 @@ CREATE FUNCTION lk_same(stmt text) RETURNS text LANGUAGE sql AS $$
   SELECT is(lk_observed(stmt), lk_predicted(stmt), stmt)
 $$;
 
-SELECT plan(98);
+SELECT plan(99);
 
 -- Every form: the prediction names the relation and matches pg_locks.
 SELECT lk_same('ALTER TABLE lk ADD COLUMN c int');
@@ -175,6 +175,8 @@ SELECT is(lk_predicted('CREATE SCHEMA lk_s CREATE TABLE lk_s_child (pid bigint R
 SELECT is(lk_predicted('DROP TABLE lk_parent CASCADE'),
           'lk=ACCESS EXCLUSIVE, lk_child2=ACCESS EXCLUSIVE, lk_parent=ACCESS EXCLUSIVE',
           'DROP TABLE ... CASCADE locks the tables whose foreign keys it drops');
+SELECT is(lk_predicted('REINDEX TABLE lk_part'), 'lk_part1=SHARE',
+          'REINDEX of a partitioned table locks each partition');
 SELECT is(lk_predicted('TRUNCATE lk_parent CASCADE'),
           'lk=ACCESS EXCLUSIVE, lk_child2=ACCESS EXCLUSIVE, lk_parent=ACCESS EXCLUSIVE',
           'TRUNCATE ... CASCADE locks every referencing table');
