@@ -37,6 +37,11 @@ DROP VIEW user_emails;
 CREATE INDEX users_name_nick ON users (name, nick);
 ALTER TABLE users DROP COLUMN nick;
 DROP INDEX users_name_nick;
+-- Unless the same statement drops the other column too.
+CREATE TABLE pair_t (a text, b text, c text);
+CREATE INDEX pair_t_a_b ON pair_t (a, b);
+ALTER TABLE pair_t DROP COLUMN a, DROP COLUMN b;
+SELECT count(*) AS pair_t_a_b FROM pg_class WHERE relname = 'pair_t_a_b';
 
 -- The referenced side of a foreign key.
 ALTER TABLE orders ADD CONSTRAINT orders_user_email_fkey

@@ -321,6 +321,7 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 	AttrNumber	attnum;
 	ObjectAddress *target;
 	List	   *targets;
+	List	   *also_dropped = NIL;
 	char	   *what;
 	bool		recurse = true;
 
@@ -335,15 +336,40 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 	target = palloc(sizeof(ObjectAddress));
 	ObjectAddressSubSet(*target, RelationRelationId, relid, attnum);
 	targets = list_make1(target);
-	/* ALTER TABLE ONLY leaves the children's copies in place */
 	if (st != NULL && IsA(st->parsetree, AlterTableStmt))
-		recurse = ((AlterTableStmt *) st->parsetree)->relation->inh;
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) st->parsetree;
+		ListCell   *lc;
+
+		/* ALTER TABLE ONLY leaves the children's copies in place */
+		recurse = stmt->relation->inh;
+
+		/*
+		 * The statement's other DROP COLUMNs go too: an index on both
+		 * columns is no loss to a column that stays.
+		 */
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *other = lfirst_node(AlterTableCmd, lc);
+			AttrNumber	other_attnum;
+			ObjectAddress *addr;
+
+			if (other == cmd || other->subtype != AT_DropColumn || other->name == NULL)
+				continue;
+			other_attnum = get_attnum(relid, other->name);
+			if (other_attnum <= 0 || other_attnum == attnum)
+				continue;
+			addr = palloc(sizeof(ObjectAddress));
+			ObjectAddressSubSet(*addr, RelationRelationId, relid, other_attnum);
+			also_dropped = lappend(also_dropped, addr);
+		}
+	}
 	if (recurse)
 		add_inherited_columns(relid, cmd->name, &targets);
 
 	what = psprintf("column \"%s\" of %s \"%s\"", cmd->name,
 					relkind_noun(get_rel_relkind(relid)), get_rel_name(relid));
-	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, NIL,
+	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, also_dropped,
 				cmd->behavior == DROP_CASCADE);
 }
 
