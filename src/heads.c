@@ -7,12 +7,12 @@
  *
  *	  Writes to the migration table are noticed in ExecutorCheckPerms_hook
  *	  (every INSERT, UPDATE, DELETE, MERGE and COPY FROM passes there with
- *	  its write permissions) and in the utility hook (TRUNCATE, DROP).  At
- *	  pre-commit the head is read twice, as the transaction found it and as
- *	  it leaves it, and the guard decides: a head beyond the
- *	  expected one, an unknown revision or a downgrade from the expected
- *	  head makes the commit fail, so the migration's DDL and its version
- *	  row roll back together.  A change of the head is recorded in
+ *	  its write permissions) and in the utility hook (TRUNCATE, DROP,
+ *	  renames).  At pre-commit the head is read twice, as the transaction
+ *	  found it and as it leaves it, and the guard decides: a head beyond
+ *	  the expected one, an unknown revision or a downgrade from the
+ *	  expected head makes the commit fail, so the migration's DDL and its
+ *	  version row roll back together.  A change of the head is recorded in
  *	  head_history in the same transaction.
  *
  *	  Schema freeze: DDL is noticed in the utility hook but judged at
@@ -25,9 +25,10 @@
  *	  Cost: an ordinary statement pays a scan of its permission list
  *	  against a cached array of candidate table OIDs.  The cache is rebuilt
  *	  after a pg_class or pg_namespace invalidation or a change of the
- *	  table/tool settings; SPI runs only when the migration table is
- *	  written, at the commit of such a transaction, for head(), and for
- *	  DDL while freeze_at_head is on.
+ *	  table/tool settings.  SPI runs only at the commit of a transaction
+ *	  that wrote the migration table (and before a TRUNCATE, DROP or
+ *	  rename of it), for head() and assert_head(), and for DDL while
+ *	  freeze_at_head is on.
  *
  * IDENTIFICATION
  *	  src/heads.c
