@@ -1,5 +1,7 @@
-CREATE EXTENSION IF NOT EXISTS migration_guard;
 -- migration_guard.check(): judging a whole migration script
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.small_table_threshold = 0;
 CREATE TABLE check_big (id bigint PRIMARY KEY, v int);
 INSERT INTO check_big SELECT g, g FROM generate_series(1, 1000) g;

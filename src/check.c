@@ -121,7 +121,18 @@ typedef struct CheckState
 	List	   *exclusive;		/* of ScriptLock * */
 	bool		held_reported;	/* lock_held_across_statements reported */
 	bool		multiple_reported;	/* multiple_exclusive_locks reported */
+	/* columns judged-only statements add to existing tables */
+	List	   *added_columns;	/* of ScriptColumn * */
 } CheckState;
+
+typedef struct ScriptColumn
+{
+	Oid			relid;
+	char	   *colname;
+} ScriptColumn;
+
+/* The check running in this backend, for mg_check_script_adds_column(). */
+static CheckState *current_check = NULL;
 
 /* What check() does with a statement besides judging it. */
 typedef enum CheckAction
@@ -909,6 +920,76 @@ judge_validate_of_pending(CheckState *cs, AlterTableStmt *stmt, List *findings)
 	}
 }
 
+/* ---------- columns judged-only statements add ---------- */
+
+/*
+ * ALTER TABLE existing ADD COLUMN, or RENAME COLUMN, is judged without
+ * being run, so the catalog never shows the column; yet a later statement
+ * of the script that uses it (CREATE INDEX ON t (new_column)) would not
+ * fail when the script runs.  Rules ask mg_column_exists() (relfacts.c),
+ * which asks here.
+ */
+static void
+remember_added_columns(CheckState *cs, Node *stmt)
+{
+	Oid			relid;
+	ListCell   *lc;
+
+	if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_COLUMN)
+	{
+		RenameStmt *rename = (RenameStmt *) stmt;
+		ScriptColumn *c;
+
+		relid = RangeVarGetRelid(rename->relation, NoLock, true);
+		if (!OidIsValid(relid) || rename->newname == NULL)
+			return;
+		c = palloc(sizeof(ScriptColumn));
+		c->relid = relid;
+		c->colname = pstrdup(rename->newname);
+		cs->added_columns = lappend(cs->added_columns, c);
+		return;
+	}
+	if (!IsA(stmt, AlterTableStmt))
+		return;
+	relid = RangeVarGetRelid(((AlterTableStmt *) stmt)->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		ScriptColumn *c;
+
+		if (cmd->subtype != AT_AddColumn || !IsA(cmd->def, ColumnDef) ||
+			((ColumnDef *) cmd->def)->colname == NULL)
+			continue;
+		c = palloc(sizeof(ScriptColumn));
+		c->relid = relid;
+		c->colname = pstrdup(((ColumnDef *) cmd->def)->colname);
+		cs->added_columns = lappend(cs->added_columns, c);
+	}
+}
+
+/*
+ * Does an earlier, judged-only statement of the script being checked add
+ * this column to this table?  Always false outside check().
+ */
+bool
+mg_check_script_adds_column(Oid relid, const char *colname)
+{
+	ListCell   *lc;
+
+	if (current_check == NULL)
+		return false;
+	foreach(lc, current_check->added_columns)
+	{
+		ScriptColumn *c = lfirst(lc);
+
+		if (c->relid == relid && strcmp(c->colname, colname) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* ---------- ACCESS EXCLUSIVE locks the script's transaction holds ---------- */
 
 /* A statement's text on one line, shortened, for messages. */
@@ -1200,6 +1281,8 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	}
 	if (action != ACTION_RUN && IsA(stmt, AlterTableStmt))
 		remember_not_valid_constraints(cs, (AlterTableStmt *) stmt, stmtno);
+	if (action != ACTION_RUN)
+		remember_added_columns(cs, stmt);
 	/* SET changes no data, so it runs in a read-only transaction too. */
 	if (action == ACTION_RUN && !cs->can_run && !IsA(stmt, VariableSetStmt))
 		add_note(cs, stmtno, stmt_text,
@@ -1343,12 +1426,14 @@ check_script(CheckState *cs, List *stmts)
 
 	BeginInternalSubTransaction("migration_guard.check");
 	MemoryContextSwitchTo(oldcontext);
+	current_check = cs;
 	PG_TRY();
 	{
 		ListCell   *lc;
 
 		foreach(lc, stmts)
 			check_statement(cs, lfirst_node(RawStmt, lc), ++stmtno);
+		current_check = NULL;
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -1358,6 +1443,7 @@ check_script(CheckState *cs, List *stmts)
 		ErrorData  *edata;
 
 		mg_check_simulating = false;
+		current_check = NULL;
 		MemoryContextSwitchTo(oldcontext);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -1447,7 +1533,7 @@ mg_check(PG_FUNCTION_ARGS)
 	cs.include_off = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	cs.can_run = !XactReadOnly;
 
-	if (mg_check_simulating || mg_collector != NULL)
+	if (mg_check_simulating || mg_collector != NULL || current_check != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration_guard.check() cannot be called while another check() runs")));

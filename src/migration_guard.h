@@ -169,6 +169,7 @@ extern void mg_heads_check_statement(MGStatement *st);
 
 /* True while check() runs a script's statement in its throwaway subtransaction. */
 extern bool mg_check_simulating;
+extern bool mg_check_script_adds_column(Oid relid, const char *colname);
 
 /* ---------- backfill (backfill.c) ---------- */
 

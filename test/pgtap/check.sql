@@ -10,7 +10,7 @@ CREATE ROLE check_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(53);
+SELECT plan(54);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -50,7 +50,12 @@ SELECT is((SELECT count(*) FROM migration_guard.check($$
     ALTER TABLE big ADD COLUMN extra int;
     CREATE INDEX ON big (extra);
     $$) WHERE rule = 'create_index'), 1::bigint,
-    'a statement after a judged-only one is still judged');
+    'a statement after a judged-only one is still judged, with the column it adds');
+SELECT is((SELECT count(*) FROM migration_guard.check($$
+    ALTER TABLE big RENAME COLUMN v TO v_renamed;
+    CREATE INDEX ON big (v_renamed);
+    $$) WHERE rule = 'create_index'), 1::bigint,
+    'and with the column it renames');
 
 -- 13-16: transaction control and data statements
 SELECT results_eq(
