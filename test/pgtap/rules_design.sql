@@ -12,7 +12,7 @@ SET migration_guard.rules = 'prefer_bigint=enforce, prefer_identity=enforce, pre
 CREATE FUNCTION rel_exists(name) RETURNS boolean LANGUAGE sql AS
   $$ SELECT EXISTS (SELECT FROM pg_class WHERE relname = $1) $$;
 
-SELECT plan(39);
+SELECT plan(45);
 
 -- prefer_identity and prefer_bigint on serials
 SELECT throws_ok('CREATE TABLE a1 (id bigserial)', 'MG004', NULL, 'prefer_identity: bigserial');
@@ -69,7 +69,14 @@ SELECT lives_ok('CREATE TEMP TABLE tmp (a varchar(5), b timestamp, c json)', 'te
 SELECT lives_ok('CREATE TABLE typed OF pair', 'typed tables are not judged');
 
 -- Nothing applied when refused; overrides; default severity is warn.
-SELECT lives_ok('CREATE TABLE a7 (j json) /* migration_guard:allow prefer_jsonb */', 'directive comment');
+SELECT lives_ok('CREATE TABLE a7 (j json) /* migration_guard:allow prefer_jsonb */', 'prefer_jsonb: directive comment');
+SELECT lives_ok('CREATE TABLE a9 (id int PRIMARY KEY) /* migration_guard:allow prefer_bigint */', 'prefer_bigint: directive comment');
+SELECT lives_ok('CREATE TABLE a10 (id bigserial) /* migration_guard:allow prefer_identity */', 'prefer_identity: directive comment');
+SELECT lives_ok($$SET LOCAL migration_guard.allow = 'prefer_text'; CREATE TABLE a11 (s varchar(3))$$, 'prefer_text: SET LOCAL allow');
+SELECT lives_ok($$SET LOCAL migration_guard.allow = 'ban_char'; CREATE TABLE a12 (c char(3))$$, 'ban_char: SET LOCAL allow');
+SELECT lives_ok('CREATE TABLE a13 (t timestamp) /* migration_guard:allow prefer_timestamptz */', 'prefer_timestamptz: directive comment');
+SELECT throws_ok('CREATE TABLE a14 (t timestamp, j json) /* migration_guard:allow prefer_timestamptz */', 'MG004', NULL,
+                 'a directive for one rule leaves the others in force');
 RESET migration_guard.rules;
 SELECT lives_ok('CREATE TABLE a8 (id serial PRIMARY KEY, s varchar(5), c char(1), t timestamp, j json)',
                 'default severity: warnings, the table is created');
