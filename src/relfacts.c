@@ -20,6 +20,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/relation.h"
+#include "catalog/catalog.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -27,6 +28,7 @@
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -413,4 +415,115 @@ mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *invalid_conoid)
 	}
 #endif
 	return notnull;
+}
+
+/* ---------------------------------------------------------------------
+ * Does the statement name things that exist?  A rule judges only
+ * statements PostgreSQL would run: on a bad statement (a missing column, a
+ * system catalog) PostgreSQL's own error must reach the user, not ours.
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * A system catalog (or TOAST table) that ALTER TABLE, CREATE INDEX and
+ * TRUNCATE refuse without allow_system_table_mods.  A missing relation
+ * counts as protected: there is nothing to judge.
+ */
+bool
+mg_rel_is_protected_catalog(Oid relid)
+{
+	HeapTuple	tuple;
+	bool		result;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	result = !allowSystemTableMods &&
+		IsSystemClass(relid, (Form_pg_class) GETSTRUCT(tuple));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/* Is the name a column of the relation (system columns included) or one of extra? */
+bool
+mg_column_exists(Oid relid, const char *colname, List *extra)
+{
+	ListCell   *lc;
+
+	if (colname == NULL)
+		return false;
+	if (get_attnum(relid, colname) != InvalidAttrNumber)
+		return true;
+	/* added by an earlier statement of a script check() judges */
+	if (mg_check_script_adds_column(relid, colname))
+		return true;
+	foreach(lc, extra)
+	{
+		if (strcmp(strVal(lfirst(lc)), colname) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every name of a list of String nodes is a column (or one of extra). */
+bool
+mg_columns_exist(Oid relid, List *names, List *extra)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (!IsA(lfirst(lc), String) ||
+			!mg_column_exists(relid, strVal(lfirst(lc)), extra))
+			return false;
+	}
+	return true;
+}
+
+typedef struct ColumnRefCheck
+{
+	Oid			relid;
+	List	   *extra;
+	bool		ok;
+} ColumnRefCheck;
+
+static bool
+column_refs_exist_walker(Node *node, void *context)
+{
+	ColumnRefCheck *check = (ColumnRefCheck *) context;
+
+	if (node == NULL || !check->ok)
+		return false;
+	if (IsA(node, ColumnRef))
+	{
+		ColumnRef  *ref = (ColumnRef *) node;
+		Node	   *last = llast(ref->fields);
+
+		/*
+		 * col or table.col; anything longer, or a whole-row reference,
+		 * we do not try to resolve.
+		 */
+		if (list_length(ref->fields) > 2 || !IsA(last, String) ||
+			!mg_column_exists(check->relid, strVal(last), check->extra))
+			check->ok = false;
+		return false;
+	}
+	return raw_expression_tree_walker(node, column_refs_exist_walker, context);
+}
+
+/*
+ * Does every column reference of a raw (untransformed) expression name a
+ * column of the relation, or one of extra (columns the same statement
+ * adds)?  A reference we cannot resolve counts as missing.
+ */
+bool
+mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra)
+{
+	ColumnRefCheck check;
+
+	check.relid = relid;
+	check.extra = extra;
+	check.ok = true;
+	(void) column_refs_exist_walker(raw_expr, &check);
+	return check.ok;
 }

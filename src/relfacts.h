@@ -29,4 +29,10 @@ extern bool mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts)
 extern bool mg_constraint_created_in_xact(Oid conoid);
 extern bool mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *invalid_conoid);
 
+/* Does a statement name things that exist?  (PostgreSQL reports it if not.) */
+extern bool mg_rel_is_protected_catalog(Oid relid);
+extern bool mg_column_exists(Oid relid, const char *colname, List *extra);
+extern bool mg_columns_exist(Oid relid, List *names, List *extra);
+extern bool mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra);
+
 #endif							/* MG_RELFACTS_H */

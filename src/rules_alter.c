@@ -37,6 +37,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
@@ -466,6 +467,67 @@ foreign_keys_revalidated(Oid relid, AttrNumber attnum)
 	return result;
 }
 
+/* pg_class.reloftype: is it a typed table (CREATE TABLE ... OF type)? */
+static bool
+rel_is_typed_table(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		typed = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		typed = OidIsValid(((Form_pg_class) GETSTRUCT(tuple))->reloftype);
+		ReleaseSysCache(tuple);
+	}
+	return typed;
+}
+
+/* Does a view or rule use the column (a normal pg_depend entry of a rule)? */
+static bool
+column_used_by_rule(Oid relid, AttrNumber attnum)
+{
+	Relation	depRel;
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		used = false;
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum((int32) attnum));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 3, key);
+	while (!used && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		used = dep->classid == RewriteRelationId;
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return used;
+}
+
+/*
+ * Would PostgreSQL accept the type change at all (ATPrepAlterColumnType,
+ * ATExecAlterColumnType)?  Not on a typed table, not with ONLY on a table
+ * with children, not of a column a view or rule uses; then its own error
+ * must reach the user.
+ */
+static bool
+column_type_can_change(MGAlterContext *ctx, AttrNumber attnum)
+{
+	if (rel_is_typed_table(ctx->relid))
+		return false;
+	if (!ctx->stmt->relation->inh &&
+		find_inheritance_children(ctx->relid, NoLock) != NIL)
+		return false;
+	return !column_used_by_rule(ctx->relid, attnum);
+}
+
 static void
 check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 {
@@ -678,8 +740,19 @@ check_add_column(MGAlterContext *ctx, ColumnDef *def)
 	char	   *reason;
 	MGFinding	f = {0};
 
+	ListCell   *lc;
+
 	if (!mg_alter_rel_has_storage_rules(ctx))
 		return;
+	/* A generation expression naming a missing column: PostgreSQL reports it. */
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_GENERATED &&
+			!mg_expr_columns_exist(ctx->relid, con->raw_expr, ctx->added_columns))
+			return;
+	}
 	if (mg_rule_applies(MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT, ctx->relid) &&
 		(reason = add_column_rewrite_reason(ctx->st, def)) != NULL)
 	{
@@ -928,6 +1001,82 @@ partition_constraint_proven(Oid partid, List *constraint, Relation from)
 	return proven;
 }
 
+/*
+ * Would ATExecAttachPartition get as far as its scan?  It first refuses a
+ * relation that is not a table, already a partition, typed, part of an
+ * inheritance tree, an ancestor of the parent, of the other persistence,
+ * or whose columns differ from the parent's in name, type, typmod,
+ * collation or NOT NULL (MergeAttributesIntoExisting).  Those statements
+ * get PostgreSQL's own error; mapping the bound onto a partition whose
+ * columns differ would even fail inside the guard.
+ */
+static bool
+partition_can_attach(Relation parent, Relation part)
+{
+	TupleDesc	pdesc = RelationGetDescr(parent);
+	TupleDesc	cdesc = RelationGetDescr(part);
+	char		relkind = part->rd_rel->relkind;
+	Oid			partid = RelationGetRelid(part);
+	int			ncols = 0;
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		return false;
+	if (part->rd_rel->relispartition || OidIsValid(part->rd_rel->reloftype))
+		return false;
+	if (has_superclass(partid) ||
+		(relkind == RELKIND_RELATION && find_inheritance_children(partid, NoLock) != NIL))
+		return false;
+	if (partid == RelationGetRelid(parent) ||
+		list_member_oid(get_partition_ancestors(RelationGetRelid(parent)), partid))
+		return false;
+	if ((parent->rd_rel->relpersistence == RELPERSISTENCE_TEMP) !=
+		(part->rd_rel->relpersistence == RELPERSISTENCE_TEMP))
+		return false;
+	for (int i = 0; i < cdesc->natts; i++)
+	{
+		if (!TupleDescAttr(cdesc, i)->attisdropped)
+			ncols++;
+	}
+	for (int i = 0; i < pdesc->natts; i++)
+	{
+		Form_pg_attribute patt = TupleDescAttr(pdesc, i);
+		HeapTuple	tuple;
+		Form_pg_attribute catt;
+		bool		same;
+
+		if (patt->attisdropped)
+			continue;
+		tuple = SearchSysCacheAttName(partid, NameStr(patt->attname));
+		if (!HeapTupleIsValid(tuple))
+			return false;
+		catt = (Form_pg_attribute) GETSTRUCT(tuple);
+		same = catt->atttypid == patt->atttypid &&
+			catt->atttypmod == patt->atttypmod &&
+			catt->attcollation == patt->attcollation &&
+			(catt->attnotnull || !patt->attnotnull);
+		ReleaseSysCache(tuple);
+		if (!same)
+			return false;
+		ncols--;
+	}
+	if (ncols != 0)
+		return false;			/* a column the parent lacks */
+	/* The parent's inherited CHECK constraints must exist in the partition. */
+	if (pdesc->constr != NULL)
+	{
+		for (int i = 0; i < pdesc->constr->num_check; i++)
+		{
+			ConstrCheck *check = &pdesc->constr->check[i];
+
+			if (!check->ccnoinherit &&
+				!OidIsValid(get_relation_constraint_oid(partid, check->ccname, true)))
+				return false;
+		}
+	}
+	return true;
+}
+
 static void
 check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 {
@@ -959,6 +1108,16 @@ check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 	parent = mg_rel_open_nowait(ctx->relid);
 	if (parent != NULL)
 	{
+		Relation	part = mg_rel_open_nowait(partid);
+		bool		attachable = part != NULL && partition_can_attach(parent, part);
+
+		if (part != NULL)
+			mg_rel_close_nowait(part);
+		if (!attachable)
+		{
+			mg_rel_close_nowait(parent);
+			return;
+		}
 		pstate = make_parsestate(NULL);
 		pstate->p_sourcetext = ctx->st->query_string;
 		bound = transformPartitionBound(pstate, parent, copyObject(pc->bound));
@@ -1035,6 +1194,9 @@ check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 	partid = RangeVarGetRelid(pc->name, NoLock, true);
 	if (!OidIsValid(partid))
 		return;
+	/* PostgreSQL reports a relation that is not a partition of this table. */
+	if (!get_rel_relispartition(partid) || get_partition_parent(partid, true) != ctx->relid)
+		return;
 	if (!mg_rule_applies(MG_RULE_DETACH_PARTITION, ctx->relid))
 		return;
 	has_default = OidIsValid(get_default_partition_oid(ctx->relid));
@@ -1092,6 +1254,30 @@ is_table_relkind(char relkind)
 		relkind == RELKIND_FOREIGN_TABLE;
 }
 
+/* Does one ALTER TABLE change the type of a column twice?  PostgreSQL refuses. */
+static bool
+alters_column_type_twice(AlterTableStmt *stmt)
+{
+	List	   *seen = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		ListCell   *ls;
+
+		if (cmd->subtype != AT_AlterColumnType || cmd->name == NULL)
+			continue;
+		foreach(ls, seen)
+		{
+			if (strcmp(strVal(lfirst(ls)), cmd->name) == 0)
+				return true;
+		}
+		seen = lappend(seen, makeString(cmd->name));
+	}
+	return false;
+}
+
 void
 mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 {
@@ -1107,7 +1293,29 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 	if (!is_table_relkind(ctx.relkind) && ctx.relkind != RELKIND_MATVIEW &&
 		ctx.relkind != RELKIND_INDEX && ctx.relkind != RELKIND_PARTITIONED_INDEX)
 		return;
+	if (mg_rel_is_protected_catalog(ctx.relid))
+		return;					/* PostgreSQL refuses to alter a system catalog */
+	if (alters_column_type_twice(stmt))
+		return;					/* PostgreSQL refuses it */
 	ctx.lockmode = AlterTableGetLockLevel(stmt->cmds);
+	ctx.added_columns = NIL;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
+			ctx.added_columns = lappend(ctx.added_columns,
+										makeString(((ColumnDef *) cmd->def)->colname));
+		/* A type change PostgreSQL refuses fails the whole statement. */
+		if (cmd->subtype == AT_AlterColumnType && cmd->name != NULL &&
+			mg_alter_rel_has_storage_rules(&ctx))
+		{
+			AttrNumber	attnum = get_attnum(ctx.relid, cmd->name);
+
+			if (attnum > 0 && !column_type_can_change(&ctx, attnum))
+				return;
+		}
+	}
 
 	foreach(lc, stmt->cmds)
 	{
@@ -1252,6 +1460,10 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 		if (con->skip_validation || !compat_constraint_enforced(con))
 			return;
 		if (con->contype != CONSTR_CHECK && con->contype != CONSTR_NOTNULL)
+			return;
+		/* A CHECK may name only VALUE: PostgreSQL reports anything else. */
+		if (con->contype == CONSTR_CHECK &&
+			!mg_expr_columns_exist(InvalidOid, con->raw_expr, list_make1(makeString("value"))))
 			return;
 	}
 	else if (stmt->subtype != 'O' && stmt->subtype != 'V')

@@ -22,6 +22,7 @@ typedef struct MGAlterContext
 	Oid			relid;
 	char		relkind;
 	LOCKMODE	lockmode;		/* AlterTableGetLockLevel(stmt->cmds) */
+	List	   *added_columns;	/* names (String) of columns ADD COLUMN adds */
 } MGAlterContext;
 
 extern bool mg_alter_rel_has_storage_rules(const MGAlterContext *ctx);

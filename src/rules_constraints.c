@@ -20,15 +20,21 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_partitioned_table.h"
+#include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/relcache.h"
 #include "utils/rel.h"
@@ -225,6 +231,11 @@ check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool en
 
 	if (con->skip_validation || !enforced)
 		return;
+	if (!mg_expr_columns_exist(ctx->relid, con->raw_expr, ctx->added_columns))
+		return;					/* PostgreSQL reports the missing column */
+	if (!ctx->stmt->relation->inh && !con->is_no_inherit &&
+		find_inheritance_children(ctx->relid, NoLock) != NIL)
+		return;					/* ONLY: "constraint must be added to child tables too" */
 	if (!mg_rule_applies(MG_RULE_ADD_CHECK_CONSTRAINT, ctx->relid))
 		return;
 
@@ -302,6 +313,142 @@ statement_indexes_columns(MGAlterContext *ctx, List *cols)
 	return false;
 }
 
+/* Does this ALTER TABLE add a UNIQUE or PRIMARY KEY constraint of its own? */
+static bool
+statement_adds_unique_key(MGAlterContext *ctx)
+{
+	ListCell   *lc;
+
+	foreach(lc, ctx->stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		List	   *cons = NIL;
+		ListCell   *lc2;
+
+		if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
+			cons = list_make1(cmd->def);
+		else if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
+			cons = ((ColumnDef *) cmd->def)->constraints;
+		foreach(lc2, cons)
+		{
+			Constraint *con = (Constraint *) lfirst(lc2);
+
+			if (IsA(con, Constraint) &&
+				(con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Does the referenced table have a valid, non-partial unique index on
+ * exactly these columns (in any order), as transformFkeyCheckAttrs needs?
+ * With no columns named, its primary key is meant.
+ */
+static bool
+referenced_key_exists(Oid pkrelid, List *pk_attrs)
+{
+	Relation	rel = mg_rel_open_nowait(pkrelid);
+	List	   *indexes;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (rel == NULL)
+		return true;			/* cannot tell without waiting: assume so */
+	indexes = RelationGetIndexList(rel);
+	mg_rel_close_nowait(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		bool		match;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		if (pk_attrs == NIL)
+			match = index->indisprimary;
+		else
+		{
+			match = index->indisunique && index->indisvalid && index->indimmediate &&
+				index->indnkeyatts == list_length(pk_attrs) &&
+				heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+				heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+			for (int i = 0; match && i < index->indnkeyatts; i++)
+			{
+				char	   *attname = get_attname(pkrelid, index->indkey.values[i], true);
+				ListCell   *lk;
+
+				match = false;
+				foreach(lk, pk_attrs)
+				{
+					if (attname != NULL && strcmp(strVal(lfirst(lk)), attname) == 0)
+						match = true;
+				}
+			}
+		}
+		ReleaseSysCache(tuple);
+		if (match)
+		{
+			found = true;
+			break;
+		}
+	}
+	return found;
+}
+
+/*
+ * Would PostgreSQL accept the foreign key (ATAddForeignKeyConstraint)?
+ * Both sides' columns must exist, the referenced relation must be a table
+ * with a unique key on them, a permanent table may reference only
+ * permanent ones, and a table (of this statement) cannot reference itself
+ * before it exists.  Otherwise its own error must reach the user.
+ */
+static bool
+fk_is_valid_statement(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
+{
+	Oid			pkrelid;
+	char		pkkind;
+	char		persistence;
+	char		pkpersistence;
+
+	if (con->pktable == NULL)
+		return false;
+	if (coldef == NULL && !mg_columns_exist(ctx->relid, con->fk_attrs, ctx->added_columns))
+		return false;
+	pkrelid = RangeVarGetRelid(con->pktable, NoLock, true);
+	if (!OidIsValid(pkrelid))
+		return false;
+	pkkind = get_rel_relkind(pkrelid);
+	if (pkkind != RELKIND_RELATION && pkkind != RELKIND_PARTITIONED_TABLE)
+		return false;
+	if (!mg_columns_exist(pkrelid, con->pk_attrs,
+						  pkrelid == ctx->relid ? ctx->added_columns : NIL))
+		return false;
+	/* A partitioned table with a foreign partition takes no foreign key. */
+	if (ctx->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(ctx->relid, NoLock, NULL))
+		{
+			if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+				return false;
+		}
+	}
+	persistence = get_rel_persistence(ctx->relid);
+	pkpersistence = get_rel_persistence(pkrelid);
+	if ((persistence == RELPERSISTENCE_PERMANENT && pkpersistence != RELPERSISTENCE_PERMANENT) ||
+		(persistence == RELPERSISTENCE_UNLOGGED && pkpersistence == RELPERSISTENCE_TEMP) ||
+		(persistence == RELPERSISTENCE_TEMP && pkpersistence != RELPERSISTENCE_TEMP))
+		return false;
+	/* A key this same statement adds cannot be looked up; assume it is there. */
+	if (pkrelid == ctx->relid && statement_adds_unique_key(ctx))
+		return true;
+	return referenced_key_exists(pkrelid, con->pk_attrs);
+}
+
 static void
 check_fk_index(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 {
@@ -316,6 +463,8 @@ check_fk_index(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 
 	if (ncols == 0 || !mg_rule_applies(MG_RULE_FOREIGN_KEY_WITHOUT_INDEX, ctx->relid))
 		return;
+	if (!fk_is_valid_statement(ctx, con, coldef))
+		return;					/* PostgreSQL reports it */
 	attnums = palloc(sizeof(int16) * ncols);
 	foreach(lc, cols)
 	{
@@ -354,9 +503,9 @@ check_add_fk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool valid
 
 	if (!validated || !mg_rule_applies(MG_RULE_ADD_FOREIGN_KEY, ctx->relid))
 		return;
-	pkrelid = RangeVarGetRelid(con->pktable, NoLock, true);
-	if (!OidIsValid(pkrelid))
+	if (!fk_is_valid_statement(ctx, con, coldef))
 		return;					/* PostgreSQL reports it */
+	pkrelid = RangeVarGetRelid(con->pktable, NoLock, true);
 	pkname = get_rel_name(pkrelid);
 	conname = quote_identifier(constraint_name(ctx, con, cols, "fkey"));
 
@@ -522,6 +671,62 @@ partitions_have_indexes(MGAlterContext *ctx, List *cols)
 	return true;
 }
 
+/* Has the table a primary key constraint already?  (pg_constraint) */
+static bool
+rel_has_primary_key(Oid relid)
+{
+	Relation	conRel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	conRel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conRel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		found = ((Form_pg_constraint) GETSTRUCT(tuple))->contype == CONSTRAINT_PRIMARY;
+	systable_endscan(scan);
+	table_close(conRel, AccessShareLock);
+	return found;
+}
+
+/*
+ * On a partitioned table, does a unique key include every partition key
+ * column, and has the table no foreign partition?  DefineIndex refuses the
+ * constraint otherwise.
+ */
+static bool
+partitioned_unique_key_allowed(MGAlterContext *ctx, List *cols)
+{
+	HeapTuple	tuple;
+	Form_pg_partitioned_table form;
+	bool		ok = true;
+	ListCell   *lc;
+
+	if (ctx->relkind != RELKIND_PARTITIONED_TABLE)
+		return true;
+	tuple = SearchSysCache1(PARTRELID, ObjectIdGetDatum(ctx->relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	form = (Form_pg_partitioned_table) GETSTRUCT(tuple);
+	for (int i = 0; ok && i < form->partnatts; i++)
+	{
+		AttrNumber	attnum = form->partattrs.values[i];
+		char	   *attname = attnum > 0 ? get_attname(ctx->relid, attnum, true) : NULL;
+
+		ok = attname != NULL && mg_column_exists(InvalidOid, attname, cols);
+	}
+	ReleaseSysCache(tuple);
+	foreach(lc, tables_with_rows(ctx->relid))
+	{
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+			ok = false;
+	}
+	return ok;
+}
+
 static void
 check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 {
@@ -535,6 +740,14 @@ check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 	MGFinding	f;
 
 	if (!mg_rule_applies(rule, ctx->relid))
+		return;
+	/* Statements PostgreSQL refuses get its own error. */
+	if (pk && rel_has_primary_key(ctx->relid))
+		return;
+	if (con->indexname == NULL &&
+		(!mg_columns_exist(ctx->relid, cols, ctx->added_columns) ||
+		 !mg_columns_exist(ctx->relid, con->including, ctx->added_columns) ||
+		 !partitioned_unique_key_allowed(ctx, cols)))
 		return;
 	conname = quote_identifier(constraint_name(ctx, con, cols, pk ? "pkey" : "key"));
 	init_finding(&f, ctx, rule);
@@ -605,7 +818,25 @@ check_add_exclusion(MGAlterContext *ctx, Constraint *con)
 {
 	MGFinding	f;
 
+	ListCell   *lc;
+
 	if (!mg_rule_applies(MG_RULE_ADD_EXCLUSION_CONSTRAINT, ctx->relid))
+		return;
+	/* Statements PostgreSQL refuses get its own error. */
+	if (con->access_method != NULL && !OidIsValid(get_index_am_oid(con->access_method, true)))
+		return;
+	foreach(lc, con->exclusions)
+	{
+		List	   *pair = (List *) lfirst(lc);
+		IndexElem  *elem = (IndexElem *) linitial(pair);
+
+		if (!IsA(elem, IndexElem) ||
+			(elem->name != NULL && !mg_column_exists(ctx->relid, elem->name, ctx->added_columns)) ||
+			(elem->expr != NULL && !mg_expr_columns_exist(ctx->relid, elem->expr, ctx->added_columns)))
+			return;
+	}
+	if (con->where_clause != NULL &&
+		!mg_expr_columns_exist(ctx->relid, con->where_clause, ctx->added_columns))
 		return;
 	init_finding(&f, ctx, MG_RULE_ADD_EXCLUSION_CONSTRAINT);
 	f.message = psprintf("ADD CONSTRAINT%s%s%s EXCLUDE would build an index on table \"%s\" under an %s lock",

@@ -27,6 +27,7 @@
 #include "catalog/pg_index.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
+#include "commands/tablespace.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -171,6 +172,47 @@ check_invalid_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	mg_report(&f);
 }
 
+/* Every column an index element or list names exists (String names or IndexElems). */
+static bool
+index_elems_exist(Oid relid, List *elems)
+{
+	ListCell   *lc;
+
+	foreach(lc, elems)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(lc);
+
+		if (!IsA(elem, IndexElem))
+			return false;
+		if (elem->name != NULL && !mg_column_exists(relid, elem->name, NIL))
+			return false;
+		if (elem->expr != NULL && !mg_expr_columns_exist(relid, elem->expr, NIL))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Would DefineIndex get as far as building?  Not on a system catalog, nor
+ * with an unknown access method or tablespace or a missing column: then
+ * PostgreSQL's own error must reach the user, not a rule's.
+ */
+static bool
+index_stmt_is_valid(IndexStmt *stmt, Oid relid)
+{
+	if (mg_rel_is_protected_catalog(relid))
+		return false;
+	if (stmt->accessMethod != NULL && !OidIsValid(get_index_am_oid(stmt->accessMethod, true)))
+		return false;
+	if (stmt->tableSpace != NULL && !OidIsValid(get_tablespace_oid(stmt->tableSpace, true)))
+		return false;
+	if (!index_elems_exist(relid, stmt->indexParams) ||
+		!index_elems_exist(relid, stmt->indexIncludingParams))
+		return false;
+	return stmt->whereClause == NULL ||
+		mg_expr_columns_exist(relid, stmt->whereClause, NIL);
+}
+
 void
 mg_check_index_stmt(MGStatement *st, IndexStmt *stmt)
 {
@@ -179,6 +221,8 @@ mg_check_index_stmt(MGStatement *st, IndexStmt *stmt)
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid) || !relkind_has_indexes(get_rel_relkind(relid)))
 		return;					/* PostgreSQL reports the problem */
+	if (!index_stmt_is_valid(stmt, relid))
+		return;
 	check_invalid_index(st, stmt, relid);
 	check_create_index(st, stmt, relid);
 }

@@ -19,6 +19,7 @@
 #include "access/table.h"
 #include "catalog/catalog.h"
 #include "catalog/heap.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -134,6 +135,23 @@ vacuum_is_full(VacuumStmt *stmt)
 	return full;
 }
 
+/* Does VACUUM have the ANALYZE option (VACUUM ANALYZE, or (ANALYZE))? */
+static bool
+vacuum_has_analyze(VacuumStmt *stmt)
+{
+	ListCell   *lc;
+	bool		analyze = false;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			analyze = defGetBoolean(opt);
+	}
+	return analyze;
+}
+
 static const char *const vacuum_full_hint =
 "Reclaim the space online with pg_repack or pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment at the end; or run plain VACUUM, which blocks neither reads nor writes and makes the space reusable by the table.";
 
@@ -174,15 +192,29 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 	if (!vacuum_is_full(stmt))
 		return;
 
+	/* A column list without ANALYZE: PostgreSQL refuses the statement. */
+	foreach(lc, stmt->rels)
+	{
+		VacuumRelation *vrel = (VacuumRelation *) lfirst(lc);
+
+		if (vrel->va_cols != NIL && !vacuum_has_analyze(stmt))
+			return;
+	}
 	foreach(lc, stmt->rels)
 	{
 		VacuumRelation *vrel = (VacuumRelation *) lfirst(lc);
 		Oid			relid;
+		char		relkind;
 
 		if (vrel->relation == NULL)
 			continue;
 		relid = RangeVarGetRelid(vrel->relation, NoLock, true);
-		if (OidIsValid(relid))
+		if (!OidIsValid(relid))
+			continue;
+		/* Views, foreign tables, sequences: VACUUM skips them with a warning. */
+		relkind = get_rel_relkind(relid);
+		if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
+			relkind == RELKIND_PARTITIONED_TABLE || relkind == RELKIND_TOASTVALUE)
 			check_vacuum_full_table(st, relid);
 	}
 	if (stmt->rels != NIL)
@@ -290,6 +322,15 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 			return;
 		if (stmt->indexname == NULL && !OidIsValid(clustered_index(relid)))
 			return;
+		if (stmt->indexname != NULL)
+		{
+			/* PostgreSQL reports an index that is not one of this table. */
+			Oid			indexoid = get_relname_relid(stmt->indexname,
+													 get_rel_namespace(relid));
+
+			if (!OidIsValid(indexoid) || IndexGetRelation(indexoid, true) != relid)
+				return;
+		}
 		if (!mg_rule_applies(MG_RULE_CLUSTER, relid))
 			return;
 		f.rule = MG_RULE_CLUSTER;
@@ -382,6 +423,8 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 
 		if (!OidIsValid(relid))
 			return;				/* PostgreSQL reports the missing table */
+		if (mg_rel_is_protected_catalog(relid))
+			return;				/* PostgreSQL refuses to truncate a catalog */
 		relkind = get_rel_relkind(relid);
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
 			relkind != RELKIND_FOREIGN_TABLE)

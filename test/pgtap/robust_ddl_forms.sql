@@ -1,0 +1,148 @@
+-- Robustness: a statement PostgreSQL refuses gets PostgreSQL's own error,
+-- never a rule's, and the same forms, valid, are still judged.  The forms
+-- come from running PostgreSQL's own regression scripts through the guard
+-- (missing columns, typed tables, inheritance, partitions, system catalogs,
+-- views and foreign tables as targets, subtransactions, SPI).
+SET client_min_messages = warning;
+SET migration_guard.small_table_threshold = 0;
+SET migration_guard.rules = 'prefer_bigint=off, prefer_text=off, prefer_timestamptz=off, ban_char=off, prefer_jsonb=off, prefer_identity=off, lock_held_across_statements=off, multiple_exclusive_locks=off, drop_table=off, drop_column=off, add_column_required=off, drop_index=off, rename_column=off, rename_table=off';
+
+CREATE TABLE rb_t (id int PRIMARY KEY, a int, b text);
+INSERT INTO rb_t SELECT g, g, g::text FROM generate_series(1, 100) g;
+CREATE VIEW rb_v AS SELECT id, a FROM rb_t;
+CREATE TYPE rb_ct AS (x int);
+CREATE TABLE rb_typed OF rb_ct;
+INSERT INTO rb_typed VALUES (1);
+CREATE TEMP TABLE rb_temp (id int PRIMARY KEY);
+CREATE FOREIGN DATA WRAPPER rb_dummy;
+CREATE SERVER rb_srv FOREIGN DATA WRAPPER rb_dummy;
+CREATE FOREIGN TABLE rb_ft (id int, a int) SERVER rb_srv;
+CREATE TABLE rb_inh_parent (id int, a int);
+CREATE TABLE rb_inh_child () INHERITS (rb_inh_parent);
+INSERT INTO rb_inh_child VALUES (1, 1);
+CREATE DOMAIN rb_d AS int;
+CREATE TABLE rb_dt (x rb_d);
+INSERT INTO rb_dt VALUES (1);
+ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
+
+SELECT plan(71);
+
+-- missing columns, relations, access methods, tablespaces, indexes
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (nope) REFERENCES rb_t (id)$q$, NULL, $m$column "nope" referenced in foreign key constraint does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (nope) REFERENCES rb_t (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (a) REFERENCES rb_t (nope)$q$, NULL, $m$column "nope" referenced in foreign key constraint does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (a) REFERENCES rb_t (nope)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (a) REFERENCES rb_t (b)$q$, NULL, $m$there is no unique constraint matching given keys for referenced table "rb_t"$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c FOREIGN KEY (a) REFERENCES rb_t (b)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (nope)$q$, NULL, $m$column "nope" named in key does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (nope)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (a) INCLUDE (nope)$q$, NULL, $m$column "nope" named in key does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (a) INCLUDE (nope)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c PRIMARY KEY (a)$q$, NULL, $m$multiple primary keys for table "rb_t" are not allowed$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c PRIMARY KEY (a)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int, ADD PRIMARY KEY (c)$q$, NULL, $m$multiple primary keys for table "rb_t" are not allowed$m$, $d$ALTER TABLE rb_t ADD COLUMN c int, ADD PRIMARY KEY (c)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING nope (a WITH =)$q$, NULL, $m$access method "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING nope (a WITH =)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING gist (nope WITH =)$q$, NULL, $m$column "nope" named in key does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING gist (nope WITH =)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int GENERATED ALWAYS AS (nope + 1) STORED$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD COLUMN c int GENERATED ALWAYS AS (nope + 1) STORED$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ALTER COLUMN b TYPE varchar(10), ALTER COLUMN b TYPE text$q$, NULL, $m$cannot alter type of column "b" twice$m$, $d$ALTER TABLE rb_t ALTER COLUMN b TYPE varchar(10), ALTER COLUMN b TYPE text$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (nope)$q$, NULL, $m$column "nope" does not exist$m$, $d$CREATE INDEX ON rb_t (nope)$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t USING nope (a)$q$, NULL, $m$access method "nope" does not exist$m$, $d$CREATE INDEX ON rb_t USING nope (a)$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE nope > 0$q$, NULL, $m$column "nope" does not exist$m$, $d$CREATE INDEX ON rb_t (a) WHERE nope > 0$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) INCLUDE (nope)$q$, NULL, $m$column "nope" does not exist$m$, $d$CREATE INDEX ON rb_t (a) INCLUDE (nope)$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((a + nope))$q$, NULL, $m$column "nope" does not exist$m$, $d$CREATE INDEX ON rb_t ((a + nope))$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) TABLESPACE nope$q$, NULL, $m$tablespace "nope" does not exist$m$, $d$CREATE INDEX ON rb_t (a) TABLESPACE nope$d$);
+SELECT throws_ok($q$CLUSTER rb_t USING nope$q$, NULL, $m$index "nope" for table "rb_t" does not exist$m$, $d$CLUSTER rb_t USING nope$d$);
+SELECT throws_ok($q$CLUSTER rb_t USING rb_t$q$, NULL, $m$"rb_t" is not an index$m$, $d$CLUSTER rb_t USING rb_t$d$);
+SELECT throws_ok($q$VACUUM FULL rb_t (a)$q$, NULL, $m$ANALYZE option must be specified when a column list is provided$m$, $d$VACUUM FULL rb_t (a)$d$);
+SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (nope > 0)$d$);
+-- relations PostgreSQL will not alter this way
+SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_ft (id)$q$, NULL, $m$referenced relation "rb_ft" is not a table$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_ft (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_v (id)$q$, NULL, $m$referenced relation "rb_v" is not a table$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_v (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_typed ALTER COLUMN x TYPE bigint$q$, NULL, $m$cannot alter column type of typed table$m$, $d$ALTER TABLE rb_typed ALTER COLUMN x TYPE bigint$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ALTER COLUMN a TYPE bigint$q$, NULL, $m$cannot alter type of a column used by a view or rule$m$, $d$ALTER TABLE rb_t ALTER COLUMN a TYPE bigint$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int DEFAULT random(), ALTER COLUMN a TYPE bigint$q$, NULL, $m$cannot alter type of a column used by a view or rule$m$, $d$ALTER TABLE rb_t ADD COLUMN c int DEFAULT random(), ALTER COLUMN a TYPE bigint$d$);
+SELECT throws_ok($q$ALTER TABLE ONLY rb_inh_parent ALTER COLUMN a TYPE bigint$q$, NULL, $m$type of inherited column "a" must be changed in child tables too$m$, $d$ALTER TABLE ONLY rb_inh_parent ALTER COLUMN a TYPE bigint$d$);
+SELECT throws_ok($q$ALTER TABLE ONLY rb_inh_parent ADD CONSTRAINT rb_ic CHECK (a > 0)$q$, NULL, $m$constraint must be added to child tables too$m$, $d$ALTER TABLE ONLY rb_inh_parent ADD CONSTRAINT rb_ic CHECK (a > 0)$d$);
+SELECT throws_ok($q$VACUUM FULL rb_v$q$, '25001', NULL, $d$VACUUM FULL of a view is no vacuum_full: PostgreSQL skips it$d$);
+SELECT throws_ok($q$VACUUM FULL rb_ft$q$, '25001', NULL, $d$VACUUM FULL of a foreign table is no vacuum_full: PostgreSQL skips it$d$);
+-- system catalogs
+SELECT throws_ok($q$ALTER TABLE pg_class ADD CONSTRAINT rb_c CHECK (relpages >= 0)$q$, NULL, $m$permission denied: "pg_class" is a system catalog$m$, $d$ALTER TABLE pg_class ADD CONSTRAINT rb_c CHECK (relpages >= 0)$d$);
+SELECT throws_ok($q$ALTER TABLE pg_attribute ALTER COLUMN attname TYPE text$q$, NULL, $m$permission denied: "pg_attribute" is a system catalog$m$, $d$ALTER TABLE pg_attribute ALTER COLUMN attname TYPE text$d$);
+SELECT throws_ok($q$CREATE INDEX ON pg_class (relname)$q$, NULL, $m$permission denied: "pg_class" is a system catalog$m$, $d$CREATE INDEX ON pg_class (relname)$d$);
+SELECT throws_ok($q$TRUNCATE pg_class$q$, NULL, $m$permission denied: "pg_class" is a system catalog$m$, $d$TRUNCATE pg_class$d$);
+-- partitions: ATTACH of a table PostgreSQL refuses, DETACH of a non-partition
+CREATE TABLE rb_p (id int NOT NULL CONSTRAINT rb_p_id CHECK (id > 0), k int, b char(3)) PARTITION BY LIST (k);
+CREATE TABLE rb_p1 PARTITION OF rb_p FOR VALUES IN (1);
+CREATE TYPE rb_pt AS (id int, k int, b char(3));
+CREATE TABLE rb_fail OF rb_pt;
+INSERT INTO rb_fail VALUES (1, 7, 'x');
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$cannot attach a typed table as partition$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int NOT NULL);
+INSERT INTO rb_fail VALUES (1);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$child table is missing column "k"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int NOT NULL, k int, b char(3), extra int);
+INSERT INTO rb_fail VALUES (1, 7, 'x', 1);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$table "rb_fail" contains column "extra" not found in parent "rb_p"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int NOT NULL, k int, b char(4));
+INSERT INTO rb_fail VALUES (1, 7, 'x');
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$child table "rb_fail" has different type for column "b"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int, k int, b char(3));
+INSERT INTO rb_fail VALUES (1, 7, 'x');
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$column "id" in child table must be marked NOT NULL$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int NOT NULL, k int, b char(3));
+INSERT INTO rb_fail VALUES (1, 7, 'x');
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$child table is missing constraint "rb_p_id"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+DROP TABLE rb_fail;
+CREATE TABLE rb_fail (id int NOT NULL CONSTRAINT rb_p_id CHECK (id > 0), k int, b char(3));
+INSERT INTO rb_fail VALUES (1, 7, 'x');
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$ATTACH PARTITION would scan "rb_fail" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$q$, NULL, $m$circular inheritance not allowed$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$q$, NULL, $m$ALTER action ATTACH PARTITION cannot be performed on relation "rb_v"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$q$, NULL, $m$"rb_p1" is already a partition$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p DETACH PARTITION rb_fail$q$, NULL, $m$relation "rb_fail" is not a partition of relation "rb_p"$m$, $d$ALTER TABLE rb_p DETACH PARTITION rb_fail$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p DETACH PARTITION rb_t$q$, NULL, $m$relation "rb_t" is not a partition of relation "rb_p"$m$, $d$ALTER TABLE rb_p DETACH PARTITION rb_t$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ADD PRIMARY KEY (id)$q$, NULL, $m$unique constraint on partitioned table must include all partitioning columns$m$, $d$ALTER TABLE rb_p ADD PRIMARY KEY (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ADD UNIQUE (id, nope)$q$, NULL, $m$column "nope" named in key does not exist$m$, $d$ALTER TABLE rb_p ADD UNIQUE (id, nope)$d$);
+-- the same forms, valid, are still judged
+ALTER TABLE rb_fail ADD CONSTRAINT rb_fail_k CHECK (k IS NOT NULL AND k = 7) NOT VALID;
+ALTER TABLE rb_fail VALIDATE CONSTRAINT rb_fail_k;
+ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7);
+SELECT throws_ok($q$ALTER TABLE rb_p DETACH PARTITION rb_fail$q$, NULL, $m$DETACH PARTITION would lock table "rb_p" ACCESS EXCLUSIVE$m$, $d$ALTER TABLE rb_p DETACH PARTITION rb_fail$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ADD PRIMARY KEY (id, k)$q$, NULL, $m$ADD CONSTRAINT "rb_p_pkey" PRIMARY KEY would build an index on table "rb_p" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_p ADD PRIMARY KEY (id, k)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (a > 0)$q$, NULL, $m$ADD CONSTRAINT "rb_c" CHECK would scan table "rb_t" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (a > 0)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_t (id)$q$, NULL, $m$ADD FOREIGN KEY would scan table "rb_t" while blocking writes on "rb_t" and "rb_t"$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_t (id)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int, ADD CONSTRAINT rb_c CHECK (c > 0)$q$, NULL, $m$ADD CONSTRAINT "rb_c" CHECK would scan table "rb_t" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_t ADD COLUMN c int, ADD CONSTRAINT rb_c CHECK (c > 0)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (a) INCLUDE (b)$q$, NULL, $m$ADD CONSTRAINT "rb_c" UNIQUE would build an index on table "rb_t" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c UNIQUE (a) INCLUDE (b)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING btree (a WITH =)$q$, NULL, $m$ADD CONSTRAINT "rb_c" EXCLUDE would build an index on table "rb_t" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c EXCLUDE USING btree (a WITH =)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED$q$, NULL, $m$ADD COLUMN "c" would rewrite table "rb_t"$m$, $d$ALTER TABLE rb_t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ALTER COLUMN b TYPE int USING b::int$q$, NULL, $m$ALTER COLUMN TYPE would rewrite table "rb_t"$m$, $d$ALTER TABLE rb_t ALTER COLUMN b TYPE int USING b::int$d$);
+SELECT throws_ok($q$ALTER TABLE rb_typed ADD CONSTRAINT rb_c CHECK (x > 0)$q$, NULL, $m$ADD CONSTRAINT "rb_c" CHECK would scan table "rb_typed" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_typed ADD CONSTRAINT rb_c CHECK (x > 0)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_inh_parent ALTER COLUMN a TYPE bigint$q$, NULL, $m$ALTER COLUMN TYPE would rewrite table "rb_inh_parent"$m$, $d$ALTER TABLE rb_inh_parent ALTER COLUMN a TYPE bigint$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) INCLUDE (b) WHERE a > 0$q$, NULL, $m$CREATE INDEX on table "rb_t" would block writes while the index is built$m$, $d$CREATE INDEX ON rb_t (a) INCLUDE (b) WHERE a > 0$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((a + id))$q$, NULL, $m$CREATE INDEX on table "rb_t" would block writes while the index is built$m$, $d$CREATE INDEX ON rb_t ((a + id))$d$);
+SELECT throws_ok($q$CLUSTER rb_t USING rb_t_pkey$q$, NULL, $m$CLUSTER of table "rb_t" would block all reads and writes while it rewrites the table$m$, $d$CLUSTER rb_t USING rb_t_pkey$d$);
+SELECT throws_ok($q$VACUUM FULL rb_t (a)$q$, NULL, $m$ANALYZE option must be specified when a column list is provided$m$, $d$VACUUM FULL rb_t (a)$d$);
+SELECT throws_ok($q$VACUUM (FULL, ANALYZE) rb_t (a)$q$, NULL, $m$VACUUM FULL of table "rb_t" would block all reads and writes while it rewrites the table$m$, $d$VACUUM (FULL, ANALYZE) rb_t (a)$d$);
+SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$q$, NULL, $m$ALTER DOMAIN ADD CONSTRAINT would scan 1 table under a SHARE lock$m$, $d$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$d$);
+
+-- DDL in subtransactions and through SPI
+CREATE FUNCTION rb_sub(ddl text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    EXECUTE ddl;
+  EXCEPTION WHEN others THEN RETURN SQLSTATE || ': ' || SQLERRM;
+  END;
+  RETURN 'ok';
+END $$;
+SELECT is(rb_sub('ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)'),
+          '42703: column "nope" does not exist', 'subtransaction: PostgreSQL''s error is caught');
+SELECT is(rb_sub('CREATE INDEX ON rb_t (a)'),
+          'MG001: CREATE INDEX on table "rb_t" would block writes while the index is built',
+          'subtransaction: the rule''s error is caught');
+CREATE FUNCTION rb_fn() RETURNS void LANGUAGE sql AS $$ CREATE INDEX ON rb_t (nope) $$;
+SELECT throws_ok('SELECT rb_fn()', '42703', 'column "nope" does not exist', 'SQL function: PostgreSQL''s error');
+CREATE FUNCTION rb_fn2() RETURNS void LANGUAGE sql AS $$ CREATE INDEX ON rb_t (a) $$;
+SELECT throws_ok('SELECT rb_fn2()', 'MG001', NULL, 'SQL function: the rule judges it');
+
+SELECT * FROM finish();
