@@ -6,11 +6,13 @@ CREATE TABLE big (id bigint PRIMARY KEY, v int, note text);
 INSERT INTO big SELECT g, g, 'n' FROM generate_series(1, 2000) g;
 ANALYZE big;
 CREATE TABLE parted (id bigint, at date) PARTITION BY RANGE (at);
+CREATE TABLE kid (id bigint PRIMARY KEY, big_id bigint);
+INSERT INTO kid SELECT g, g FROM generate_series(1, 2000) g;
 CREATE ROLE check_nobody NOLOGIN;
 GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(54);
+SELECT plan(57);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -228,8 +230,22 @@ SELECT is((SELECT count(*) FROM migration_guard.check($s$
       $s$) WHERE rule IS NOT NULL), 0::bigint,
     'locks on tables the script created count for nothing');
 
+-- 55-57: lock_timeout as the script sets it; a foreign key on an existing table
+SET lock_timeout = 0;
+SELECT is((SELECT count(*) FROM migration_guard.check('ALTER TABLE big ADD COLUMN z int')
+           WHERE rule = 'lock_timeout'), 1::bigint, 'no lock_timeout: the lock_timeout rule');
+SELECT is((SELECT count(*) FROM migration_guard.check($s$
+        SET lock_timeout = '2s';
+        ALTER TABLE big ADD COLUMN z int;
+      $s$) WHERE rule = 'lock_timeout'), 0::bigint, 'the script''s own SET lock_timeout counts');
+SET lock_timeout = '1s';
+SELECT is((SELECT lock_mode FROM migration_guard.check(
+        'ALTER TABLE kid ADD CONSTRAINT kid_big_fk FOREIGN KEY (big_id) REFERENCES big (id)')
+           WHERE rule = 'add_foreign_key'), 'SHARE ROW EXCLUSIVE',
+    'ADD FOREIGN KEY without NOT VALID on an existing table');
+
 SELECT * FROM finish();
 
-DROP TABLE big, parted;
+DROP TABLE kid, big, parted;
 REVOKE USAGE ON SCHEMA migration_guard FROM check_nobody;
 DROP ROLE check_nobody;
