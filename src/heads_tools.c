@@ -352,6 +352,20 @@ string_remove(List *list, const char *s)
 	return list;
 }
 
+/* Membership in the tool's own sense of equal versions (Flyway: 1.0 = 1). */
+static bool
+version_member(const MGTool *tool, List *list, const char *v)
+{
+	ListCell   *lc;
+
+	if (tool->order != MG_ORDER_FLYWAY)
+		return string_member(list, v);	/* equal only if the same string */
+	foreach(lc, list)
+		if (version_compare(tool, (char *) lfirst(lc), v) == 0)
+			return true;
+	return false;
+}
+
 static const char *
 max_version(const MGTool *tool, List *versions)
 {
@@ -1017,7 +1031,7 @@ judge_ordered(const MGTool *tool, List *applied, List *expected, List *known)
 		{
 			const char *v = lfirst(lc);
 
-			if (version_compare(tool, v, e) != 0 && !string_member(known, v))
+			if (version_compare(tool, v, e) != 0 && !version_member(tool, known, v))
 				return verdict(MG_HEAD_UNKNOWN,
 							   psprintf("Version \"%s\" is applied but is not listed in \"migration_guard.known_heads\".", v));
 		}
@@ -1034,7 +1048,7 @@ judge_ordered(const MGTool *tool, List *applied, List *expected, List *known)
 	{
 		const char *k = lfirst(lc);
 
-		if (version_compare(tool, k, e) < 0 && !string_member(applied, k))
+		if (version_compare(tool, k, e) < 0 && !version_member(tool, applied, k))
 			return verdict(MG_HEAD_BEHIND,
 						   psprintf("Version \"%s\", listed in \"migration_guard.known_heads\" before the expected head, is not applied.", k));
 	}
