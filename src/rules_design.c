@@ -29,6 +29,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "commands/extension.h"
+#include "datatype/timestamp.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -185,6 +186,49 @@ check_type(const DesignColumn *col, Oid typid, int32 typmod)
 	}
 }
 
+/*
+ * The type modifier the judged types take, read from the parse tree without
+ * calling their typmodin functions (which raise errors without a position,
+ * or warnings PostgreSQL would then repeat): a length for varchar and
+ * character, a precision for timestamp.  False when it is not a plain
+ * valid number, which PostgreSQL will report.
+ */
+static bool
+simple_typmod(Oid typid, TypeName *typeName, int32 *typmod)
+{
+	Oid			elemid = get_element_type(typid);
+	Node	   *arg;
+	int			n;
+
+	if (OidIsValid(elemid))
+		typid = elemid;
+	*typmod = typeName->typemod;
+	if (typeName->typmods == NIL)
+		return true;
+	if (typid != VARCHAROID && typid != BPCHAROID && typid != TIMESTAMPOID)
+	{
+		*typmod = -1;			/* not shown in any message */
+		return true;
+	}
+	if (list_length(typeName->typmods) != 1)
+		return false;
+	arg = linitial(typeName->typmods);
+	if (!IsA(arg, A_Const) || !IsA(&((A_Const *) arg)->val, Integer))
+		return false;
+	n = intVal(&((A_Const *) arg)->val);
+	if (typid == TIMESTAMPOID)
+	{
+		if (n < 0)
+			return false;
+		*typmod = Min(n, MAX_TIMESTAMP_PRECISION);
+		return true;
+	}
+	if (n < 1 || n > MaxAttrSize)
+		return false;
+	*typmod = n + VARHDRSZ;
+	return true;
+}
+
 static void
 check_column(const DesignColumn *col)
 {
@@ -206,12 +250,17 @@ check_column(const DesignColumn *col)
 	if (col->typeName->pct_type)
 		return;					/* %TYPE copies a decision made elsewhere */
 
-	/* A missing type is PostgreSQL's error to report, with its position. */
-	tup = LookupTypeName(NULL, col->typeName, &typmod, true);
+	/*
+	 * A missing type or a bad type modifier is PostgreSQL's error to report,
+	 * with its position, so the modifier is not evaluated here.
+	 */
+	tup = LookupTypeName(NULL, col->typeName, NULL, true);
 	if (tup == NULL)
 		return;
 	typid = typeTypeId(tup);
 	ReleaseSysCache(tup);
+	if (!simple_typmod(typid, col->typeName, &typmod))
+		return;
 	check_type(col, typid, typmod);
 }
 
