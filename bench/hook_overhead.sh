@@ -24,15 +24,21 @@
 #                COLUMN on a small existing table; every one is judged by
 #                the rules, none is refused
 #
+# When perf(1) is installed, a profile follows: the share of a backend's CPU
+# samples spent in migration_guard.so while it runs the plpgsql workload,
+# which resolves far smaller differences than two timings can.
+#
 # Sizes (environment):
 #   MG_BENCH_STATEMENTS   statements per run and workload   (default 20000)
 #   MG_BENCH_REPS         runs per workload and cluster     (default 7)
 #   MG_BENCH_WORKLOADS    which workloads                   (default all three)
+#   MG_BENCH_PROFILE_STATEMENTS  statements profiled; 0: no profile (default 2000000)
 set -euo pipefail
 
 STATEMENTS=${MG_BENCH_STATEMENTS:-20000}
 REPS=${MG_BENCH_REPS:-7}
 WORKLOADS=${MG_BENCH_WORKLOADS:-"passthrough plpgsql judged"}
+PROFILE_STATEMENTS=${MG_BENCH_PROFILE_STATEMENTS:-2000000}
 
 : "${MG_WORK:?run me through bench/run}" "${MG_PGBIN:?}" "${PGPORT:?}"
 PORT_WITH=$PGPORT
@@ -174,6 +180,42 @@ for workload in $WORKLOADS; do
 	ratio=$(awk -v a="$cw" -v b="$co" 'BEGIN { printf "%+.2f%%", (a / b - 1) * 100 }')
 	ratio_min=$(awk -v a="$mw" -v b="$mo" 'BEGIN { printf "%+.2f%%", (a / b - 1) * 100 }')
 	printf '%-12s %10d %20s %20s %10s %10s\n' "$workload" "$STATEMENTS" "$co ($wo)" "$cw ($ww)" "$ratio" "$ratio_min"
+	if [ "$workload" = plpgsql ]; then plpgsql_with=$cw; fi
 	echo "  runs without: ${without[*]}" >&2
 	echo "  runs with:    ${with[*]}" >&2
 done
+
+# The profile: perf samples of one backend running the plpgsql loop with the
+# library loaded, user space only (what an unprivileged user may record).
+profile() {
+	local dir="$SCRIPTS/profile" pid="" share i
+	if [ "$PROFILE_STATEMENTS" -le 0 ] || ! command -v perf >/dev/null; then
+		echo "profile: skipped (perf not installed, or MG_BENCH_PROFILE_STATEMENTS=0)"
+		return 0
+	fi
+	mkdir -p "$dir"
+	{
+		echo "SELECT pg_backend_pid();"
+		echo "SELECT pg_sleep(1);"
+		echo "DO \$\$ BEGIN FOR i IN 1..$PROFILE_STATEMENTS LOOP EXECUTE 'SET application_name = ''mg_bench'''; END LOOP; END \$\$;"
+	} >"$dir/loop.sql"
+	psql_on "$PORT_WITH" -At -f "$dir/loop.sql" >"$dir/psql.out" 2>&1 &
+	for ((i = 0; i < 100 && ${#pid} == 0; i++)); do
+		sleep 0.05
+		pid=$(head -1 "$dir/psql.out" 2>/dev/null || true)
+	done
+	if [ -z "$pid" ] || ! perf record -q -e cpu-clock:u -F 1999 -o "$dir/perf.data" -p "$pid" >"$dir/perf.log" 2>&1; then
+		wait
+		echo "profile: perf could not record the backend (see $dir/perf.log)"
+		return 0
+	fi
+	wait
+	share=$(perf report -i "$dir/perf.data" --stdio --sort dso 2>/dev/null |
+		awk '$2 == "migration_guard.so" { sub("%", "", $1); print $1 }')
+	echo "profile: ${share:-0}% of the backend's CPU samples in migration_guard.so, $PROFILE_STATEMENTS statements of the plpgsql workload"
+	if [ -n "${plpgsql_with:-}" ]; then
+		awk -v s="${share:-0}" -v us="$plpgsql_with" \
+			'BEGIN { printf "profile: about %.0f ns of the %.0f ns of server CPU per statement\n", s / 100 * us * 1000, us * 1000 }'
+	fi
+}
+profile
