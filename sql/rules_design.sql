@@ -30,10 +30,8 @@ CREATE TABLE t1 (
 );
 SELECT count(*) AS created FROM pg_class WHERE relname = 't1';
 
--- Bad type modifiers are PostgreSQL's to report, once, with their position.
+-- Bad type modifiers are PostgreSQL's to report.
 CREATE TABLE bad (a varchar(0));
-CREATE TABLE t7 (a timestamp(9));
-DROP TABLE t7;
 
 -- prefer_bigint: key columns only (primary key, unique, foreign key, identity).
 CREATE TABLE t2 (
