@@ -1,5 +1,7 @@
 -- The foundation: loading, status(), the rule registry and policy GUCs.
+SET client_min_messages = 'warning';
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 
 -- Preloaded through shared_preload_libraries by the test cluster.
 SELECT hook_active, loaded_via, preloaded, mode, version

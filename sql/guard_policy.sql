@@ -1,7 +1,9 @@
 -- Policy paths, exercised with the create_index rule: enforce, warn, off,
 -- migration_guard.allow (SET and SET LOCAL), directive comments, per-rule
 -- overrides, and an ordinary role that may not loosen any of them.
+SET client_min_messages = 'warning';
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.small_table_threshold = 0;
 CREATE TABLE pol_t (id int, v text);
 INSERT INTO pol_t SELECT g, 'x' || g FROM generate_series(1, 1000) g;
