@@ -17,7 +17,14 @@
  *	  created, and takes no lock stronger than ACCESS SHARE on anything that
  *	  existed before.  Everything else is judged only.  Each statement runs
  *	  in its own inner subtransaction, so one that fails becomes a row
- *	  saying so, and the check goes on.  docs/check.md gives the reasoning.
+ *	  saying so, and the check goes on.
+ *
+ *	  What judged-only statements would have left behind, later statements
+ *	  and rules still need: the script's transaction's ACCESS EXCLUSIVE
+ *	  locks (lock_held_across_statements, multiple_exclusive_locks), the
+ *	  constraints it adds NOT VALID (validate_same_transaction) and the
+ *	  columns it adds or renames.  check() follows those itself.
+ *	  docs/check.md gives the reasoning.
  *
  * IDENTIFICATION
  *	  src/check.c
@@ -35,7 +42,6 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parser.h"
-#include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -109,6 +115,13 @@ typedef struct ScriptLock
 	char	   *stmt_quote;		/* the statement that took it, on one line */
 } ScriptLock;
 
+/* A column a judged-only statement adds to (or renames in) an existing table. */
+typedef struct ScriptColumn
+{
+	Oid			relid;
+	char	   *colname;
+} ScriptColumn;
+
 typedef struct CheckState
 {
 	const char *script;
@@ -124,12 +137,6 @@ typedef struct CheckState
 	/* columns judged-only statements add to existing tables */
 	List	   *added_columns;	/* of ScriptColumn * */
 } CheckState;
-
-typedef struct ScriptColumn
-{
-	Oid			relid;
-	char	   *colname;
-} ScriptColumn;
 
 /* The check running in this backend, for mg_check_script_adds_column(). */
 static CheckState *current_check = NULL;
