@@ -13,7 +13,9 @@
  *	  included: the referenced table of a foreign key (SHARE ROW EXCLUSIVE
  *	  to add one, ACCESS EXCLUSIVE to drop one, because its triggers live on
  *	  that table), the partition being attached or detached, the parent of a
- *	  new partition.
+ *	  new partition, the tables TRUNCATE/DROP ... CASCADE reaches through
+ *	  foreign keys, the tables using a domain ALTER DOMAIN validates, the
+ *	  indexes REINDEX rebuilds.
  *
  *	  Names are resolved without locking, exactly like the rules do: the
  *	  guard must never make the statement queue longer.  A relation that
@@ -29,13 +31,13 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
-#include "access/tableam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/catalog.h"
 #include "catalog/heap.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
-#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -71,7 +73,7 @@ mg_lock_blocks_reads_or_writes(LOCKMODE mode)
 	return mode != NoLock && DoLockModesConflict(mode, RowExclusiveLock);
 }
 
-/* What a lock of this mode blocks, to complete "it blocks ...". */
+/* What a lock of this mode blocks: "every read and write". */
 const char *
 mg_lock_blocks_what(LOCKMODE mode)
 {
