@@ -55,6 +55,10 @@ ALTER TABLE t3 ALTER COLUMN a TYPE varchar(20);
 ALTER TABLE t3 ALTER COLUMN b TYPE smallint;
 ALTER TABLE t3 ALTER COLUMN created TYPE timestamptz;
 
+-- Tables created by CREATE SCHEMA are judged too.
+CREATE SCHEMA ds_inner CREATE TABLE inner_t (created timestamp, doc jsonb);
+DROP SCHEMA ds_inner CASCADE;
+
 -- Not judged: temporary tables, partitions, typed tables, IF NOT EXISTS of an existing table.
 CREATE TEMP TABLE tmp (a varchar(10), b timestamp);
 CREATE TABLE parted (a int, b timestamp) PARTITION BY RANGE (a);

@@ -169,6 +169,9 @@ mg_judge_statement(MGStatement *st)
 		case T_CreateStmt:
 			mg_check_create_stmt(st, (CreateStmt *) parsetree);
 			break;
+		case T_CreateSchemaStmt:
+			mg_check_create_schema_stmt(st, (CreateSchemaStmt *) parsetree);
+			break;
 		case T_VacuumStmt:
 		case T_ClusterStmt:
 		case T_TruncateStmt:

@@ -323,15 +323,19 @@ table_constraint_key_kind(Constraint *con, const char *colname)
 	}
 }
 
-void
-mg_check_create_stmt(MGStatement *st, CreateStmt *stmt)
+/*
+ * CREATE TABLE, at top level or as an element of CREATE SCHEMA (in_new_schema:
+ * the table cannot exist yet).
+ */
+static void
+check_create_table(CreateStmt *stmt, bool in_new_schema)
 {
 	ListCell   *lc;
 
 	if (stmt->partbound != NULL || stmt->ofTypename != NULL ||
 		stmt->relation->relpersistence == RELPERSISTENCE_TEMP)
 		return;
-	if (stmt->if_not_exists &&
+	if (stmt->if_not_exists && !in_new_schema &&
 		OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
 		return;					/* nothing is created */
 
@@ -363,6 +367,28 @@ mg_check_create_stmt(MGStatement *st, CreateStmt *stmt)
 				col.key = table_constraint_key_kind(lfirst(lc2), def->colname);
 		}
 		check_column(&col);
+	}
+}
+
+void
+mg_check_create_stmt(MGStatement *st, CreateStmt *stmt)
+{
+	check_create_table(stmt, false);
+}
+
+/*
+ * CREATE SCHEMA ... CREATE TABLE ...: the elements run as subcommands,
+ * which the hook does not judge again, so their columns are judged here.
+ */
+void
+mg_check_create_schema_stmt(MGStatement *st, CreateSchemaStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->schemaElts)
+	{
+		if (IsA(lfirst(lc), CreateStmt))
+			check_create_table((CreateStmt *) lfirst(lc), true);
 	}
 }
 
