@@ -35,6 +35,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/plancat.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "storage/bufmgr.h"
@@ -646,7 +647,8 @@ mg_bf_key_as_int64(MGBackfillPlan *plan, Datum key)
 
 /*
  * Rows the job will visit, from pg_class.reltuples of every table the
- * UPDATE reaches (partitions, inheritance children); -1 if never analyzed.
+ * UPDATE reaches (partitions, inheritance children), or the planner's
+ * estimate from the table's size where it was never vacuumed or analyzed.
  */
 int64
 mg_bf_estimate_rows(Oid relid)
@@ -667,6 +669,19 @@ mg_bf_estimate_rows(Oid relid)
 		if (cls->relkind == RELKIND_RELATION && cls->reltuples >= 0)
 		{
 			total += cls->reltuples;
+			known = true;
+		}
+		else if (cls->relkind == RELKIND_RELATION)
+		{
+			/* never vacuumed or analyzed: the planner's guess from its size */
+			Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+			BlockNumber pages;
+			double		tuples;
+			double		allvisfrac;
+
+			estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+			table_close(rel, NoLock);
+			total += tuples;
 			known = true;
 		}
 		ReleaseSysCache(tup);
