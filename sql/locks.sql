@@ -133,6 +133,14 @@ BEGIN;
 DO $$BEGIN EXECUTE 'ALTER TABLE locks_t ADD COLUMN n int'; END$$;
 /* migration_guard:allow lock_held_across_statements */ SELECT count(*) FROM locks_t;
 COMMIT;
+-- A migration tool's bookkeeping in its version table is not more work
+-- under the lock.
+CREATE TABLE schema_migrations (version text PRIMARY KEY);
+BEGIN;
+ALTER TABLE locks_t ADD COLUMN o int;
+INSERT INTO schema_migrations VALUES ('20250101000000');
+COMMIT;
+DROP TABLE schema_migrations /* migration_guard:allow drop_table */;
 SET lock_timeout = 0;
 
 -- Retries: another session holds ACCESS SHARE on the table for the whole test.

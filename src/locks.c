@@ -62,6 +62,7 @@
 #include "utils/wait_event.h"
 
 #include "migration_guard.h"
+#include "heads.h"
 #include "lockinfo.h"
 #include "relfacts.h"
 
@@ -431,6 +432,39 @@ locks_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * Migration tools record the migration in their version table in the same
+ * transaction as its DDL (Rails, Django, Alembic, Flyway, ...): a query that
+ * touches nothing but that table is part of the migration's bookkeeping,
+ * not more work under the lock.
+ */
+static bool
+only_migration_table(QueryDesc *queryDesc)
+{
+	List	   *tools;
+	List	   *tables = NIL;
+	ListCell   *lc;
+	bool		any = false;
+
+	foreach(lc, queryDesc->plannedstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if (tables == NIL)
+		{
+			tables = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+			if (tables == NIL)
+				return false;
+		}
+		if (!list_member_oid(tables, rte->relid))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
  * ExecutorStart hook: a query of the migration (not one PostgreSQL runs
  * internally, like the foreign-key checks at COMMIT) after an ACCESS
  * EXCLUSIVE lock.  A query is the migration's when it is the client's
@@ -446,7 +480,8 @@ locks_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		(utility_depth > 0 ||
 		 (debug_query_string != NULL &&
 		  (queryDesc->sourceText == debug_query_string ||
-		   strcmp(queryDesc->sourceText, debug_query_string) == 0))))
+		   strcmp(queryDesc->sourceText, debug_query_string) == 0))) &&
+		!only_migration_table(queryDesc))
 		check_lock_held_across(NULL, queryDesc->sourceText,
 							   queryDesc->plannedstmt->stmt_location,
 							   queryDesc->plannedstmt->stmt_len);
