@@ -50,6 +50,25 @@
 /* How many dependents a message names before "and N more". */
 #define MAX_LISTED_DEPENDENTS	5
 
+/*
+ * The body of a standard SQL string literal: single quotes doubled, without
+ * the enclosing quotes (backslashes are plain characters in such literals).
+ */
+static char *
+quote_literal_cstr_body(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (; *s; s++)
+	{
+		if (*s == '\'')
+			appendStringInfoChar(&buf, '\'');
+		appendStringInfoChar(&buf, *s);
+	}
+	return buf.data;
+}
+
 /* "table", "view", ... for messages */
 static const char *
 relkind_noun(char relkind)
@@ -416,14 +435,19 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 		Oid			atttype;
 		int32		atttypmod;
 		Oid			attcollation;
+		const char *qold = quote_identifier(oldname);
+		const char *qnew = quote_identifier(newname);
 
 		get_atttypetypmodcoll(relid, attnum, &atttype, &atttypmod, &attcollation);
 
-		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE and backfill existing rows in batches; deploy code that uses %s; then drop %s.",
-						  mg_rel_name(relid), quote_identifier(newname),
+		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE; backfill existing rows in batches with CALL migration_guard.backfill('%s', '%s', '%s = %s', '%s IS DISTINCT FROM %s'); deploy code that uses %s; then drop %s.",
+						  mg_rel_name(relid), qnew,
 						  format_type_with_typemod(atttype, atttypmod),
-						  quote_identifier(oldname), quote_identifier(newname),
-						  quote_identifier(oldname));
+						  qold, quote_literal_cstr_body(psprintf("rename_%s", newname)),
+						  quote_literal_cstr_body(mg_rel_name(relid)),
+						  quote_literal_cstr_body(qnew), quote_literal_cstr_body(qold),
+						  quote_literal_cstr_body(qnew), quote_literal_cstr_body(qold),
+						  qnew, qold);
 	}
 	mg_report(&f);
 }
@@ -878,7 +902,7 @@ mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 	f.detail = psprintf("INSERT statements of the release running now do not name \"%s\", so every one of them fails with a not-null violation once this commits%s.  PostgreSQL also refuses the ADD itself while the table has rows.",
 						def->colname,
 						from_domain ? psprintf(" (its type %s is a domain that is NOT NULL and has no default)", type) : "");
-	f.hint = psprintf("Add it with a constant default, which needs no rewrite since PostgreSQL 11: ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>.  Or add it nullable, backfill it in batches, then enforce NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL.",
+	f.hint = psprintf("Add it with a constant default, which needs no rewrite since PostgreSQL 11: ALTER TABLE %s ADD COLUMN %s %s NOT NULL DEFAULT <value>.  Or add it nullable, backfill it in batches (CALL migration_guard.backfill(...)), then enforce NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (%s IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL.",
 					  mg_rel_name(relid), quote_identifier(def->colname), type,
 					  quote_identifier(def->colname));
 	mg_report(&f);
