@@ -57,8 +57,8 @@ mg_call_next_ProcessUtility(MGUtilityCall *call)
  * straight down the chain: this test is all an ordinary utility statement
  * pays for the guard.  migration_guard.check() applies the same test.
  */
-bool
-mg_statement_may_concern_us(Node *parsetree)
+static inline bool
+statement_may_concern_us(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
@@ -131,6 +131,13 @@ mg_statement_may_concern_us(Node *parsetree)
 		default:
 			return false;
 	}
+}
+
+/* The same test for migration_guard.check() (check.c). */
+bool
+mg_statement_may_concern_us(Node *parsetree)
+{
+	return statement_may_concern_us(parsetree);
 }
 
 /*
@@ -211,8 +218,7 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
-	MGUtilityCall call = {pstmt, queryString, readOnlyTree, context,
-	params, queryEnv, dest, qc};
+	MGUtilityCall call;
 	Node	   *parsetree = pstmt->utilityStmt;
 	MGStatement st;
 	MGStatement *saved_statement;
@@ -220,16 +226,34 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	/*
 	 * Statements that migration_guard.check() runs in its throwaway
 	 * subtransaction were judged by check() already.
+	 *
+	 * This is the path of every utility statement no rule concerns (SET,
+	 * SHOW, BEGIN, ...), so it calls down the chain directly: no call
+	 * through the PLT, no MGUtilityCall (bench/hook_overhead.sh).
 	 */
 	if (IsBinaryUpgrade ||
 		mg_check_simulating ||
 		context == PROCESS_UTILITY_SUBCOMMAND ||
-		!mg_statement_may_concern_us(parsetree) ||
+		!statement_may_concern_us(parsetree) ||
 		IsAbortedTransactionBlockState())
 	{
-		mg_call_next_ProcessUtility(&call);
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
 		return;
 	}
+
+	call.pstmt = pstmt;
+	call.queryString = queryString;
+	call.readOnlyTree = readOnlyTree;
+	call.context = context;
+	call.params = params;
+	call.queryEnv = queryEnv;
+	call.dest = dest;
+	call.qc = qc;
 
 	st.parsetree = parsetree;
 	st.query_string = queryString;
