@@ -89,7 +89,7 @@ ALTER TABLE lq_bench ADD COLUMN added int;
 SQL
 	); then status=done; else status=failed; fi
 	end=$(date +%s.%N)
-	printf '%s %s %s\n' "$(echo "$end - $start" | bc)" \
+	printf '%s %s %s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')" \
 		"$(( $(grep -c 'retrying (' <<<"$out" || true) + 1 ))" "$status"
 }
 
