@@ -120,52 +120,28 @@ run_pgtap() {
 	return 0
 }
 
-# Crash tests restart the server; they run last.  Each prints TAP lines.
-run_crash() {
-	local tests t out ok bad
-	mapfile -t tests < <(names "$R/test/crash" sh)
+# Shell scripts that print TAP lines (test/lib/tap.sh has helpers):
+# run_tap_scripts DIR TITLE.  Integration scripts need their own clusters or
+# real client tools; crash scripts restart the server, so they run last.
+run_tap_scripts() {
+	local dir=$1 title=$2 tests t out ok bad rc
+	mapfile -t tests < <(names "$R/test/$dir" sh)
 	[ ${#tests[@]} -gt 0 ] || return 0
-	echo "== crash/restart: ${#tests[@]} scripts"
-	mkdir -p "$W/crash"
+	echo "== $title: ${#tests[@]} scripts"
+	mkdir -p "$W/$dir"
 	for t in "${tests[@]}"; do
-		out="$W/crash/$t.out"
-		bash "$R/test/crash/$t.sh" >"$out" 2>&1
-		local rc=$?
+		out="$W/$dir/$t.out"
+		bash "$R/test/$dir/$t.sh" >"$out" 2>&1
+		rc=$?
 		ok=$(grep -cE '^ok [0-9]+' "$out" || true)
 		bad=$(grep -cE '^not ok [0-9]+' "$out" || true)
 		if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
 		pass "$ok"
 		if [ "$bad" -gt 0 ]; then
-			fail "$bad" "crash/$t"
+			fail "$bad" "$dir/$t"
 			cat "$out"
 		else
-			echo "-- crash/$t: $ok passed"
-		fi
-	done
-	return 0
-}
-
-# Scripts that need their own clusters or real client tools.  Each prints TAP
-# lines; test/lib/tap.sh has helpers.
-run_integration() {
-	local tests t out ok bad
-	mapfile -t tests < <(names "$R/test/integration" sh)
-	[ ${#tests[@]} -gt 0 ] || return 0
-	echo "== integration: ${#tests[@]} scripts"
-	mkdir -p "$W/integration"
-	for t in "${tests[@]}"; do
-		out="$W/integration/$t.out"
-		bash "$R/test/integration/$t.sh" >"$out" 2>&1
-		local rc=$?
-		ok=$(grep -cE '^ok [0-9]+' "$out" || true)
-		bad=$(grep -cE '^not ok [0-9]+' "$out" || true)
-		if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
-		pass "$ok"
-		if [ "$bad" -gt 0 ]; then
-			fail "$bad" "integration/$t"
-			cat "$out"
-		else
-			echo "-- integration/$t: $ok passed"
+			echo "-- $dir/$t: $ok passed"
 		fi
 	done
 	return 0
@@ -176,8 +152,8 @@ for suite in "$@"; do
 		regress) run_regress ;;
 		isolation) run_isolation ;;
 		pgtap) run_pgtap ;;
-		crash) run_crash ;;
-		integration) run_integration ;;
+		integration) run_tap_scripts integration integration ;;
+		crash) run_tap_scripts crash crash/restart ;;
 		*) echo "unknown suite: $suite" >&2; FAILED=$((FAILED + 1)) ;;
 	esac
 done
