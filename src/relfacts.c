@@ -484,6 +484,7 @@ typedef struct ColumnRefCheck
 {
 	Oid			relid;
 	List	   *extra;
+	bool		user_only;		/* system columns count as missing */
 	bool		ok;
 } ColumnRefCheck;
 
@@ -504,7 +505,8 @@ column_refs_exist_walker(Node *node, void *context)
 		 * we do not try to resolve.
 		 */
 		if (list_length(ref->fields) > 2 || !IsA(last, String) ||
-			!mg_column_exists(check->relid, strVal(last), check->extra))
+			!mg_column_exists(check->relid, strVal(last), check->extra) ||
+			(check->user_only && get_attnum(check->relid, strVal(last)) < 0))
 			check->ok = false;
 		return false;
 	}
@@ -523,6 +525,25 @@ mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra)
 
 	check.relid = relid;
 	check.extra = extra;
+	check.user_only = false;
+	check.ok = true;
+	(void) column_refs_exist_walker(raw_expr, &check);
+	return check.ok;
+}
+
+/*
+ * The same, but a system column (ctid, xmin, ...) counts as missing: an
+ * index may not use one ("index creation on system columns is not
+ * supported").
+ */
+bool
+mg_expr_user_columns_exist(Oid relid, Node *raw_expr, List *extra)
+{
+	ColumnRefCheck check;
+
+	check.relid = relid;
+	check.extra = extra;
+	check.user_only = true;
 	check.ok = true;
 	(void) column_refs_exist_walker(raw_expr, &check);
 	return check.ok;

@@ -34,5 +34,6 @@ extern bool mg_rel_is_protected_catalog(Oid relid);
 extern bool mg_column_exists(Oid relid, const char *colname, List *extra);
 extern bool mg_columns_exist(Oid relid, List *names, List *extra);
 extern bool mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra);
+extern bool mg_expr_user_columns_exist(Oid relid, Node *raw_expr, List *extra);
 
 #endif							/* MG_RELFACTS_H */

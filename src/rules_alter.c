@@ -37,6 +37,7 @@
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_partitioned_table.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -183,7 +184,7 @@ typedef struct ColumnTypeChange
  */
 static bool
 type_change_rewrites(MGStatement *st, Oid relid, ColumnDef *def,
-					 const ColumnTypeChange *chg)
+					 const ColumnTypeChange *chg, bool *castable)
 {
 	ParseState *pstate = make_parsestate(NULL);
 	Relation	rel = NULL;
@@ -196,6 +197,7 @@ type_change_rewrites(MGStatement *st, Oid relid, ColumnDef *def,
 		ParseNamespaceItem *nsitem;
 
 		rel = mg_rel_open_nowait(relid);
+		*castable = true;
 		if (rel == NULL)
 			return true;
 		nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
@@ -211,6 +213,7 @@ type_change_rewrites(MGStatement *st, Oid relid, ColumnDef *def,
 	transform = coerce_to_target_type(pstate, transform, exprType(transform),
 									  chg->newtype, chg->newtypmod,
 									  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+	*castable = transform != NULL;
 	if (transform == NULL)
 		rewrites = false;		/* PostgreSQL reports the impossible cast */
 	else
@@ -511,6 +514,72 @@ column_used_by_rule(Oid relid, AttrNumber attnum)
 	return used;
 }
 
+/* Is the column a column of the table's partition key? */
+static bool
+is_partition_key_column(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tuple = SearchSysCache1(PARTRELID, ObjectIdGetDatum(relid));
+	bool		found = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	for (int i = 0; i < ((Form_pg_partitioned_table) GETSTRUCT(tuple))->partnatts; i++)
+	{
+		if (((Form_pg_partitioned_table) GETSTRUCT(tuple))->partattrs.values[i] == attnum)
+			found = true;
+	}
+	ReleaseSysCache(tuple);
+	return found;
+}
+
+/*
+ * Is a value of the type stored in a column of some relation, directly or
+ * inside an array, domain or range over it?  find_composite_type_dependencies
+ * then refuses to rewrite the table whose row type it is.
+ */
+static bool
+type_stored_in_columns(Oid typid, int depth)
+{
+	Relation	depRel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(typid) || depth > 16)
+		return false;
+	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == TypeRelationId)
+			found = type_stored_in_columns(dep->objid, depth + 1);
+		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
+		{
+			char		relkind = get_rel_relkind(dep->objid);
+
+			found = relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
+				relkind == RELKIND_PARTITIONED_TABLE || relkind == RELKIND_COMPOSITE_TYPE;
+		}
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return found;
+}
+
+/* Is the table's row type stored in another relation's column? */
+static bool
+rowtype_stored_elsewhere(Oid relid)
+{
+	return type_stored_in_columns(get_rel_type_id(relid), 0);
+}
+
 /*
  * Would PostgreSQL accept the type change at all (ATPrepAlterColumnType,
  * ATExecAlterColumnType)?  Not on a typed table, not with ONLY on a table
@@ -521,6 +590,8 @@ static bool
 column_type_can_change(MGAlterContext *ctx, AttrNumber attnum)
 {
 	if (rel_is_typed_table(ctx->relid))
+		return false;
+	if (is_partition_key_column(ctx->relid, attnum))
 		return false;
 	if (!ctx->stmt->relation->inh &&
 		find_inheritance_children(ctx->relid, NoLock) != NIL)
@@ -543,6 +614,8 @@ check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	char	   *colname = cmd->name;
 	char	   *change;
 	const char *hint_swap;
+	bool		rewrites;
+	bool		castable;
 
 	if (!mg_alter_rel_has_storage_rules(ctx) || def == NULL || def->typeName == NULL)
 		return;
@@ -582,7 +655,12 @@ check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
 
-	if (type_change_rewrites(ctx->st, ctx->relid, def, &chg))
+	rewrites = type_change_rewrites(ctx->st, ctx->relid, def, &chg, &castable);
+	if (!castable)
+		return;					/* PostgreSQL reports the impossible cast */
+	if (rewrites && rowtype_stored_elsewhere(ctx->relid))
+		return;					/* PostgreSQL refuses to rewrite it */
+	if (rewrites)
 	{
 		List	   *fks = foreign_keys_revalidated(ctx->relid, chg.attnum);
 
@@ -754,7 +832,8 @@ check_add_column(MGAlterContext *ctx, ColumnDef *def)
 			return;
 	}
 	if (mg_rule_applies(MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT, ctx->relid) &&
-		(reason = add_column_rewrite_reason(ctx->st, def)) != NULL)
+		(reason = add_column_rewrite_reason(ctx->st, def)) != NULL &&
+		!rowtype_stored_elsewhere(ctx->relid))
 	{
 		f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
 		f.relid = ctx->relid;
@@ -1121,6 +1200,13 @@ check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 		pstate = make_parsestate(NULL);
 		pstate->p_sourcetext = ctx->st->query_string;
 		bound = transformPartitionBound(pstate, parent, copyObject(pc->bound));
+
+		/*
+		 * A bound that overlaps another partition (or breaks the hash
+		 * moduli) is refused before any scan: this raises PostgreSQL's own
+		 * error, exactly as ATExecAttachPartition would next.
+		 */
+		check_new_partition_bound(get_rel_name(partid), parent, bound, pstate);
 		boundqual = get_qual_from_partbound(parent, bound);
 		partqual = list_concat(list_copy(boundqual), RelationGetPartitionQual(parent));
 		if (partqual == NIL)
@@ -1304,8 +1390,15 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
 		if (cmd->subtype == AT_AddColumn && IsA(cmd->def, ColumnDef))
-			ctx.added_columns = lappend(ctx.added_columns,
-										makeString(((ColumnDef *) cmd->def)->colname));
+		{
+			char	   *colname = ((ColumnDef *) cmd->def)->colname;
+
+			/* A column that exists (or is added twice): PostgreSQL refuses it. */
+			if (!cmd->missing_ok &&
+				mg_column_exists(ctx.relid, colname, ctx.added_columns))
+				return;
+			ctx.added_columns = lappend(ctx.added_columns, makeString(colname));
+		}
 		/* A type change PostgreSQL refuses fails the whole statement. */
 		if (cmd->subtype == AT_AlterColumnType && cmd->name != NULL &&
 			mg_alter_rel_has_storage_rules(&ctx))

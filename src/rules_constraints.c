@@ -854,11 +854,35 @@ check_add_exclusion(MGAlterContext *ctx, Constraint *con)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Would PostgreSQL refuse the constraint before doing any work: a name
+ * taken by another constraint of the table (or, for a constraint with an
+ * index, by a relation of its schema), or NO INHERIT on a partitioned
+ * table?  Then its own error must reach the user.
+ */
+static bool
+constraint_refused(MGAlterContext *ctx, Constraint *con)
+{
+	if (con->contype == CONSTR_CHECK && con->is_no_inherit &&
+		ctx->relkind == RELKIND_PARTITIONED_TABLE)
+		return true;
+	if (con->conname == NULL)
+		return false;
+	if (OidIsValid(get_relation_constraint_oid(ctx->relid, con->conname, true)))
+		return true;
+	return (con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY ||
+			con->contype == CONSTR_EXCLUSION) && con->indexname == NULL &&
+		OidIsValid(get_relname_relid(con->conname, get_rel_namespace(ctx->relid)));
+}
+
 void
 mg_check_add_constraint(MGAlterContext *ctx, Constraint *con)
 {
 	bool		enforced = compat_constraint_enforced(con);
 	ListCell   *lc;
+
+	if (constraint_refused(ctx, con))
+		return;
 
 	switch (con->contype)
 	{
@@ -902,6 +926,9 @@ mg_check_column_constraints(MGAlterContext *ctx, ColumnDef *def)
 	{
 		Constraint *con = list_nth_node(Constraint, def->constraints, i);
 		bool		enforced = true;
+
+		if (constraint_refused(ctx, con))
+			continue;
 
 #ifdef MG_HAVE_NOT_ENFORCED
 		for (int j = i + 1; j < n; j++)

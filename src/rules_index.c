@@ -25,6 +25,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_partitioned_table.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/tablespace.h"
@@ -157,14 +159,14 @@ check_invalid_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	if (relkind == RELKIND_PARTITIONED_INDEX)
 	{
 		f.detail = psprintf("Index %s on table %s exists but is INVALID: some partitions have no index attached to it.  IF NOT EXISTS skips the statement, so the index stays unusable.",
-							idxname, mg_rel_name(IndexGetRelation(indexid, false)));
+							idxname, mg_rel_name(IndexGetRelation(indexid, true)));
 		f.hint = psprintf("Create the missing partition indexes with CREATE INDEX CONCURRENTLY and attach each with ALTER INDEX %s ATTACH PARTITION ...; or DROP INDEX %s and create it again.",
 						  idxname, idxname);
 	}
 	else
 	{
 		f.detail = psprintf("Index %s on table %s exists but is INVALID, as a failed CREATE INDEX CONCURRENTLY leaves it: every write still maintains it, queries never use it%s.  IF NOT EXISTS skips the statement, so the broken index would stay.",
-							idxname, mg_rel_name(IndexGetRelation(indexid, false)),
+							idxname, mg_rel_name(IndexGetRelation(indexid, true)),
 							stmt->unique ? ", and it does not enforce uniqueness for the rows the failed build missed" : "");
 		f.hint = psprintf("Drop it and build it again: DROP INDEX CONCURRENTLY %s; then run this CREATE INDEX CONCURRENTLY again.  Or rebuild it in place: REINDEX INDEX CONCURRENTLY %s.",
 						  idxname, idxname);
@@ -184,12 +186,60 @@ index_elems_exist(Oid relid, List *elems)
 
 		if (!IsA(elem, IndexElem))
 			return false;
-		if (elem->name != NULL && !mg_column_exists(relid, elem->name, NIL))
-			return false;
-		if (elem->expr != NULL && !mg_expr_columns_exist(relid, elem->expr, NIL))
+		if (elem->name != NULL)
+		{
+			AttrNumber	attnum = get_attnum(relid, elem->name);
+
+			/* a system column, or one neither there nor added by check()'s script */
+			if (attnum < 0 ||
+				(attnum == InvalidAttrNumber && !mg_check_script_adds_column(relid, elem->name)))
+				return false;
+		}
+		if (elem->expr != NULL && !mg_expr_user_columns_exist(relid, elem->expr, NIL))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A unique index on a partitioned table must contain every partition key
+ * column as a plain column, and no partition may be a foreign table.
+ */
+static bool
+unique_index_allowed(IndexStmt *stmt, Oid relid)
+{
+	HeapTuple	tuple;
+	Form_pg_partitioned_table form;
+	bool		ok = true;
+	ListCell   *lc;
+
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		return true;
+	tuple = SearchSysCache1(PARTRELID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	form = (Form_pg_partitioned_table) GETSTRUCT(tuple);
+	for (int i = 0; ok && i < form->partnatts; i++)
+	{
+		AttrNumber	attnum = form->partattrs.values[i];
+		bool		found = false;
+
+		foreach(lc, stmt->indexParams)
+		{
+			IndexElem  *elem = (IndexElem *) lfirst(lc);
+
+			if (attnum > 0 && elem->name != NULL && get_attnum(relid, elem->name) == attnum)
+				found = true;
+		}
+		ok = found;
+	}
+	ReleaseSysCache(tuple);
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+			ok = false;
+	}
+	return ok;
 }
 
 /*
@@ -209,8 +259,10 @@ index_stmt_is_valid(IndexStmt *stmt, Oid relid)
 	if (!index_elems_exist(relid, stmt->indexParams) ||
 		!index_elems_exist(relid, stmt->indexIncludingParams))
 		return false;
-	return stmt->whereClause == NULL ||
-		mg_expr_columns_exist(relid, stmt->whereClause, NIL);
+	if (stmt->whereClause != NULL &&
+		!mg_expr_user_columns_exist(relid, stmt->whereClause, NIL))
+		return false;
+	return !stmt->unique || unique_index_allowed(stmt, relid);
 }
 
 void

@@ -239,6 +239,20 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 
 /* ---------- cluster ---------- */
 
+/* CLUSTER refuses an INVALID index ("cannot cluster on invalid index"). */
+static bool
+index_is_valid_for_cluster(Oid indexoid)
+{
+	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	bool		valid;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	valid = ((Form_pg_index) GETSTRUCT(tuple))->indisvalid;
+	ReleaseSysCache(tuple);
+	return valid;
+}
+
 /* The index CLUSTER without USING would use: indisclustered, or none. */
 static Oid
 clustered_index(Oid relid)
@@ -328,7 +342,8 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 			Oid			indexoid = get_relname_relid(stmt->indexname,
 													 get_rel_namespace(relid));
 
-			if (!OidIsValid(indexoid) || IndexGetRelation(indexoid, true) != relid)
+			if (!OidIsValid(indexoid) || IndexGetRelation(indexoid, true) != relid ||
+				!index_is_valid_for_cluster(indexoid))
 				return;
 		}
 		if (!mg_rule_applies(MG_RULE_CLUSTER, relid))

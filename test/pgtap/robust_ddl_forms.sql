@@ -7,7 +7,13 @@ SET client_min_messages = warning;
 SET migration_guard.small_table_threshold = 0;
 SET migration_guard.rules = 'prefer_bigint=off, prefer_text=off, prefer_timestamptz=off, ban_char=off, prefer_jsonb=off, prefer_identity=off, lock_held_across_statements=off, multiple_exclusive_locks=off, drop_table=off, drop_column=off, add_column_required=off, drop_index=off, rename_column=off, rename_table=off';
 
-CREATE TABLE rb_t (id int PRIMARY KEY, a int, b text);
+CREATE TABLE rb_t (id int PRIMARY KEY, a int CONSTRAINT rb_t_named CHECK (a > 0), b text);
+CREATE SEQUENCE rb_t_taken;
+CREATE TABLE rb_rt (a int);
+INSERT INTO rb_rt VALUES (1);
+CREATE TABLE rb_rt_user (r rb_rt);
+CREATE TABLE rb_cc (x int CHECK (x > 0));
+INSERT INTO rb_cc VALUES (1);
 INSERT INTO rb_t SELECT g, g, g::text FROM generate_series(1, 100) g;
 CREATE VIEW rb_v AS SELECT id, a FROM rb_t;
 CREATE TYPE rb_ct AS (x int);
@@ -25,7 +31,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(71);
+SELECT plan(85);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -50,6 +56,17 @@ SELECT throws_ok($q$CLUSTER rb_t USING nope$q$, NULL, $m$index "nope" for table 
 SELECT throws_ok($q$CLUSTER rb_t USING rb_t$q$, NULL, $m$"rb_t" is not an index$m$, $d$CLUSTER rb_t USING rb_t$d$);
 SELECT throws_ok($q$VACUUM FULL rb_t (a)$q$, NULL, $m$ANALYZE option must be specified when a column list is provided$m$, $d$VACUUM FULL rb_t (a)$d$);
 SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (nope > 0)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN a int$q$, NULL, $m$column "a" of relation "rb_t" already exists$m$, $d$ADD COLUMN of an existing column$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN c int DEFAULT random(), ADD COLUMN c int$q$, NULL, $m$column "c" of relation "rb_t" already exists$m$, $d$ADD COLUMN twice$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD COLUMN xmin int$q$, NULL, $m$column name "xmin" conflicts with a system column name$m$, $d$ADD COLUMN named like a system column$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_t_named CHECK (a > 5)$q$, NULL, $m$constraint "rb_t_named" for relation "rb_t" already exists$m$, $d$ADD CONSTRAINT with a taken name$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_t_taken UNIQUE (a)$q$, NULL, $m$relation "rb_t_taken" already exists$m$, $d$ADD UNIQUE whose index name is taken$d$);
+SELECT throws_ok($q$ALTER TABLE rb_rt ALTER COLUMN a TYPE text$q$, NULL, $m$cannot alter table "rb_rt" because column "rb_rt_user.r" uses its row type$m$, $d$ALTER COLUMN TYPE of a table whose row type is stored$d$);
+SELECT throws_ok($q$ALTER TABLE rb_rt ADD COLUMN c float8 DEFAULT random()$q$, NULL, $m$cannot alter table "rb_rt" because column "rb_rt_user.r" uses its row type$m$, $d$ADD COLUMN rewrite of a table whose row type is stored$d$);
+SELECT throws_ok($q$ALTER TABLE rb_cc ALTER COLUMN x TYPE boolean$q$, NULL, $m$column "x" cannot be cast automatically to type boolean$m$, $d$ALTER COLUMN TYPE without a cast$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((ctid >= '(1000,0)'))$q$, NULL, $m$index creation on system columns is not supported$m$, $d$CREATE INDEX on a system column$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE ctid >= '(1000,0)'$q$, NULL, $m$index creation on system columns is not supported$m$, $d$CREATE INDEX with a system column in WHERE$d$);
+
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_ft (id)$q$, NULL, $m$referenced relation "rb_ft" is not a table$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_ft (id)$d$);
@@ -97,6 +114,10 @@ DROP TABLE rb_fail;
 CREATE TABLE rb_fail (id int NOT NULL CONSTRAINT rb_p_id CHECK (id > 0), k int, b char(3));
 INSERT INTO rb_fail VALUES (1, 7, 'x');
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$q$, NULL, $m$ATTACH PARTITION would scan "rb_fail" under an ACCESS EXCLUSIVE lock$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (7)$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (1)$q$, NULL, $m$partition "rb_fail" would overlap partition "rb_p1"$m$, $d$ATTACH PARTITION with an overlapping bound$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ADD CONSTRAINT rb_p_ni CHECK (id > 1) NO INHERIT$q$, NULL, $m$cannot add NO INHERIT constraint to partitioned table "rb_p"$m$, $d$NO INHERIT CHECK on a partitioned table$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ALTER COLUMN k TYPE bigint$q$, NULL, $m$cannot alter column "k" because it is part of the partition key of relation "rb_p"$m$, $d$ALTER COLUMN TYPE of a partition key column$d$);
+SELECT throws_ok($q$CREATE UNIQUE INDEX ON rb_p (id)$q$, NULL, $m$unique constraint on partitioned table must include all partitioning columns$m$, $d$CREATE UNIQUE INDEX without the partition key$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$q$, NULL, $m$circular inheritance not allowed$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$q$, NULL, $m$ALTER action ATTACH PARTITION cannot be performed on relation "rb_v"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$q$, NULL, $m$"rb_p1" is already a partition$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$d$);
