@@ -133,6 +133,25 @@ BEGIN;
 DO $$BEGIN EXECUTE 'ALTER TABLE locks_t ADD COLUMN n int'; END$$;
 /* migration_guard:allow lock_held_across_statements */ SELECT count(*) FROM locks_t;
 COMMIT;
+-- A refusal rolled back to a savepoint does not let the next statement
+-- under the lock through.
+BEGIN;
+SET LOCAL migration_guard.rules = 'lock_held_across_statements=enforce, multiple_exclusive_locks=enforce';
+ALTER TABLE locks_t ADD COLUMN s int;
+SAVEPOINT s;
+SELECT count(*) FROM locks_t;
+ROLLBACK TO SAVEPOINT s;
+SELECT count(*) FROM locks_t;
+ROLLBACK;
+BEGIN;
+SET LOCAL migration_guard.rules = 'multiple_exclusive_locks=enforce';
+SET LOCAL migration_guard.allow = 'lock_held_across_statements';
+ALTER TABLE locks_t ADD COLUMN s int;
+SAVEPOINT s;
+ALTER TABLE locks_parent ADD COLUMN s int;
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE locks_parent ADD COLUMN s int;
+ROLLBACK;
 -- A migration tool's bookkeeping in its version table is not more work
 -- under the lock.
 CREATE TABLE schema_migrations (version text PRIMARY KEY);

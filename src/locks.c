@@ -113,6 +113,8 @@ static void locks_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 								 DestReceiver *dest, QueryCompletion *qc);
 static void locks_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void locks_xact_callback(XactEvent event, void *arg);
+static void locks_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
 
 /* ---------- small helpers ---------- */
 
@@ -208,6 +210,7 @@ mg_locks_init(void)
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = locks_ExecutorStart;
 	RegisterXactCallback(locks_xact_callback, NULL);
+	RegisterSubXactCallback(locks_subxact_callback, NULL);
 }
 
 static void
@@ -225,9 +228,28 @@ locks_xact_callback(XactEvent event, void *arg)
 			held_reported = false;
 			multiple_reported = false;
 			judged.st = NULL;
+			judged.plan = NULL;
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * An error between judging a statement and executing it (a later check
+ * refused it) leaves the judged plan behind, allocated in memory that is
+ * about to be reset.  When a savepoint catches that error, the transaction
+ * goes on: forget the plan, so that a later statement that happens to sit
+ * at the same addresses never picks it up.
+ */
+static void
+locks_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		judged.st = NULL;
+		judged.plan = NULL;
 	}
 }
 
@@ -344,9 +366,11 @@ check_lock_held_across(Node *parsetree, const char *query, int location, int len
 
 	if (h == NULL)
 		return;
-	held_reported = true;
 	if (!mg_rule_applies(MG_RULE_LOCK_HELD_ACROSS_STATEMENTS, h->relid))
+	{
+		held_reported = true;
 		return;
+	}
 
 	f.rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
 	f.relid = h->relid;
@@ -372,6 +396,13 @@ check_lock_held_across(Node *parsetree, const char *query, int location, int len
 		mg_current_statement = saved;
 	}
 	PG_END_TRY();
+
+	/*
+	 * Only a finding that let the statement through was reported: after a
+	 * refusal rolled back to a savepoint, the next statement still is one
+	 * under the lock.
+	 */
+	held_reported = true;
 }
 
 /* Statements that do not prolong a lock worth mentioning. */
@@ -625,7 +656,6 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 	if (list_length(tables) < 2 || list_length(tables) == before)
 		return;
 
-	multiple_reported = true;
 	initStringInfo(&list);
 	foreach(lc, names)
 	{
@@ -646,6 +676,8 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 		f.detail = pstrdup("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.");
 	f.hint = pstrdup("Change one table per transaction: commit after the statements that lock each table.");
 	mg_report(&f);
+	/* not before: a refusal rolled back to a savepoint must not count */
+	multiple_reported = true;
 }
 
 /*
