@@ -616,18 +616,21 @@ cancel_job(BackfillRun *run)
 					 quote_literal_cstr(run->name))));
 }
 
-/* Obeys backfill_pause / backfill_cancel; waits while paused. */
-static void
+/*
+ * Obeys backfill_pause / backfill_cancel; waits while paused.  Returns
+ * whether it paused (the job's state is "running" again afterwards).
+ */
+static bool
 obey_control(BackfillRun *run)
 {
 	char	   *control = mg_bf_job_read_control(run->name);
 
 	if (control == NULL)
-		return;
+		return false;
 	if (strcmp(control, "cancel") == 0)
 		cancel_job(run);
 	if (strcmp(control, "pause") != 0)
-		return;
+		return false;
 
 	mg_bf_job_set_state(run->name, "paused", "paused by backfill_pause()", account(run));
 	commit();
@@ -650,6 +653,7 @@ obey_control(BackfillRun *run)
 	mg_bf_job_set_state(run->name, "running", NULL, account(run));
 	commit();
 	ereport(NOTICE, (errmsg("backfill \"%s\" resumed", run->name)));
+	return true;
 }
 
 /* Holds (sleeps and re-checks) while a replica's replay lag is too high. */
@@ -683,7 +687,8 @@ hold_for_replication(BackfillRun *run)
 		else
 			commit();
 		bf_sleep(MG_BF_RECHECK_MS);
-		obey_control(run);
+		if (obey_control(run))
+			held = false;		/* report the hold again */
 	}
 	if (held)
 	{
@@ -1066,7 +1071,7 @@ run_job(BackfillRun *run)
 		MemoryContextReset(run->batchcxt);
 		old = MemoryContextSwitchTo(run->batchcxt);
 		CHECK_FOR_INTERRUPTS();
-		obey_control(run);
+		(void) obey_control(run);
 		hold_for_replication(run);
 
 		run_batch(run, &res);

@@ -29,6 +29,27 @@ wait_for_server() {
 	return 1
 }
 
+# Waits until backend $1 is gone (its psql runs in a command substitution's
+# subshell, so "wait" cannot see it).
+wait_backend_gone() {
+	local i
+	for i in $(seq 1 300); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE pid = $1")" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Waits until file $1 contains string $2.
+wait_for_output() {
+	local i
+	for i in $(seq 1 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Starts job $1 (set_clause $2) in the background; waits until it has done
 # at least a tenth of the rows and prints its backend's PID.
 start_job() {
@@ -105,7 +126,6 @@ if [ -n "$pid" ]; then
 		*) not_ok "a second session is refused, naming the holder's PID (got: $second)" ;;
 	esac
 	kill -9 "$pid"
-	wait
 	if wait_for_server; then ok "kill -9: server recovered"; else not_ok "kill -9: server recovered"; fi
 	check_consistent crash1 n "kill -9"
 	resume_and_check crash1 'w = v * 3, n = n + 1' n "kill -9"
@@ -120,7 +140,6 @@ pid=$(start_job crash2 'm = m + 1')
 if [ -n "$pid" ]; then
 	ok "restart: job running in backend $pid"
 	"$MG_PGBIN/pg_ctl" -D "$PGDATA" -l "$MG_WORK/server.log" -m immediate -w restart >/dev/null 2>&1
-	wait
 	if wait_for_server; then ok "restart: server is back"; else not_ok "restart: server is back"; fi
 	check_consistent crash2 m "restart"
 	resume_and_check crash2 'm = m + 1' m "restart"
@@ -133,8 +152,8 @@ pid=$(start_job crash3 'c = c + 1')
 if [ -n "$pid" ]; then
 	ok "cancel: job running in backend $pid"
 	q "SELECT pg_cancel_backend($pid)" >/dev/null
-	wait
-	if grep -q 'canceling statement due to user request' "$MG_WORK/bf_crash3.out"; then
+	wait_backend_gone "$pid"
+	if wait_for_output "$MG_WORK/bf_crash3.out" 'canceling statement due to user request'; then
 		ok "cancel: the CALL ends with the cancel error"
 	else
 		not_ok "cancel: the CALL ends with the cancel error ($(cat "$MG_WORK/bf_crash3.out"))"
@@ -150,7 +169,7 @@ pid=$(start_job crash4 't = t + 1')
 if [ -n "$pid" ]; then
 	ok "terminate: job running in backend $pid"
 	q "SELECT pg_terminate_backend($pid)" >/dev/null
-	wait
+	wait_backend_gone "$pid"
 	check_consistent crash4 t "terminate"
 	resume_and_check crash4 't = t + 1' t "terminate"
 else
