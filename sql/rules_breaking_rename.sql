@@ -40,6 +40,11 @@ SELECT nspname FROM pg_namespace WHERE nspname LIKE 'br%' ORDER BY 1;
 
 -- Not ours: indexes, sequences, constraints; and missing objects.
 ALTER INDEX accounts_pkey RENAME TO accounts_pk;
+-- ALTER TABLE renames the column of an expression index too: no query names it.
+CREATE INDEX accounts_lower_email ON accounts (lower(email));
+ALTER TABLE accounts_lower_email RENAME COLUMN lower TO lower_email;
+SELECT attname FROM pg_attribute WHERE attrelid = 'accounts_lower_email'::regclass;
+DROP INDEX accounts_lower_email;
 ALTER TABLE IF EXISTS no_such RENAME TO other;
 ALTER TABLE IF EXISTS no_such RENAME COLUMN a TO b;
 ALTER TABLE accounts RENAME COLUMN no_such TO b;

@@ -88,15 +88,46 @@ relkind_noun(char relkind)
 
 /*
  * No running code can use a relation created in this transaction, nor a
- * temporary one (private to this session).
+ * temporary one (private to this session).  A relation dropped
+ * concurrently since the statement looked it up (we hold no lock on it
+ * yet) counts too: there is nothing to report, PostgreSQL reports it.
  */
 static bool
 rel_is_private(Oid relid)
 {
+	HeapTuple	tup;
+	bool		temp;
+
 	/* an extension's own scripts are the extension author's business */
-	return creating_extension ||
-		get_rel_persistence(relid) == RELPERSISTENCE_TEMP ||
-		mg_rel_created_in_xact(relid);
+	if (creating_extension)
+		return true;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	temp = ((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP;
+	ReleaseSysCache(tup);
+	return temp || mg_rel_created_in_xact(relid);
+}
+
+/*
+ * Relations that queries of the running release name: tables, views,
+ * materialized views and foreign tables.  Not indexes, sequences or
+ * composite types, whose names and columns no query reads rows through.
+ */
+static bool
+relkind_queried_by_name(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+		case RELKIND_VIEW:
+		case RELKIND_MATVIEW:
+		case RELKIND_FOREIGN_TABLE:
+			return true;
+		default:
+			return false;
+	}
 }
 
 /* Does relkind fit the object type a statement names? */
@@ -398,30 +429,38 @@ static void
 report_rename_column(Oid relid, const char *oldname, const char *newname)
 {
 	char		relkind = get_rel_relkind(relid);
-	AttrNumber	attnum = get_attnum(relid, oldname);
+	char	   *relname = get_rel_name(relid);
 	MGFinding	f = {0};
-
 	HeapTuple	tup;
-	bool		inherited = false;
+	Form_pg_attribute att;
+	bool		renamed_elsewhere;
+	Oid			atttype;
+	int32		atttypmod;
 
-	if (attnum <= 0 || strcmp(oldname, newname) == 0 ||
+	if (relname == NULL || strcmp(oldname, newname) == 0 ||
 		get_attnum(relid, newname) != InvalidAttrNumber)
 		return;					/* PostgreSQL reports the error */
-	/* an inherited column is renamed through its parent, never directly */
-	tup = SearchSysCacheAttNum(relid, attnum);
-	if (HeapTupleIsValid(tup))
-	{
-		inherited = ((Form_pg_attribute) GETSTRUCT(tup))->attinhcount > 0;
-		ReleaseSysCache(tup);
-	}
-	if (inherited)
+	tup = SearchSysCacheAttName(relid, oldname);
+	if (!HeapTupleIsValid(tup))
+		return;					/* missing or dropped: PostgreSQL says so */
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+
+	/*
+	 * PostgreSQL refuses to rename a system column, and an inherited column
+	 * is renamed through its parent, never directly.
+	 */
+	renamed_elsewhere = att->attnum <= 0 || att->attinhcount > 0;
+	atttype = att->atttypid;
+	atttypmod = att->atttypmod;
+	ReleaseSysCache(tup);
+	if (renamed_elsewhere)
 		return;
 
 	f.rule = MG_RULE_RENAME_COLUMN;
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	f.message = psprintf("renaming column \"%s\" of %s \"%s\" breaks queries of the running release",
-						 oldname, relkind_noun(relkind), get_rel_name(relid));
+						 oldname, relkind_noun(relkind), relname);
 	f.detail = psprintf("The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\" until every instance runs the new code.  Views, indexes and constraints follow the rename; application queries and function bodies written as text do not.",
 						oldname);
 	if (relkind == RELKIND_MATVIEW)
@@ -432,13 +471,8 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 						  mg_rel_name(relid), newname, newname);
 	else
 	{
-		Oid			atttype;
-		int32		atttypmod;
-		Oid			attcollation;
 		const char *qold = quote_identifier(oldname);
 		const char *qnew = quote_identifier(newname);
-
-		get_atttypetypmodcoll(relid, attnum, &atttype, &atttypmod, &attcollation);
 
 		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE; backfill existing rows in batches with CALL migration_guard.backfill('%s', '%s', '%s = %s', '%s IS DISTINCT FROM %s'); deploy code that uses %s; then drop %s.",
 						  mg_rel_name(relid), qnew,
@@ -461,7 +495,7 @@ report_rename_relation(Oid relid, const char *newname)
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 	MGFinding	f = {0};
 
-	if (strcmp(oldname, newname) == 0 ||
+	if (oldname == NULL || strcmp(oldname, newname) == 0 ||
 		OidIsValid(get_relname_relid(newname, get_rel_namespace(relid))))
 		return;					/* PostgreSQL reports the error */
 	/* queries read partitions through their parent; naming them is upkeep */
@@ -517,9 +551,7 @@ schema_relations(Oid nspid)
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 
-		if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_PARTITIONED_TABLE &&
-			form->relkind != RELKIND_VIEW && form->relkind != RELKIND_MATVIEW &&
-			form->relkind != RELKIND_FOREIGN_TABLE)
+		if (!relkind_queried_by_name(form->relkind))
 			continue;
 		if (form->relispartition || rel_is_private(form->oid))
 			continue;			/* partitions are read through their parent */
@@ -682,7 +714,9 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 			if (!mg_rule_applies(MG_RULE_RENAME_COLUMN, InvalidOid))
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-			if (!OidIsValid(relid) || rel_is_private(relid))
+			/* ALTER TABLE also renames the columns of an expression index */
+			if (!OidIsValid(relid) || !relkind_queried_by_name(get_rel_relkind(relid)) ||
+				rel_is_private(relid))
 				return;
 			report_rename_column(relid, stmt->subname, stmt->newname);
 			break;
@@ -694,21 +728,14 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-			if (!OidIsValid(relid) || rel_is_private(relid))
+			/*
+			 * ALTER TABLE may rename a view, an index or a sequence; only
+			 * relations queries name are ours.
+			 */
+			if (!OidIsValid(relid) || !relkind_queried_by_name(get_rel_relkind(relid)) ||
+				rel_is_private(relid))
 				return;
-			/* ALTER TABLE may rename a view; ALTER VIEW may not rename a table */
-			switch (get_rel_relkind(relid))
-			{
-				case RELKIND_RELATION:
-				case RELKIND_PARTITIONED_TABLE:
-				case RELKIND_VIEW:
-				case RELKIND_MATVIEW:
-				case RELKIND_FOREIGN_TABLE:
-					report_rename_relation(relid, stmt->newname);
-					break;
-				default:
-					break;		/* an index or a sequence: not ours */
-			}
+			report_rename_relation(relid, stmt->newname);
 			break;
 
 		case OBJECT_SCHEMA:
@@ -729,6 +756,7 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	Oid			relid;
 	Oid			nspid;
 	char		relkind;
+	char	   *relname;
 	MGFinding	f = {0};
 
 	switch (stmt->objectType)
@@ -747,13 +775,12 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	if (!OidIsValid(relid) || rel_is_private(relid))
 		return;
 	relkind = get_rel_relkind(relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
-		relkind != RELKIND_FOREIGN_TABLE)
+	relname = get_rel_name(relid);
+	if (!relkind_queried_by_name(relkind) || relname == NULL)
 		return;
 	nspid = get_namespace_oid(stmt->newschema, true);
 	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid) ||
-		OidIsValid(get_relname_relid(get_rel_name(relid), nspid)))
+		OidIsValid(get_relname_relid(relname, nspid)))
 		return;					/* a no-op, or PostgreSQL's error */
 	if (get_rel_relispartition(relid))
 		return;					/* read through its parent */
@@ -762,12 +789,12 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	f.message = psprintf("moving %s \"%s\" to schema \"%s\" breaks queries of the running release",
-						 relkind_noun(relkind), get_rel_name(relid), stmt->newschema);
+						 relkind_noun(relkind), relname, stmt->newschema);
 	f.detail = psprintf("The release running now finds it as %s; once this commits its queries fail with \"relation does not exist\" unless the new schema is on their search_path.",
 						mg_rel_name(relid));
 	f.hint = psprintf("Keep the old name working through the deploy: move it and, in the same transaction, CREATE VIEW %s AS SELECT * FROM %s; deploy code that uses the new schema; then drop the view.",
 					  mg_rel_name(relid),
-					  quote_qualified_identifier(stmt->newschema, get_rel_name(relid)));
+					  quote_qualified_identifier(stmt->newschema, relname));
 	mg_report(&f);
 }
 
