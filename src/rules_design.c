@@ -238,9 +238,9 @@ check_column(const DesignColumn *col)
 	int32		typmod = -1;
 
 	if (col->typeName == NULL || col->colname == NULL)
-		return;
+		return;					/* WITH OPTIONS of a typed table or partition */
 	if (creating_extension)
-		return;					/* an extension's tables are its author's design */					/* WITH OPTIONS of a typed table or partition */
+		return;					/* an extension's tables are its author's design */
 	serial = serial_name(col->typeName);
 	if (serial != NULL)
 	{
@@ -392,19 +392,42 @@ mg_check_create_schema_stmt(MGStatement *st, CreateSchemaStmt *stmt)
 	}
 }
 
+/*
+ * The name of an existing table that gets design advice, or NULL: not a
+ * temporary one (private to this session), nor one dropped concurrently
+ * since the statement looked it up (no lock is held yet; PostgreSQL
+ * reports that).
+ */
+static char *
+advised_table_name(Oid relid)
+{
+	HeapTuple	tup;
+	char	   *name = NULL;
+
+	if (!OidIsValid(relid))
+		return NULL;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	if (((Form_pg_class) GETSTRUCT(tup))->relpersistence != RELPERSISTENCE_TEMP)
+		name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(tup))->relname));
+	ReleaseSysCache(tup);
+	return name;
+}
+
 /* ALTER TABLE ... ADD COLUMN, called by the ALTER TABLE dispatcher. */
 void
 mg_check_column_design(MGStatement *st, Oid relid, ColumnDef *def)
 {
 	DesignColumn col = {0};
 
-	if (!OidIsValid(relid) || get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+	col.relname = advised_table_name(relid);
+	if (col.relname == NULL)
 		return;
 	/* ADD COLUMN IF NOT EXISTS of an existing column adds nothing */
 	if (def->colname != NULL && get_attnum(relid, def->colname) != InvalidAttrNumber)
 		return;
 	col.relid = relid;
-	col.relname = get_rel_name(relid);
 	col.colname = def->colname;
 	col.typeName = def->typeName;
 	col.key = column_key_kind(def);
@@ -481,14 +504,15 @@ mg_check_column_type_design(MGStatement *st, Oid relid,
 	DesignColumn col = {0};
 	AttrNumber	attnum;
 
-	if (!OidIsValid(relid) || colname == NULL ||
-		get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+	if (colname == NULL || typeName == NULL)
+		return;
+	col.relname = advised_table_name(relid);
+	if (col.relname == NULL)
 		return;
 	attnum = get_attnum(relid, colname);
-	if (attnum <= 0 || typeName == NULL || serial_name(typeName) != NULL)
+	if (attnum <= 0 || serial_name(typeName) != NULL)
 		return;					/* serial is no type here: PostgreSQL says so */
 	col.relid = relid;
-	col.relname = get_rel_name(relid);
 	col.colname = colname;
 	col.typeName = typeName;
 	col.key = existing_key_kind(relid, attnum);
