@@ -44,6 +44,7 @@
 #include "catalog/pg_publication_rel.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -58,10 +59,10 @@
  */
 #define MAX_WALK_OBJECTS	20000
 
-/* One pg_depend row, seen from the referenced object. */
+/* One pg_depend row, seen from one of its two objects (depend_rows). */
 typedef struct DepRow
 {
-	ObjectAddress dependent;
+	ObjectAddress dependent;	/* the row's other object */
 	char		deptype;
 } DepRow;
 
@@ -128,9 +129,14 @@ add_dropped(Walk *walk, const ObjectAddress *addr, bool quiet)
 	walk->queue = lappend(walk->queue, entry);
 }
 
-/* The pg_depend rows of objects that depend on addr (or on any column of a relation). */
+/*
+ * pg_depend rows around addr, each seen from addr: with dependents, the
+ * objects that depend on addr (for a whole relation, also on any of its
+ * columns); otherwise the objects addr depends on.  Either way the other
+ * side of the row is in DepRow.dependent.
+ */
 static List *
-rows_depending_on(const ObjectAddress *addr)
+depend_rows(const ObjectAddress *addr, bool dependents)
 {
 	Relation	depRel;
 	ScanKeyData key[3];
@@ -139,63 +145,34 @@ rows_depending_on(const ObjectAddress *addr)
 	HeapTuple	tup;
 	List	   *rows = NIL;
 
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(addr->classId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(addr->objectId));
-	if (addr->objectSubId != 0)
+	ScanKeyInit(&key[0],
+				dependents ? Anum_pg_depend_refclassid : Anum_pg_depend_classid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(addr->classId));
+	ScanKeyInit(&key[1],
+				dependents ? Anum_pg_depend_refobjid : Anum_pg_depend_objid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(addr->objectId));
+	if (addr->objectSubId != 0 || !dependents)
 	{
-		ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
-					F_INT4EQ, Int32GetDatum(addr->objectSubId));
+		ScanKeyInit(&key[2],
+					dependents ? Anum_pg_depend_refobjsubid : Anum_pg_depend_objsubid,
+					BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(addr->objectSubId));
 		nkeys = 3;
 	}
 
 	depRel = table_open(DependRelationId, AccessShareLock);
-	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, nkeys, key);
+	scan = systable_beginscan(depRel,
+							  dependents ? DependReferenceIndexId : DependDependerIndexId,
+							  true, NULL, nkeys, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
 		DepRow	   *row = palloc(sizeof(DepRow));
 
-		row->dependent.classId = dep->classid;
-		row->dependent.objectId = dep->objid;
-		row->dependent.objectSubId = dep->objsubid;
-		row->deptype = dep->deptype;
-		rows = lappend(rows, row);
-	}
-	systable_endscan(scan);
-	table_close(depRel, AccessShareLock);
-	return rows;
-}
-
-/* The pg_depend rows of what addr itself depends on. */
-static List *
-rows_of_dependent(const ObjectAddress *addr)
-{
-	Relation	depRel;
-	ScanKeyData key[3];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	List	   *rows = NIL;
-
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(addr->classId));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(addr->objectId));
-	ScanKeyInit(&key[2], Anum_pg_depend_objsubid, BTEqualStrategyNumber,
-				F_INT4EQ, Int32GetDatum(addr->objectSubId));
-
-	depRel = table_open(DependRelationId, AccessShareLock);
-	scan = systable_beginscan(depRel, DependDependerIndexId, true, NULL, 3, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-		DepRow	   *row = palloc(sizeof(DepRow));
-
-		/* here "dependent" holds the referenced side */
-		row->dependent.classId = dep->refclassid;
-		row->dependent.objectId = dep->refobjid;
-		row->dependent.objectSubId = dep->refobjsubid;
+		if (dependents)
+			ObjectAddressSubSet(row->dependent, dep->classid, dep->objid, dep->objsubid);
+		else
+			ObjectAddressSubSet(row->dependent, dep->refclassid, dep->refobjid,
+								dep->refobjsubid);
 		row->deptype = dep->deptype;
 		rows = lappend(rows, row);
 	}
@@ -207,10 +184,11 @@ rows_of_dependent(const ObjectAddress *addr)
 /*
  * The object a DBA knows: follows INTERNAL dependencies up to their owner
  * (a _RETURN rule to its view, an index to its constraint, a generated
- * column's expression to the column), and a partition's clone of an index,
- * trigger or foreign key to the partitioned table's object it belongs to.  Columns are never folded into
- * their table: a partition key column is internal to its table, yet it is
- * the column that depends on something.
+ * column's expression to the column), and a partition's clone of an
+ * index, trigger or foreign key to the partitioned table's object it
+ * belongs to.  Columns are never folded into their table: a partition key
+ * column is internal to its table, yet it is the column that depends on
+ * something.
  */
 static ObjectAddress
 owner_of(const ObjectAddress *addr)
@@ -225,7 +203,7 @@ owner_of(const ObjectAddress *addr)
 
 		if (result.classId == RelationRelationId && result.objectSubId != 0)
 			break;
-		rows = rows_of_dependent(&result);
+		rows = depend_rows(&result, false);
 		foreach(lc, rows)
 		{
 			DepRow	   *row = lfirst(lc);
@@ -284,7 +262,7 @@ is_implementation_detail(const ObjectAddress *addr)
 static bool
 covers_other_columns(Walk *walk, const ObjectAddress *obj)
 {
-	List	   *rows = rows_of_dependent(obj);
+	List	   *rows = depend_rows(obj, false);
 	ListCell   *lc;
 	bool		result = false;
 
@@ -376,7 +354,7 @@ silent_drop_is_reference(Walk *walk, const ObjectAddress *obj)
 static void
 expand(Walk *walk, WalkEntry *entry)
 {
-	List	   *rows = rows_depending_on(&entry->address);
+	List	   *rows = depend_rows(&entry->address, true);
 	ListCell   *lc;
 
 	foreach(lc, rows)
@@ -450,6 +428,7 @@ run_walk(Walk *walk, int start)
 {
 	for (int i = start; i < list_length(walk->queue); i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (walk->visited > MAX_WALK_OBJECTS)
 			break;
 		expand(walk, (WalkEntry *) list_nth(walk->queue, i));
@@ -463,7 +442,7 @@ run_walk(Walk *walk, int start)
 static void
 check_partition_key(Walk *walk, const ObjectAddress *column)
 {
-	List	   *rows = rows_of_dependent(column);
+	List	   *rows = depend_rows(column, false);
 	ListCell   *lc;
 
 	foreach(lc, rows)
