@@ -40,7 +40,6 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
@@ -110,10 +109,20 @@ refresh_candidates(void)
 
 	/*
 	 * Valid from now on: an invalidation arriving while the catalogs are
-	 * read below clears the flag again, and the next call rebuilds.
+	 * read below clears the flag again, and the next call rebuilds.  An
+	 * error leaves the old list, which must not pass for current.
 	 */
 	candidates_valid = true;
-	relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+	PG_TRY();
+	{
+		relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+	}
+	PG_CATCH();
+	{
+		candidates_valid = false;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	n = list_length(relids);
 	array = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * Max(n, 1));
 	n = 0;
@@ -132,14 +141,21 @@ refresh_candidates(void)
 	candidates_table = MemoryContextStrdup(TopMemoryContext, mg_migration_table ? mg_migration_table : "");
 }
 
-/* Is relid (possibly) the migration table?  Cheap once the cache is built. */
-static bool
-is_migration_table(Oid relid)
+/* Rebuilds the candidate list if invalidated or built for other settings. */
+static void
+ensure_candidates(void)
 {
 	if (!candidates_valid ||
 		setting_changed(candidates_tool, mg_migration_tool) ||
 		setting_changed(candidates_table, mg_migration_table))
 		refresh_candidates();
+}
+
+/* Is relid (possibly) the migration table?  Cheap once the cache is built. */
+static bool
+is_migration_table(Oid relid)
+{
+	ensure_candidates();
 	for (int i = 0; i < candidate_count; i++)
 		if (candidate_relids[i] == relid)
 			return true;
@@ -356,7 +372,7 @@ schema_holds_migration_table(const char *nspname)
 
 	if (!OidIsValid(nspid))
 		return false;
-	(void) is_migration_table(InvalidOid);	/* refreshes the cache */
+	ensure_candidates();
 	for (int i = 0; i < candidate_count; i++)
 		if (get_rel_namespace(candidate_relids[i]) == nspid)
 			return true;
@@ -610,9 +626,7 @@ static void
 record_history(const MGHeadReading *before, const MGHeadReading *after,
 			   MGHeadState state)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
+	MGOwnQuery	own;
 	const char *role = GetUserNameFromId(GetUserId(), true);
 	const char *session_role = GetUserNameFromId(GetSessionUserId(), true);
 	const char *appname = GetConfigOption("application_name", true, false);
@@ -645,14 +659,7 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	nulls[7] = appname ? ' ' : 'n';
 
 	in_guard_query = true;
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	mg_heads_enter_own_query(&own);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -678,8 +685,7 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	}
 	SPI_finish();
 	PopActiveSnapshot();
-	AtEOXact_GUC(true, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	mg_heads_leave_own_query(&own);
 	in_guard_query = false;
 }
 

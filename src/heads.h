@@ -85,6 +85,14 @@ typedef struct MGHeadReading
 	bool		ambiguous;		/* several candidate tables */
 } MGHeadReading;
 
+/* The caller's identity and settings while the guard runs its own query. */
+typedef struct MGOwnQuery
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			save_nestlevel;
+} MGOwnQuery;
+
 /* The judgement of a reading against the expected head. */
 typedef struct MGHeadJudgement
 {
@@ -104,6 +112,8 @@ extern List *mg_heads_parse_list(const char *value);
 extern MGHeadJudgement mg_heads_judge(const MGHeadReading *r, List *expected,
 									  List *known, bool position_only);
 extern char *mg_heads_join(List *items);
+extern void mg_heads_enter_own_query(MGOwnQuery *q);
+extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 
 /* check hooks for the head GUCs (guc.c registers them) */
 extern bool mg_check_head_list(char **newval, void **extra, GucSource source);

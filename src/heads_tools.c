@@ -792,17 +792,42 @@ apply_row(MGKeyHeads *kh, const char *version, bool failed, bool undo)
 }
 
 /*
- * Runs the tool's query as the bootstrap superuser with search_path
- * pg_catalog, inside the caller's memory context.  The caller provides
- * the snapshot (an active one is used as is).
+ * The guard's own queries (reading the migration table, recording the head
+ * history) run as the bootstrap superuser in a restricted security context
+ * with search_path pg_catalog, pg_temp: the migrating role need not be able
+ * to read or write those tables, and nothing it set can redirect a name.
+ * An error on the way restores both at (sub)transaction abort.
+ */
+void
+mg_heads_enter_own_query(MGOwnQuery *q)
+{
+	GetUserIdAndSecContext(&q->save_userid, &q->save_sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   q->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	q->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+}
+
+void
+mg_heads_leave_own_query(const MGOwnQuery *q)
+{
+	AtEOXact_GUC(true, q->save_nestlevel);
+	SetUserIdAndSecContext(q->save_userid, q->save_sec);
+}
+
+/*
+ * Runs the tool's query as the guard's own query, inside the caller's
+ * memory context.  The caller provides the snapshot (an active one is
+ * used as is).
  */
 static void
 run_tool_query(MGHeadReading *r)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
+	MGOwnQuery	own;
 	bool		pushed = false;
 	char	   *sql;
 	int			rc;
@@ -810,14 +835,7 @@ run_tool_query(MGHeadReading *r)
 
 	sql = psprintf(r->tool->query, r->table);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	mg_heads_enter_own_query(&own);
 	if (!ActiveSnapshotSet())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
@@ -860,8 +878,7 @@ run_tool_query(MGHeadReading *r)
 
 	if (pushed)
 		PopActiveSnapshot();
-	AtEOXact_GUC(true, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	mg_heads_leave_own_query(&own);
 
 	if (r->keys)
 		list_sort(r->keys, key_cmp);
