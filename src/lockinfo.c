@@ -385,16 +385,19 @@ option_is_true(List *options, const char *name)
 	return false;
 }
 
-/* The indexes of a table, from pg_index, without locking the table. */
-static void
-add_indexes_of_table(MGLockPlan *plan, Oid relid, LOCKMODE mode)
+/*
+ * The OIDs of a table's indexes, read from pg_index: unlike
+ * RelationGetIndexList this needs no lock on the table, which the
+ * statement has not taken yet.
+ */
+List *
+mg_table_index_oids(Oid relid)
 {
 	Relation	indrel = table_open(IndexRelationId, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	List	   *indexes = NIL;
-	ListCell   *lc;
 
 	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(relid));
@@ -403,8 +406,15 @@ add_indexes_of_table(MGLockPlan *plan, Oid relid, LOCKMODE mode)
 		indexes = lappend_oid(indexes, ((Form_pg_index) GETSTRUCT(tup))->indexrelid);
 	systable_endscan(scan);
 	table_close(indrel, AccessShareLock);
+	return indexes;
+}
 
-	foreach(lc, indexes)
+static void
+add_indexes_of_table(MGLockPlan *plan, Oid relid, LOCKMODE mode)
+{
+	ListCell   *lc;
+
+	foreach(lc, mg_table_index_oids(relid))
 		add_lock_oid(plan, lfirst_oid(lc), mode, NULL);
 }
 

@@ -44,5 +44,6 @@ extern bool mg_lock_blocks_reads_or_writes(LOCKMODE mode);
 extern const char *mg_lock_blocks_what(LOCKMODE mode);
 extern const char *mg_relkind_word(char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
+extern List *mg_table_index_oids(Oid relid);
 
 #endif							/* MG_LOCKINFO_H */

@@ -27,15 +27,11 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/parallel.h"
-#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/index.h"
-#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "common/pg_prng.h"
@@ -1091,22 +1087,13 @@ add_own_relation_locks(List **rels, bool before)
 	}
 }
 
-/* The indexes of a table, read from pg_index without locking the table. */
 static void
 add_indexes_of(List **rels, Oid relid)
 {
-	Relation	indrel = table_open(IndexRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
+	ListCell   *lc;
 
-	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(indrel, IndexIndrelidIndexId, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		traced_add(rels, ((Form_pg_index) GETSTRUCT(tup))->indexrelid);
-	systable_endscan(scan);
-	table_close(indrel, AccessShareLock);
+	foreach(lc, mg_table_index_oids(relid))
+		traced_add(rels, lfirst_oid(lc));
 }
 
 /*
