@@ -520,6 +520,8 @@ is_partition_key_column(Oid relid, AttrNumber attnum)
 {
 	HeapTuple	tuple = SearchSysCache1(PARTRELID, ObjectIdGetDatum(relid));
 	bool		found = false;
+	bool		isnull;
+	Datum		exprs;
 
 	if (!HeapTupleIsValid(tuple))
 		return false;
@@ -527,6 +529,15 @@ is_partition_key_column(Oid relid, AttrNumber attnum)
 	{
 		if (((Form_pg_partitioned_table) GETSTRUCT(tuple))->partattrs.values[i] == attnum)
 			found = true;
+	}
+	/* ... or used by a partition key expression (has_partition_attrs) */
+	exprs = SysCacheGetAttr(PARTRELID, tuple, Anum_pg_partitioned_table_partexprs, &isnull);
+	if (!found && !isnull)
+	{
+		Bitmapset  *attrs = NULL;
+
+		pull_varattnos(stringToNode(TextDatumGetCString(exprs)), 1, &attrs);
+		found = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs);
 	}
 	ReleaseSysCache(tuple);
 	return found;
@@ -856,6 +867,39 @@ check_add_column(MGAlterContext *ctx, ColumnDef *def)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Would ATPrepChangePersistence refuse the change?  SET LOGGED: a foreign
+ * key of the table references an unlogged table.  SET UNLOGGED: a
+ * permanent table references this one.  Self-references do not count.
+ */
+static bool
+persistence_change_refused(Oid relid, bool logged)
+{
+	Relation	conRel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		refused = false;
+
+	conRel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, logged ? Anum_pg_constraint_conrelid : Anum_pg_constraint_confrelid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conRel, InvalidOid, false, NULL, 1, &key);
+	while (!refused && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		Oid			other = logged ? con->confrelid : con->conrelid;
+
+		if (con->contype != CONSTRAINT_FOREIGN || other == relid)
+			continue;
+		refused = logged ? get_rel_persistence(other) == RELPERSISTENCE_UNLOGGED :
+			get_rel_persistence(other) == RELPERSISTENCE_PERMANENT;
+	}
+	systable_endscan(scan);
+	table_close(conRel, AccessShareLock);
+	return refused;
+}
+
 static void
 check_set_logged(MGAlterContext *ctx, bool logged)
 {
@@ -869,6 +913,8 @@ check_set_logged(MGAlterContext *ctx, bool logged)
 		return;
 	if (!mg_rule_applies(MG_RULE_SET_LOGGED, ctx->relid))
 		return;
+	if (persistence_change_refused(ctx->relid, logged))
+		return;					/* PostgreSQL reports the foreign key */
 
 	f.rule = MG_RULE_SET_LOGGED;
 	f.relid = ctx->relid;

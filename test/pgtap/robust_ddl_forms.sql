@@ -13,6 +13,16 @@ CREATE TABLE rb_rt (a int);
 INSERT INTO rb_rt VALUES (1);
 CREATE TABLE rb_rt_user (r rb_rt);
 CREATE TABLE rb_cc (x int CHECK (x > 0));
+CREATE UNLOGGED TABLE rb_ul (id int PRIMARY KEY);
+CREATE UNLOGGED TABLE rb_ul2 (r int REFERENCES rb_ul);
+CREATE TABLE rb_lg (id int PRIMARY KEY);
+CREATE TABLE rb_lg2 (r int REFERENCES rb_lg);
+INSERT INTO rb_ul VALUES (1);
+INSERT INTO rb_ul2 VALUES (1);
+INSERT INTO rb_lg VALUES (1);
+CREATE TABLE rb_pe (a int, b int) PARTITION BY RANGE ((b + 0));
+CREATE TABLE rb_pe1 PARTITION OF rb_pe FOR VALUES FROM (0) TO (10);
+INSERT INTO rb_pe VALUES (1, 1);
 INSERT INTO rb_cc VALUES (1);
 INSERT INTO rb_t SELECT g, g, g::text FROM generate_series(1, 100) g;
 CREATE VIEW rb_v AS SELECT id, a FROM rb_t;
@@ -31,7 +41,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(85);
+SELECT plan(89);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -66,6 +76,10 @@ SELECT throws_ok($q$ALTER TABLE rb_rt ADD COLUMN c float8 DEFAULT random()$q$, N
 SELECT throws_ok($q$ALTER TABLE rb_cc ALTER COLUMN x TYPE boolean$q$, NULL, $m$column "x" cannot be cast automatically to type boolean$m$, $d$ALTER COLUMN TYPE without a cast$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t ((ctid >= '(1000,0)'))$q$, NULL, $m$index creation on system columns is not supported$m$, $d$CREATE INDEX on a system column$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE ctid >= '(1000,0)'$q$, NULL, $m$index creation on system columns is not supported$m$, $d$CREATE INDEX with a system column in WHERE$d$);
+SELECT throws_ok($q$ALTER TABLE rb_ul2 SET LOGGED$q$, NULL, $m$could not change table "rb_ul2" to logged because it references unlogged table "rb_ul"$m$, $d$SET LOGGED of a table referencing an unlogged one$d$);
+SELECT throws_ok($q$ALTER TABLE rb_lg SET UNLOGGED$q$, NULL, $m$could not change table "rb_lg" to unlogged because it references logged table "rb_lg2"$m$, $d$SET UNLOGGED of a table a permanent one references$d$);
+SELECT throws_ok($q$ALTER TABLE rb_pe ALTER COLUMN b TYPE bigint$q$, NULL, $m$cannot alter column "b" because it is part of the partition key of relation "rb_pe"$m$, $d$ALTER COLUMN TYPE of a column of a partition key expression$d$);
+SELECT throws_ok($q$ALTER TABLE rb_ul SET LOGGED$q$, 'MG002', NULL, $d$SET LOGGED without such a foreign key is still judged$d$);
 
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
