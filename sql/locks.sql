@@ -159,6 +159,16 @@ BEGIN;
 ALTER TABLE locks_t ADD COLUMN o int;
 INSERT INTO schema_migrations VALUES ('20250101000000');
 COMMIT;
+-- Nor is what the guard itself writes when a procedure commits the
+-- migration (the head history): no statement of the migration runs then.
+CREATE PROCEDURE locks_migrate() LANGUAGE plpgsql AS $$
+BEGIN
+  ALTER TABLE locks_t ADD COLUMN q int;
+  INSERT INTO schema_migrations VALUES ('20250102000000');
+  COMMIT;
+END$$;
+CALL locks_migrate();
+DROP PROCEDURE locks_migrate();
 DROP TABLE schema_migrations /* migration_guard:allow drop_table */;
 SET lock_timeout = 0;
 

@@ -86,6 +86,16 @@ typedef struct HeadsXactState
 static HeadsXactState xs;
 static bool in_guard_query = false; /* our own SPI is running */
 
+/*
+ * For the other hooks: the queries of the guard's own SPI are no
+ * statements of the migration (locks.c).
+ */
+bool
+mg_heads_own_query_running(void)
+{
+	return in_guard_query;
+}
+
 static void
 invalidate_candidates(Datum arg, int cacheid, uint32 hashvalue)
 {

@@ -420,6 +420,7 @@ static bool
 lock_tracking_active(void)
 {
 	return held_exclusive != NIL && !held_reported && !running_own_query &&
+		!mg_heads_own_query_running() &&
 		mg_mode != MG_SEV_OFF && !mg_check_simulating && mg_collector == NULL;
 }
 
