@@ -495,6 +495,12 @@ column_refs_exist_walker(Node *node, void *context)
 
 	if (node == NULL || !check->ok)
 		return false;
+	/* No subquery is allowed where these expressions are used. */
+	if (IsA(node, SubLink))
+	{
+		check->ok = false;
+		return false;
+	}
 	if (IsA(node, ColumnRef))
 	{
 		ColumnRef  *ref = (ColumnRef *) node;
@@ -516,7 +522,9 @@ column_refs_exist_walker(Node *node, void *context)
 /*
  * Does every column reference of a raw (untransformed) expression name a
  * column of the relation, or one of extra (columns the same statement
- * adds)?  A reference we cannot resolve counts as missing.
+ * adds)?  A reference we cannot resolve counts as missing, and so does a
+ * subquery: CHECK constraints, index expressions and predicates,
+ * generation expressions and domain checks may not contain one.
  */
 bool
 mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra)

@@ -39,6 +39,7 @@
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_partitioned_table.h"
 #include "catalog/pg_rewrite.h"
+#include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
@@ -959,8 +960,8 @@ check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 		ctx->relkind != RELKIND_INDEX)
 		return;
 	newspc = get_tablespace_oid(tblspc, true);
-	if (!OidIsValid(newspc))
-		return;					/* PostgreSQL reports it */
+	if (!OidIsValid(newspc) || newspc == GLOBALTABLESPACE_OID)
+		return;					/* PostgreSQL reports it (pg_global is for shared relations) */
 	oldspc = get_rel_tablespace(ctx->relid);
 	if (!OidIsValid(oldspc))
 		oldspc = MyDatabaseTableSpace;
@@ -1560,6 +1561,44 @@ domain_tables_scanned(Oid domainoid, List **tables, int depth)
 	table_close(pg_depend, AccessShareLock);
 }
 
+/*
+ * Is the domain (or a domain over it) inside a container type, an array,
+ * composite or range, that a column stores?  get_rels_with_domain then
+ * refuses the statement ("cannot alter type ... because column ... uses it").
+ */
+static bool
+domain_in_stored_container(Oid domainoid, int depth)
+{
+	Relation	pg_depend;
+	SysScanDesc scan;
+	ScanKeyData key[2];
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (depth > 16)
+		return false;
+	pg_depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(domainoid));
+	scan = systable_beginscan(pg_depend, DependReferenceIndexId, true, NULL, 2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid != TypeRelationId)
+			continue;
+		if (get_typtype(dep->objid) == TYPTYPE_DOMAIN)
+			found = domain_in_stored_container(dep->objid, depth + 1);
+		else
+			found = type_stored_in_columns(dep->objid, 0);
+	}
+	systable_endscan(scan);
+	table_close(pg_depend, AccessShareLock);
+	return found;
+}
+
 /* Is the domain's constraint of that name validated already (or absent)? */
 static bool
 domain_constraint_validated(Oid domainoid, const char *conname)
@@ -1619,6 +1658,8 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 		return;
 	if (stmt->subtype == 'V' && domain_constraint_validated(domainoid, stmt->name))
 		return;					/* nothing to validate */
+	if (domain_in_stored_container(domainoid, 0))
+		return;					/* PostgreSQL refuses it */
 
 	domain_tables_scanned(domainoid, &tables, 0);
 	if (tables == NIL)

@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/amapi.h"
 #include "access/htup_details.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
@@ -250,10 +251,42 @@ unique_index_allowed(IndexStmt *stmt, Oid relid)
 static bool
 index_stmt_is_valid(IndexStmt *stmt, Oid relid)
 {
+	Oid			amoid;
+	IndexAmRoutine *am;
+	ListCell   *lc;
+
 	if (mg_rel_is_protected_catalog(relid))
 		return false;
-	if (stmt->accessMethod != NULL && !OidIsValid(get_index_am_oid(stmt->accessMethod, true)))
+	amoid = get_index_am_oid(stmt->accessMethod ? stmt->accessMethod : DEFAULT_INDEX_TYPE, true);
+	if (!OidIsValid(amoid))
 		return false;
+	/* What the access method cannot do (DefineIndex checks it first). */
+	am = GetIndexAmRoutineByAmId(amoid, true);
+	if (am == NULL ||
+		(stmt->unique && !am->amcanunique) ||
+		(list_length(stmt->indexParams) > 1 && !am->amcanmulticol) ||
+		(stmt->indexIncludingParams != NIL && !am->amcaninclude))
+		return false;
+	/* Operator classes: named ones must exist, plain columns need a default. */
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *elem = (IndexElem *) lfirst(lc);
+
+		if (!IsA(elem, IndexElem))
+			return false;
+		if (elem->opclass != NIL)
+		{
+			if (!OidIsValid(get_opclass_oid(amoid, elem->opclass, true)))
+				return false;
+		}
+		else if (elem->name != NULL && elem->expr == NULL)
+		{
+			Oid			typid = get_atttype(relid, get_attnum(relid, elem->name));
+
+			if (OidIsValid(typid) && !OidIsValid(GetDefaultOpClass(typid, amoid)))
+				return false;
+		}
+	}
 	if (stmt->tableSpace != NULL && !OidIsValid(get_tablespace_oid(stmt->tableSpace, true)))
 		return false;
 	if (!index_elems_exist(relid, stmt->indexParams) ||
@@ -349,6 +382,32 @@ mg_check_drop_index(MGStatement *st, DropStmt *stmt)
 }
 
 /* ---------- reindex ---------- */
+
+/*
+ * Are REINDEX's options ones PostgreSQL knows, with an existing
+ * tablespace?  It refuses the statement otherwise.
+ */
+static bool
+reindex_params_valid(ReindexStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->params)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "tablespace") == 0)
+		{
+			if (opt->arg == NULL || !IsA(opt->arg, String) ||
+				!OidIsValid(get_tablespace_oid(strVal(opt->arg), true)))
+				return false;
+		}
+		else if (strcmp(opt->defname, "verbose") != 0 &&
+				 strcmp(opt->defname, "concurrently") != 0)
+			return false;
+	}
+	return true;
+}
 
 /* REINDEX (CONCURRENTLY [boolean]) ... */
 static bool
@@ -509,6 +568,8 @@ check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
 void
 mg_check_reindex_stmt(MGStatement *st, ReindexStmt *stmt)
 {
+	if (!reindex_params_valid(stmt))
+		return;					/* PostgreSQL reports the option */
 	if (reindex_is_concurrent(stmt))
 		return;
 	switch (stmt->kind)

@@ -152,6 +152,37 @@ vacuum_has_analyze(VacuumStmt *stmt)
 	return analyze;
 }
 
+/*
+ * Does VACUUM know every option (of any supported PostgreSQL version), and
+ * is FULL not combined with PARALLEL?  ExecVacuum refuses it otherwise.
+ */
+static bool
+vacuum_options_valid(VacuumStmt *stmt)
+{
+	static const char *const known[] = {
+		"verbose", "skip_locked", "analyze", "freeze", "full",
+		"disable_page_skipping", "process_toast", "process_main", "truncate",
+		"index_cleanup", "parallel", "buffer_usage_limit",
+		"skip_database_stats", "only_database_stats"
+	};
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+		bool		found = false;
+
+		for (int i = 0; i < lengthof(known); i++)
+		{
+			if (strcmp(opt->defname, known[i]) == 0)
+				found = true;
+		}
+		if (!found || strcmp(opt->defname, "parallel") == 0)
+			return false;		/* unknown, or PARALLEL (never with FULL) */
+	}
+	return true;
+}
+
 static const char *const vacuum_full_hint =
 "Reclaim the space online with pg_repack or pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment at the end; or run plain VACUUM, which blocks neither reads nor writes and makes the space reusable by the table.";
 
@@ -192,12 +223,17 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 	if (!vacuum_is_full(stmt))
 		return;
 
-	/* A column list without ANALYZE: PostgreSQL refuses the statement. */
+	if (!vacuum_options_valid(stmt))
+		return;					/* PostgreSQL reports the option */
+	/* A column list without ANALYZE, or a missing table: PostgreSQL refuses it. */
 	foreach(lc, stmt->rels)
 	{
 		VacuumRelation *vrel = (VacuumRelation *) lfirst(lc);
 
 		if (vrel->va_cols != NIL && !vacuum_has_analyze(stmt))
+			return;
+		if (vrel->relation != NULL &&
+			!OidIsValid(RangeVarGetRelid(vrel->relation, NoLock, true)))
 			return;
 	}
 	foreach(lc, stmt->rels)

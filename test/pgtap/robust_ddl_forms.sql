@@ -23,6 +23,9 @@ INSERT INTO rb_lg VALUES (1);
 CREATE TABLE rb_pe (a int, b int) PARTITION BY RANGE ((b + 0));
 CREATE TABLE rb_pe1 PARTITION OF rb_pe FOR VALUES FROM (0) TO (10);
 INSERT INTO rb_pe VALUES (1, 1);
+CREATE DOMAIN rb_d2 AS int;
+CREATE TABLE rb_dt2 (a rb_d2, b rb_d2[]);
+INSERT INTO rb_dt2 VALUES (1, ARRAY[1]);
 INSERT INTO rb_cc VALUES (1);
 INSERT INTO rb_t SELECT g, g, g::text FROM generate_series(1, 100) g;
 CREATE VIEW rb_v AS SELECT id, a FROM rb_t;
@@ -41,7 +44,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(89);
+SELECT plan(103);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -80,6 +83,20 @@ SELECT throws_ok($q$ALTER TABLE rb_ul2 SET LOGGED$q$, NULL, $m$could not change 
 SELECT throws_ok($q$ALTER TABLE rb_lg SET UNLOGGED$q$, NULL, $m$could not change table "rb_lg" to unlogged because it references logged table "rb_lg2"$m$, $d$SET UNLOGGED of a table a permanent one references$d$);
 SELECT throws_ok($q$ALTER TABLE rb_pe ALTER COLUMN b TYPE bigint$q$, NULL, $m$cannot alter column "b" because it is part of the partition key of relation "rb_pe"$m$, $d$ALTER COLUMN TYPE of a column of a partition key expression$d$);
 SELECT throws_ok($q$ALTER TABLE rb_ul SET LOGGED$q$, 'MG002', NULL, $d$SET LOGGED without such a foreign key is still judged$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (a > (SELECT 1))$q$, NULL, $m$cannot use subquery in check constraint$m$, $d$CHECK with a subquery$d$);
+SELECT throws_ok($q$ALTER TABLE rb_t SET TABLESPACE pg_global$q$, NULL, $m$only shared relations can be placed in pg_global tablespace$m$, $d$SET TABLESPACE pg_global$d$);
+SELECT throws_ok($q$ALTER DOMAIN rb_d2 ADD CONSTRAINT rb_d2c CHECK (VALUE > 0)$q$, NULL, $m$cannot alter type "rb_d2" because column "rb_dt2.b" uses it$m$, $d$ALTER DOMAIN of a domain stored in an array column$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a nope_ops)$q$, NULL, $m$operator class "nope_ops" does not exist for access method "btree"$m$, $d$CREATE INDEX with an unknown operator class$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t USING hash (a) INCLUDE (b)$q$, NULL, $m$access method "hash" does not support included columns$m$, $d$CREATE INDEX INCLUDE on an access method without it$d$);
+SELECT throws_ok($q$CREATE UNIQUE INDEX ON rb_t USING hash (a)$q$, NULL, $m$access method "hash" does not support unique indexes$m$, $d$CREATE UNIQUE INDEX on an access method without it$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t USING hash (a, id)$q$, NULL, $m$access method "hash" does not support multicolumn indexes$m$, $d$multicolumn CREATE INDEX on an access method without it$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t USING gin (a)$q$, NULL, $m$data type integer has no default operator class for access method "gin"$m$, $d$CREATE INDEX without a default operator class$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE (SELECT true)$q$, NULL, $m$cannot use subquery in index predicate$m$, $d$CREATE INDEX with a subquery in WHERE$d$);
+SELECT throws_ok($q$REINDEX (TABLESPACE nope) TABLE rb_t$q$, NULL, $m$tablespace "nope" does not exist$m$, $d$REINDEX into a missing tablespace$d$);
+SELECT throws_ok($q$REINDEX (nope) TABLE rb_t$q$, NULL, $m$unrecognized REINDEX option "nope"$m$, $d$REINDEX with an unknown option$d$);
+SELECT throws_ok($q$VACUUM (FULL, nope) rb_t$q$, '42601', NULL, $d$VACUUM FULL with an unknown option$d$);
+SELECT throws_ok($q$VACUUM (FULL, PARALLEL 2) rb_t$q$, '0A000', NULL, $d$VACUUM FULL in parallel$d$);
+SELECT throws_ok($q$VACUUM FULL rb_t, nope$q$, '25001', NULL, $d$VACUUM FULL of a list with a missing table is not judged$d$);
 
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
