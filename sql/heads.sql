@@ -140,6 +140,17 @@ SELECT version_num FROM alembic_version FOR UPDATE;
 CREATE TABLE drift (id int);
 COMMIT;
 \echo :LAST_ERROR_SQLSTATE
+-- DROP OWNED and REASSIGN OWNED drop or change objects of the schema too.
+CREATE ROLE heads_owner;
+GRANT CREATE ON SCHEMA public TO heads_owner;
+DROP OWNED BY heads_owner;
+\echo :LAST_ERROR_SQLSTATE
+REASSIGN OWNED BY heads_owner TO CURRENT_USER;
+\echo :LAST_ERROR_SQLSTATE
+SET migration_guard.freeze_at_head = off;
+REVOKE CREATE ON SCHEMA public FROM heads_owner;
+DROP ROLE heads_owner;
+SET migration_guard.freeze_at_head = on;
 -- Temporary objects, maintenance and data are not schema drift.
 CREATE TEMP TABLE scratch (id int);
 DROP TABLE scratch;

@@ -127,6 +127,8 @@ statement_may_concern_us(Node *parsetree)
 		case T_AlterForeignServerStmt:
 		case T_ImportForeignSchemaStmt:
 		case T_AlterObjectDependsStmt:
+		case T_DropOwnedStmt:
+		case T_ReassignOwnedStmt:
 			return true;
 		default:
 			return false;
