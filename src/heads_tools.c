@@ -47,6 +47,7 @@
 #include "utils/varlena.h"
 
 #include "heads.h"
+#include "relfacts.h"
 
 /*
  * Required columns are "name:category", the category being the type
@@ -614,14 +615,18 @@ tables_named(const char *relname)
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		char	   *nspname;
 
 		if (form->relkind != RELKIND_RELATION &&
 			form->relkind != RELKIND_PARTITIONED_TABLE)
 			continue;
 		if (IsCatalogNamespace(form->relnamespace) ||
 			IsToastNamespace(form->relnamespace) ||
-			isAnyTempNamespace(form->relnamespace) ||
-			strcmp(get_namespace_name(form->relnamespace), "information_schema") == 0)
+			isAnyTempNamespace(form->relnamespace))
+			continue;
+		/* NULL: the schema was dropped concurrently, and the table with it */
+		nspname = get_namespace_name(form->relnamespace);
+		if (nspname == NULL || strcmp(nspname, "information_schema") == 0)
 			continue;
 		result = lappend_oid(result, form->oid);
 	}
@@ -692,13 +697,6 @@ mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 		}
 	}
 	return relids;
-}
-
-static char *
-qualified_name(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
 }
 
 /* ---------- reading ---------- */
@@ -913,7 +911,7 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 		initStringInfo(&buf);
 		for (int i = 0; i < list_length(relids); i++)
 			appendStringInfo(&buf, "%s%s (%s)", i == 0 ? "" : i == list_length(relids) - 1 ? " and " : ", ",
-							 qualified_name(list_nth_oid(relids, i)),
+							 mg_rel_name(list_nth_oid(relids, i)),
 							 ((const MGTool *) list_nth(found_tools, i))->name);
 		r->ambiguous = true;
 		r->problem = psprintf("Several tables look like migration tables: %s; migration_guard does not guess which one is the release's.", buf.data);
@@ -921,7 +919,7 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 	}
 
 	r->relid = linitial_oid(relids);
-	r->table = qualified_name(r->relid);
+	r->table = mg_rel_name(r->relid);
 	r->tool = linitial(found_tools);
 	if (r->tool == NULL)
 	{
