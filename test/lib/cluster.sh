@@ -9,10 +9,6 @@
 MG_PG_MAJOR=${MG_PG_MAJOR:-15}
 MG_ROOT=${MG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc"
-# The integration suite runs real migration tools: Alembic from Debian, and
-# npm packages (fetched by the tests) on the machine's node, else Debian's.
-MG_PACKAGES="$MG_PACKAGES python3-alembic python3-psycopg2"
-command -v npm >/dev/null 2>&1 || MG_PACKAGES="$MG_PACKAGES nodejs npm"
 
 mg_log() { printf '%s\n' "$*" >&2; }
 
