@@ -209,7 +209,9 @@ add_findings(CheckState *cs, int stmtno, char *stmt_text, List *findings)
 
 		if (sev == MG_SEV_OFF)
 		{
-			if ((cs->mode < 0 ? mg_mode : cs->mode) == MG_SEV_OFF)
+			if (cs->mode == MG_SEV_OFF)
+				note = pstrdup("judged with mode => 'off'");
+			else if (cs->mode < 0 && mg_mode == MG_SEV_OFF)
 				note = pstrdup("migration_guard.mode is off");
 			else if (mg_rule_override(f->rule, &ignored))
 				note = pstrdup("the rule is off in migration_guard.rules");
