@@ -129,4 +129,18 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_stmt_has_returning(stmt)	((stmt)->returningList != NIL)
 #endif
 
+/*
+ * Ownership checks became object_ownercheck(classid, ...) in PostgreSQL 16.
+ * Callers include utils/acl.h and catalog/pg_class.h / pg_type.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_rel_ownercheck(relid, roleid) \
+	object_ownercheck(RelationRelationId, (relid), (roleid))
+#define compat_type_ownercheck(typid, roleid) \
+	object_ownercheck(TypeRelationId, (typid), (roleid))
+#else
+#define compat_rel_ownercheck(relid, roleid)	pg_class_ownercheck((relid), (roleid))
+#define compat_type_ownercheck(typid, roleid)	pg_type_ownercheck((typid), (roleid))
+#endif
+
 #endif							/* MG_COMPAT_H */

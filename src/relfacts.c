@@ -32,6 +32,7 @@
 #include "optimizer/optimizer.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -442,6 +443,17 @@ mg_rel_is_protected_catalog(Oid relid)
 		IsSystemClass(relid, (Form_pg_class) GETSTRUCT(tuple));
 	ReleaseSysCache(tuple);
 	return result;
+}
+
+/*
+ * Does the current user own the relation, as ALTER TABLE and CREATE INDEX
+ * require?  If not, PostgreSQL's "must be owner" is the error to see (in
+ * check() as well: it runs the script with the caller's privileges).
+ */
+bool
+mg_caller_owns_relation(Oid relid)
+{
+	return compat_rel_ownercheck(relid, GetUserId());
 }
 
 /* Is the name a column of the relation (system columns included) or one of extra? */

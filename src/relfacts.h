@@ -31,6 +31,7 @@ extern bool mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *inva
 
 /* Does a statement name things that exist?  (PostgreSQL reports it if not.) */
 extern bool mg_rel_is_protected_catalog(Oid relid);
+extern bool mg_caller_owns_relation(Oid relid);
 extern bool mg_column_exists(Oid relid, const char *colname, List *extra);
 extern bool mg_columns_exist(Oid relid, List *names, List *extra);
 extern bool mg_expr_columns_exist(Oid relid, Node *raw_expr, List *extra);

@@ -1428,6 +1428,8 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 		return;
 	if (mg_rel_is_protected_catalog(ctx.relid))
 		return;					/* PostgreSQL refuses to alter a system catalog */
+	if (!mg_caller_owns_relation(ctx.relid))
+		return;					/* PostgreSQL reports "must be owner" */
 	if (alters_column_type_twice(stmt))
 		return;					/* PostgreSQL refuses it */
 	ctx.lockmode = AlterTableGetLockLevel(stmt->cmds);
@@ -1656,6 +1658,8 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 	ReleaseSysCache(typ);
 	if (get_typtype(domainoid) != TYPTYPE_DOMAIN)
 		return;
+	if (!compat_type_ownercheck(domainoid, GetUserId()))
+		return;					/* PostgreSQL reports "must be owner" */
 	if (stmt->subtype == 'V' && domain_constraint_validated(domainoid, stmt->name))
 		return;					/* nothing to validate */
 	if (domain_in_stored_container(domainoid, 0))

@@ -21,6 +21,7 @@
 
 #include "access/amapi.h"
 #include "access/htup_details.h"
+#include "access/reloptions.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
@@ -32,6 +33,7 @@
 #include "commands/defrem.h"
 #include "commands/tablespace.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -257,6 +259,8 @@ index_stmt_is_valid(IndexStmt *stmt, Oid relid)
 
 	if (mg_rel_is_protected_catalog(relid))
 		return false;
+	if (!mg_caller_owns_relation(relid))
+		return false;			/* PostgreSQL reports "must be owner" */
 	amoid = get_index_am_oid(stmt->accessMethod ? stmt->accessMethod : DEFAULT_INDEX_TYPE, true);
 	if (!OidIsValid(amoid))
 		return false;
@@ -286,7 +290,25 @@ index_stmt_is_valid(IndexStmt *stmt, Oid relid)
 			if (OidIsValid(typid) && !OidIsValid(GetDefaultOpClass(typid, amoid)))
 				return false;
 		}
+		/* COLLATE on a column of a type without collations */
+		if (elem->collation != NIL && elem->name != NULL && elem->expr == NULL)
+		{
+			Oid			typid = get_atttype(relid, get_attnum(relid, elem->name));
+
+			if (OidIsValid(typid) && !type_is_collatable(typid))
+				return false;
+		}
 	}
+
+	/*
+	 * Storage parameters: validated as DefineIndex does, so that a bad one
+	 * raises PostgreSQL's own error.
+	 */
+	if (stmt->options != NIL)
+		(void) index_reloptions(am->amoptions,
+								transformRelOptions((Datum) 0, stmt->options,
+													NULL, NULL, false, false),
+								true);
 	if (stmt->tableSpace != NULL && !OidIsValid(get_tablespace_oid(stmt->tableSpace, true)))
 		return false;
 	if (!index_elems_exist(relid, stmt->indexParams) ||

@@ -44,7 +44,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(103);
+SELECT plan(108);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -97,6 +97,8 @@ SELECT throws_ok($q$REINDEX (nope) TABLE rb_t$q$, NULL, $m$unrecognized REINDEX 
 SELECT throws_ok($q$VACUUM (FULL, nope) rb_t$q$, '42601', NULL, $d$VACUUM FULL with an unknown option$d$);
 SELECT throws_ok($q$VACUUM (FULL, PARALLEL 2) rb_t$q$, '0A000', NULL, $d$VACUUM FULL in parallel$d$);
 SELECT throws_ok($q$VACUUM FULL rb_t, nope$q$, '25001', NULL, $d$VACUUM FULL of a list with a missing table is not judged$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WITH (fillfactor = 500)$q$, NULL, $m$value 500 out of bounds for option "fillfactor"$m$, $d$CREATE INDEX with a bad storage parameter$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a COLLATE "C")$q$, NULL, $m$collations are not supported by type integer$m$, $d$CREATE INDEX with COLLATE on an integer$d$);
 
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
@@ -177,6 +179,15 @@ SELECT throws_ok($q$CLUSTER rb_t USING rb_t_pkey$q$, NULL, $m$CLUSTER of table "
 SELECT throws_ok($q$VACUUM FULL rb_t (a)$q$, NULL, $m$ANALYZE option must be specified when a column list is provided$m$, $d$VACUUM FULL rb_t (a)$d$);
 SELECT throws_ok($q$VACUUM (FULL, ANALYZE) rb_t (a)$q$, NULL, $m$VACUUM FULL of table "rb_t" would block all reads and writes while it rewrites the table$m$, $d$VACUUM (FULL, ANALYZE) rb_t (a)$d$);
 SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$q$, NULL, $m$ALTER DOMAIN ADD CONSTRAINT would scan 1 table under a SHARE lock$m$, $d$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$d$);
+
+-- a role that does not own the objects gets PostgreSQL's permission error
+CREATE ROLE rb_robust_other;
+SET ROLE rb_robust_other;
+SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (a > 0)$q$, NULL, $m$must be owner of table rb_t$m$, $d$ALTER TABLE by a non-owner$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a)$q$, NULL, $m$must be owner of table rb_t$m$, $d$CREATE INDEX by a non-owner$d$);
+SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$q$, NULL, $m$must be owner of type rb_d$m$, $d$ALTER DOMAIN by a non-owner$d$);
+RESET ROLE;
+DROP ROLE rb_robust_other;
 
 -- DDL in subtransactions and through SPI
 CREATE FUNCTION rb_sub(ddl text) RETURNS text LANGUAGE plpgsql AS $$
