@@ -76,12 +76,13 @@ mg_lockmode_name(LOCKMODE mode)
 
 /*
  * Finds "migration_guard:allow rule[, rule ...]" directives in the text of
- * the current statement and reports whether they name the rule.  A name
- * that is not a rule is an error: a typo must not leave the author
- * believing a rule was accepted.
+ * the current statement and reports whether they name the rule (whether
+ * the role may use them is the caller's question).  A name that is not a
+ * rule is an error: a typo must not leave the author believing a rule was
+ * accepted.  migration_guard.check() asks too.
  */
-static bool
-directive_allows(MGRuleId rule)
+bool
+mg_directive_allows(MGRuleId rule)
 {
 	char	   *text;
 	char	   *p;
@@ -126,17 +127,6 @@ directive_allows(MGRuleId rule)
 }
 
 /*
- * For migration_guard.check(): would a directive comment in the current
- * statement accept this rule?  Errors on an unknown rule name, as mg_report
- * would.
- */
-bool
-mg_directive_allows(MGRuleId rule)
-{
-	return directive_allows(rule);
-}
-
-/*
  * Has the rule been deliberately accepted for the current statement, by
  * migration_guard.allow or by a directive comment the role may use?  For
  * checks made while the statement runs (the table_rewrite backstop).
@@ -146,7 +136,7 @@ mg_rule_allowed_for_statement(MGRuleId rule)
 {
 	if (mg_rule_allowed_by_setting(rule))
 		return true;
-	return directive_allows(rule) && mg_role_may_loosen_policy();
+	return mg_directive_allows(rule) && mg_role_may_loosen_policy();
 }
 
 static void
@@ -250,7 +240,7 @@ mg_report(MGFinding *f)
 		log_override(f, "migration_guard.allow");
 		return;
 	}
-	if (directive_allows(f->rule))
+	if (mg_directive_allows(f->rule))
 	{
 		if (mg_role_may_loosen_policy())
 		{
