@@ -129,6 +129,11 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_stmt_has_returning(stmt)	((stmt)->returningList != NIL)
 #endif
 
+/* Exclusion constraints on partitioned tables: PostgreSQL 17 and later. */
+#if PG_VERSION_NUM >= 170000
+#define MG_HAVE_PARTITIONED_EXCLUSION
+#endif
+
 /*
  * Ownership checks became object_ownercheck(classid, ...) in PostgreSQL 16.
  * Callers include utils/acl.h and catalog/pg_class.h / pg_type.h.

@@ -817,12 +817,16 @@ static void
 check_add_exclusion(MGAlterContext *ctx, Constraint *con)
 {
 	MGFinding	f;
-
 	ListCell   *lc;
+	List	   *cols = NIL;
 
 	if (!mg_rule_applies(MG_RULE_ADD_EXCLUSION_CONSTRAINT, ctx->relid))
 		return;
 	/* Statements PostgreSQL refuses get its own error. */
+#ifndef MG_HAVE_PARTITIONED_EXCLUSION
+	if (ctx->relkind == RELKIND_PARTITIONED_TABLE)
+		return;
+#endif
 	if (con->access_method != NULL && !OidIsValid(get_index_am_oid(con->access_method, true)))
 		return;
 	foreach(lc, con->exclusions)
@@ -834,7 +838,12 @@ check_add_exclusion(MGAlterContext *ctx, Constraint *con)
 			(elem->name != NULL && !mg_column_exists(ctx->relid, elem->name, ctx->added_columns)) ||
 			(elem->expr != NULL && !mg_expr_columns_exist(ctx->relid, elem->expr, ctx->added_columns)))
 			return;
+		if (elem->name != NULL)
+			cols = lappend(cols, makeString(elem->name));
 	}
+	/* On a partitioned table the partition key must be among the columns. */
+	if (!partitioned_unique_key_allowed(ctx, cols))
+		return;
 	if (con->where_clause != NULL &&
 		!mg_expr_columns_exist(ctx->relid, con->where_clause, ctx->added_columns))
 		return;

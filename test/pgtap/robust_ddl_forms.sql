@@ -44,7 +44,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(108);
+SELECT plan(109);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -151,6 +151,11 @@ SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_fail FOR VALUES IN (1)$
 SELECT throws_ok($q$ALTER TABLE rb_p ADD CONSTRAINT rb_p_ni CHECK (id > 1) NO INHERIT$q$, NULL, $m$cannot add NO INHERIT constraint to partitioned table "rb_p"$m$, $d$NO INHERIT CHECK on a partitioned table$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ALTER COLUMN k TYPE bigint$q$, NULL, $m$cannot alter column "k" because it is part of the partition key of relation "rb_p"$m$, $d$ALTER COLUMN TYPE of a partition key column$d$);
 SELECT throws_ok($q$CREATE UNIQUE INDEX ON rb_p (id)$q$, NULL, $m$unique constraint on partitioned table must include all partitioning columns$m$, $d$CREATE UNIQUE INDEX without the partition key$d$);
+SELECT throws_ok($q$ALTER TABLE rb_p ADD EXCLUDE USING btree (id WITH =)$q$, NULL,
+    CASE WHEN current_setting('server_version_num')::int >= 170000
+         THEN $m$unique constraint on partitioned table must include all partitioning columns$m$
+         ELSE $m$exclusion constraints are not supported on partitioned tables$m$ END,
+    $d$EXCLUDE on a partitioned table without the partition key$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$q$, NULL, $m$circular inheritance not allowed$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p FOR VALUES IN (8)$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$q$, NULL, $m$ALTER action ATTACH PARTITION cannot be performed on relation "rb_v"$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_v FOR VALUES IN (8)$d$);
 SELECT throws_ok($q$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$q$, NULL, $m$"rb_p1" is already a partition$m$, $d$ALTER TABLE rb_p ATTACH PARTITION rb_p1 FOR VALUES IN (8)$d$);
