@@ -54,6 +54,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -309,6 +310,43 @@ read_head_before_own_writes(void)
 }
 
 /*
+ * Reads the head before a utility statement that writes the migration
+ * table runs.  The statement then takes ACCESS EXCLUSIVE on the table and
+ * its indexes: the ACCESS SHARE locks of the read (the parser, the planner
+ * and the executor take them, on the table and on its indexes), kept to
+ * the end of the transaction, would make that a lock upgrade, and two
+ * sessions upgrading deadlock where PostgreSQL alone queues them.  What
+ * was read is a copy, so the read runs under a resource owner of its own
+ * whose locks are released right after: locks the transaction held before
+ * belong to other owners and stay.
+ */
+static MGHeadReading *
+read_head_before_utility_write(void)
+{
+	ResourceOwner saved_owner = CurrentResourceOwner;
+	ResourceOwner read_owner = ResourceOwnerCreate(saved_owner,
+												   "migration_guard head read");
+	MGHeadReading *r;
+
+	CurrentResourceOwner = read_owner;
+	PG_TRY();
+	{
+		r = read_head_before_own_writes();
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = saved_owner;
+	}
+	PG_END_TRY();
+
+	ResourceOwnerRelease(read_owner, RESOURCE_RELEASE_BEFORE_LOCKS, false, false);
+	ResourceOwnerRelease(read_owner, RESOURCE_RELEASE_LOCKS, false, false);
+	ResourceOwnerRelease(read_owner, RESOURCE_RELEASE_AFTER_LOCKS, false, false);
+	ResourceOwnerDelete(read_owner);
+	return r;
+}
+
+/*
  * Notes a write to the migration table.  DML only records its command id
  * (no SPI on the statement's path); the head before it is read at commit.
  * TRUNCATE, DROP and renames cannot be seen past (their effect is not
@@ -328,7 +366,7 @@ note_migration_table_write(bool utility)
 		(!expected_head_set() && !extension_installed()))
 		return;
 	old = MemoryContextSwitchTo(TopTransactionContext);
-	xs.before = read_head_before_own_writes();
+	xs.before = read_head_before_utility_write();
 	xs.before_read = true;
 	MemoryContextSwitchTo(old);
 }
