@@ -620,12 +620,12 @@ plan_create(MGLockPlan *plan, CreateStmt *stmt)
 }
 
 /*
- * The tables with columns of a domain, and of its sub-domains, as
- * get_rels_with_domain (typecmds.c) finds them from pg_depend.  Only tables
- * and materialized views keep the lock: the others are released at once.
+ * Appends to *relids the tables and materialized views with a column of
+ * the domain or of a domain over it, as get_rels_with_domain (typecmds.c)
+ * finds them from pg_depend: what ALTER DOMAIN checks, under SHARE.
  */
 static void
-add_tables_using_domain(MGLockPlan *plan, Oid domainoid, LOCKMODE mode, int depth)
+collect_tables_using_domain(Oid domainoid, List **relids, int depth)
 {
 	Relation	deprel;
 	SysScanDesc scan;
@@ -655,15 +655,25 @@ add_tables_using_domain(MGLockPlan *plan, Oid domainoid, LOCKMODE mode, int dept
 	systable_endscan(scan);
 	table_close(deprel, AccessShareLock);
 
+	/* only tables and materialized views keep the lock: others are released */
 	foreach(lc, rels)
 	{
 		char		relkind = get_rel_relkind(lfirst_oid(lc));
 
 		if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW)
-			add_lock_oid(plan, lfirst_oid(lc), mode, "a table with a column of the domain");
+			*relids = list_append_unique_oid(*relids, lfirst_oid(lc));
 	}
 	foreach(lc, subdomains)
-		add_tables_using_domain(plan, lfirst_oid(lc), mode, depth + 1);
+		collect_tables_using_domain(lfirst_oid(lc), relids, depth + 1);
+}
+
+List *
+mg_tables_using_domain(Oid domainoid)
+{
+	List	   *relids = NIL;
+
+	collect_tables_using_domain(domainoid, &relids, 0);
+	return relids;
 }
 
 /*
@@ -694,7 +704,13 @@ plan_alter_domain(MGLockPlan *plan, AlterDomainStmt *stmt)
 		return;
 	domainoid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
 	if (OidIsValid(domainoid) && get_typtype(domainoid) == TYPTYPE_DOMAIN)
-		add_tables_using_domain(plan, domainoid, ShareLock, 0);
+	{
+		ListCell   *lc;
+
+		foreach(lc, mg_tables_using_domain(domainoid))
+			add_lock_oid(plan, lfirst_oid(lc), ShareLock,
+						 "a table with a column of the domain");
+	}
 }
 
 static void

@@ -45,5 +45,6 @@ extern const char *mg_lock_blocks_what(LOCKMODE mode);
 extern const char *mg_relkind_word(char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);
+extern List *mg_tables_using_domain(Oid domainoid);
 
 #endif							/* MG_LOCKINFO_H */
