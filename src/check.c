@@ -1431,7 +1431,7 @@ check_script(CheckState *cs, List *stmts)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	int			stmtno = 0;
+	volatile int stmtno = 0;
 
 	BeginInternalSubTransaction("migration_guard.check");
 	MemoryContextSwitchTo(oldcontext);
