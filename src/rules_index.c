@@ -33,6 +33,8 @@
 #include "commands/defrem.h"
 #include "commands/tablespace.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_utilcmd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -245,13 +247,54 @@ unique_index_allowed(IndexStmt *stmt, Oid relid)
 	return ok;
 }
 
+/* Is the transformed expression immutable, as an index requires (CheckMutability)? */
+static bool
+index_expr_immutable(Node *expr)
+{
+	return expr == NULL ||
+		!contain_mutable_functions((Node *) expression_planner((Expr *) expr));
+}
+
+/*
+ * Do the index's expressions and predicate transform, with only immutable
+ * functions?  transformIndexStmt is what ProcessUtility runs first on the
+ * statement, so a bad expression raises PostgreSQL's own error here.  If
+ * the table cannot be opened without waiting, assume they do.
+ */
+static bool
+index_expressions_valid(MGStatement *st, IndexStmt *stmt, Oid relid)
+{
+	Relation	rel;
+	IndexStmt  *transformed;
+	bool		valid = true;
+	bool		has_exprs = stmt->whereClause != NULL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->indexParams)
+	{
+		if (((IndexElem *) lfirst(lc))->expr != NULL)
+			has_exprs = true;
+	}
+	if (!has_exprs || stmt->transformed)
+		return true;
+	rel = mg_rel_open_nowait(relid);
+	if (rel == NULL)
+		return true;
+	transformed = transformIndexStmt(relid, stmt, st->query_string);
+	foreach(lc, transformed->indexParams)
+		valid = valid && index_expr_immutable(((IndexElem *) lfirst(lc))->expr);
+	valid = valid && index_expr_immutable(transformed->whereClause);
+	mg_rel_close_nowait(rel);
+	return valid;
+}
+
 /*
  * Would DefineIndex get as far as building?  Not on a system catalog, nor
  * with an unknown access method or tablespace or a missing column: then
  * PostgreSQL's own error must reach the user, not a rule's.
  */
 static bool
-index_stmt_is_valid(IndexStmt *stmt, Oid relid)
+index_stmt_is_valid(MGStatement *st, IndexStmt *stmt, Oid relid)
 {
 	Oid			amoid;
 	IndexAmRoutine *am;
@@ -317,7 +360,9 @@ index_stmt_is_valid(IndexStmt *stmt, Oid relid)
 	if (stmt->whereClause != NULL &&
 		!mg_expr_user_columns_exist(relid, stmt->whereClause, NIL))
 		return false;
-	return !stmt->unique || unique_index_allowed(stmt, relid);
+	if (stmt->unique && !unique_index_allowed(stmt, relid))
+		return false;
+	return index_expressions_valid(st, stmt, relid);
 }
 
 void
@@ -328,7 +373,7 @@ mg_check_index_stmt(MGStatement *st, IndexStmt *stmt)
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid) || !relkind_has_indexes(get_rel_relkind(relid)))
 		return;					/* PostgreSQL reports the problem */
-	if (!index_stmt_is_valid(stmt, relid))
+	if (!index_stmt_is_valid(st, stmt, relid))
 		return;
 	check_invalid_index(st, stmt, relid);
 	check_create_index(st, stmt, relid);

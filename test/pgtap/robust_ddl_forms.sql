@@ -44,7 +44,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(109);
+SELECT plan(113);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -99,6 +99,10 @@ SELECT throws_ok($q$VACUUM (FULL, PARALLEL 2) rb_t$q$, '0A000', NULL, $d$VACUUM 
 SELECT throws_ok($q$VACUUM FULL rb_t, nope$q$, '25001', NULL, $d$VACUUM FULL of a list with a missing table is not judged$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WITH (fillfactor = 500)$q$, NULL, $m$value 500 out of bounds for option "fillfactor"$m$, $d$CREATE INDEX with a bad storage parameter$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t (a COLLATE "C")$q$, NULL, $m$collations are not supported by type integer$m$, $d$CREATE INDEX with COLLATE on an integer$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((random()))$q$, NULL, $m$functions in index expression must be marked IMMUTABLE$m$, $d$CREATE INDEX on a volatile expression$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE random() > 0.5$q$, NULL, $m$functions in index predicate must be marked IMMUTABLE$m$, $d$CREATE INDEX with a volatile predicate$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((nope(a)))$q$, NULL, $m$function nope(integer) does not exist$m$, $d$CREATE INDEX on an unknown function$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_t ((rb_t2.x))$q$, NULL, $m$missing FROM-clause entry for table "rb_t2"$m$, $d$CREATE INDEX on another table's column$d$);
 
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
