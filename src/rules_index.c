@@ -247,12 +247,16 @@ unique_index_allowed(IndexStmt *stmt, Oid relid)
 	return ok;
 }
 
-/* Is the transformed expression immutable, as an index requires (CheckMutability)? */
+/*
+ * Is the transformed expression immutable, as an index requires?  Unlike
+ * CheckMutability this does not plan the expression: planning folds
+ * constants, which would run the table owner's functions here, as the
+ * caller and outside DefineIndex's security-restricted context.
+ */
 static bool
 index_expr_immutable(Node *expr)
 {
-	return expr == NULL ||
-		!contain_mutable_functions((Node *) expression_planner((Expr *) expr));
+	return expr == NULL || !contain_mutable_functions(expr);
 }
 
 /*

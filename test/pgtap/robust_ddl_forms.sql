@@ -26,6 +26,16 @@ INSERT INTO rb_pe VALUES (1, 1);
 CREATE DOMAIN rb_d2 AS int;
 CREATE TABLE rb_dt2 (a rb_d2, b rb_d2[]);
 INSERT INTO rb_dt2 VALUES (1, ARRAY[1]);
+CREATE ROLE rb_robust_owner;
+CREATE TABLE rb_sro (a int);
+ALTER TABLE rb_sro OWNER TO rb_robust_owner;
+CREATE FUNCTION rb_sro_f(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_user <> 'rb_robust_owner' THEN
+    RAISE EXCEPTION 'rb_sro_f(%) called by %', $1, current_user;
+  END IF;
+  RETURN $1;
+END $$;
 INSERT INTO rb_cc VALUES (1);
 INSERT INTO rb_t SELECT g, g, g::text FROM generate_series(1, 100) g;
 CREATE VIEW rb_v AS SELECT id, a FROM rb_t;
@@ -44,7 +54,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(113);
+SELECT plan(114);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -103,6 +113,8 @@ SELECT throws_ok($q$CREATE INDEX ON rb_t ((random()))$q$, NULL, $m$functions in 
 SELECT throws_ok($q$CREATE INDEX ON rb_t (a) WHERE random() > 0.5$q$, NULL, $m$functions in index predicate must be marked IMMUTABLE$m$, $d$CREATE INDEX with a volatile predicate$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t ((nope(a)))$q$, NULL, $m$function nope(integer) does not exist$m$, $d$CREATE INDEX on an unknown function$d$);
 SELECT throws_ok($q$CREATE INDEX ON rb_t ((rb_t2.x))$q$, NULL, $m$missing FROM-clause entry for table "rb_t2"$m$, $d$CREATE INDEX on another table's column$d$);
+SELECT throws_ok($q$CREATE INDEX ON rb_sro ((rb_sro_f(a) + rb_sro_f(0))) WHERE rb_sro_f(a + 10) > rb_sro_f(10)$q$, 'MG001', NULL,
+    $d$judging an index expression runs none of its functions (PostgreSQL runs them as the table owner)$d$);
 
 -- relations PostgreSQL will not alter this way
 SELECT throws_ok($q$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$q$, NULL, $m$constraints on permanent tables may reference only permanent tables$m$, $d$ALTER TABLE rb_t ADD FOREIGN KEY (a) REFERENCES rb_temp (id)$d$);
@@ -197,6 +209,8 @@ SELECT throws_ok($q$CREATE INDEX ON rb_t (a)$q$, NULL, $m$must be owner of table
 SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$q$, NULL, $m$must be owner of type rb_d$m$, $d$ALTER DOMAIN by a non-owner$d$);
 RESET ROLE;
 DROP ROLE rb_robust_other;
+DROP TABLE rb_sro;
+DROP ROLE rb_robust_owner;
 
 -- DDL in subtransactions and through SPI
 CREATE FUNCTION rb_sub(ddl text) RETURNS text LANGUAGE plpgsql AS $$
