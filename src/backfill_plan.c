@@ -42,6 +42,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -539,6 +540,37 @@ mg_bf_plan_prepare(MGBackfillPlan *plan)
 
 /* ---------- key values ---------- */
 
+/*
+ * The job table keeps key values as text, and a job may be resumed by a
+ * session with other settings.  Converting them as pg_dump does, under
+ * fixed output styles, makes the text mean the same key whatever the
+ * session's DateStyle, IntervalStyle or extra_float_digits (a date written
+ * as 01/02/2024 under "SQL, MDY" would otherwise be read back as 1 February
+ * under "SQL, DMY", and the resumed job would skip or repeat rows).
+ */
+static int
+key_text_scope_enter(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("datestyle", "ISO",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("extra_float_digits", "3",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	return level;
+}
+
+static void
+key_text_scope_exit(int level)
+{
+	AtEOXact_GUC(true, level);
+}
+
 Datum *
 mg_bf_copy_keys(MGBackfillPlan *plan, HeapTuple tuple, TupleDesc tupdesc)
 {
@@ -561,6 +593,7 @@ Datum
 mg_bf_keys_to_text_array(MGBackfillPlan *plan, Datum *keys)
 {
 	Datum	   *elems = palloc(sizeof(Datum) * plan->nkeys);
+	int			level = key_text_scope_enter();
 	int			i;
 
 	for (i = 0; i < plan->nkeys; i++)
@@ -571,6 +604,7 @@ mg_bf_keys_to_text_array(MGBackfillPlan *plan, Datum *keys)
 		getTypeOutputInfo(plan->keytypes[i], &typoutput, &isvarlena);
 		elems[i] = CStringGetTextDatum(OidOutputFunctionCall(typoutput, keys[i]));
 	}
+	key_text_scope_exit(level);
 	return PointerGetDatum(construct_array(elems, plan->nkeys, TEXTOID, -1, false,
 										   TYPALIGN_INT));
 }
@@ -582,6 +616,7 @@ mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array)
 	bool	   *nulls;
 	int			n;
 	Datum	   *keys;
+	int			level;
 	int			i;
 
 	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT,
@@ -592,6 +627,7 @@ mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array)
 				 errmsg("backfill job has %d key values for a key of %d columns", n, plan->nkeys),
 				 errhint("The table's batching key changed since the job began; forget the job with migration_guard.backfill_forget() and start it again.")));
 	keys = palloc(sizeof(Datum) * n);
+	level = key_text_scope_enter();
 	for (i = 0; i < n; i++)
 	{
 		Oid			typinput;
@@ -603,6 +639,7 @@ mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array)
 		keys[i] = OidInputFunctionCall(typinput, TextDatumGetCString(elems[i]),
 									   typioparam, -1);
 	}
+	key_text_scope_exit(level);
 	return keys;
 }
 

@@ -88,7 +88,19 @@ INSERT INTO k_adapt SELECT g, g FROM generate_series(1, 20000) g;
 CALL migration_guard.backfill('adapt', 'k_adapt', 'v = v + 1', batch_size => 100,
                               min_batch_size => 50, max_batch_size => 1500, target_batch_time => '10s');
 
-SELECT plan(29);
+-- a timestamp key resumed under another DateStyle: the cursor and bounds
+-- kept as text must mean the same keys ("01/02/2024" is 2 January under
+-- MDY, 1 February under DMY)
+CREATE TABLE k_ts (t timestamp PRIMARY KEY, n integer NOT NULL DEFAULT 0);
+INSERT INTO k_ts SELECT timestamp '2024-01-01' + g * interval '1 hour' FROM generate_series(0, 263) g;
+SET DateStyle = 'SQL, MDY';
+CALL migration_guard.backfill('ts', 'k_ts', 'n = n + 1', batch_size => 10,
+                              target_batch_time => '0', max_rows => 40);
+SET DateStyle = 'SQL, DMY';
+CALL migration_guard.backfill('ts', 'k_ts', 'n = n + 1', batch_size => 10, target_batch_time => '0');
+RESET DateStyle;
+
+SELECT plan(31);
 
 SELECT is((SELECT count(*) FROM k_comp WHERE n = 1 AND v < 0), 2000::bigint, 'composite key: every row updated once');
 SELECT is((SELECT batches FROM migration_guard.backfills WHERE name = 'comp'), 16::bigint, 'composite key: 2000 rows in batches of 130');
@@ -119,5 +131,8 @@ SELECT is((SELECT count(*) FROM k_resume WHERE n > 1), 0::bigint, 'resume: no ro
 SELECT is((SELECT batch_size FROM migration_guard.backfills WHERE name = 'adapt'), 1500, 'fast batches grow to max_batch_size');
 SELECT cmp_ok((SELECT batches FROM migration_guard.backfills WHERE name = 'adapt'), '>=', 20::bigint, 'growth is at most x1.2 per batch');
 SELECT is((SELECT count(*) FROM k_adapt WHERE v = id + 1), 20000::bigint, 'adaptive sizing covers every row once');
+
+SELECT is((SELECT count(*) FROM k_ts WHERE n = 1), 264::bigint, 'timestamp key resumed under another DateStyle: every row once');
+SELECT is((SELECT cursor FROM migration_guard.backfill_jobs WHERE name = 'ts'), '{"2024-01-11 23:00:00"}'::text[], 'key values are kept in ISO style');
 
 SELECT * FROM finish();
