@@ -122,6 +122,22 @@ owner_execute(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 /* ---------- the job row ---------- */
 
+/* Sets parameter i of an SPI call to the text s, or to NULL. */
+static void
+set_text_param(Datum *values, char *nulls, int i, const char *s)
+{
+	if (s)
+	{
+		values[i] = CStringGetTextDatum(s);
+		nulls[i] = ' ';
+	}
+	else
+	{
+		values[i] = (Datum) 0;
+		nulls[i] = 'n';
+	}
+}
+
 static char *
 get_text(HeapTuple tup, TupleDesc desc, int col)
 {
@@ -221,10 +237,7 @@ mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
 	values[0] = CStringGetTextDatum(name);
 	values[1] = ObjectIdGetDatum(plan->relid);
 	values[2] = CStringGetTextDatum(plan->set_clause);
-	if (plan->where_clause)
-		values[3] = CStringGetTextDatum(plan->where_clause);
-	else
-		nulls[3] = 'n';
+	set_text_param(values, nulls, 3, plan->where_clause);
 	values[4] = CStringGetTextDatum(mg_bf_method_name(plan->method));
 	values[5] = mg_bf_key_names_array(plan);
 	values[6] = lower;
@@ -278,10 +291,7 @@ mg_bf_job_record_batch(const char *name, Datum cursor, int64 rows, int64 keys,
 	values[7] = Float8GetDatum(percent);
 	nulls[7] = percent_null ? 'n' : ' ';
 	values[8] = CStringGetTextDatum(state);
-	if (reason)
-		values[9] = CStringGetTextDatum(reason);
-	else
-		nulls[9] = 'n';
+	set_text_param(values, nulls, 9, reason);
 
 	owner_execute("UPDATE " JOBS " SET cursor = $2, rows_done = rows_done + $3,"
 				  " keys_done = keys_done + $4, batches = batches + 1, batch_size = $5,"
@@ -307,10 +317,7 @@ mg_bf_job_set_state(const char *name, const char *state, const char *reason,
 
 	values[0] = CStringGetTextDatum(name);
 	values[1] = CStringGetTextDatum(state);
-	if (reason)
-		values[2] = CStringGetTextDatum(reason);
-	else
-		nulls[2] = 'n';
+	set_text_param(values, nulls, 2, reason);
 	values[3] = Float8GetDatum(seconds);
 	owner_execute("UPDATE " JOBS " SET state = $2, state_reason = $3,"
 				  " active_seconds = active_seconds + $4, updated_at = clock_timestamp(),"
@@ -532,18 +539,9 @@ set_control(const char *name, const char *control, const char *state,
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 
 	values[0] = CStringGetTextDatum(name);
-	if (control)
-		values[1] = CStringGetTextDatum(control);
-	else
-		nulls[1] = 'n';
-	if (state)
-		values[2] = CStringGetTextDatum(state);
-	else
-		nulls[2] = 'n';
-	if (reason)
-		values[3] = CStringGetTextDatum(reason);
-	else
-		nulls[3] = 'n';
+	set_text_param(values, nulls, 1, control);
+	set_text_param(values, nulls, 2, state);
+	set_text_param(values, nulls, 3, reason);
 	owner_execute("UPDATE " JOBS " SET control = $2,"
 				  " state = coalesce($3, state),"
 				  " state_reason = CASE WHEN $3 IS NULL THEN state_reason ELSE $4 END,"
