@@ -1343,11 +1343,29 @@ add_error_note(CheckState *cs, int stmtno, char *stmt_text, ErrorData *edata)
 typedef void (*CheckStep) (CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text);
 
 /*
+ * In PG_CATCH: takes the error, rolls back the subtransaction it happened
+ * in and returns to the caller's memory context and resource owner.
+ */
+static ErrorData *
+abort_subtransaction(MemoryContext oldcontext, ResourceOwner oldowner)
+{
+	ErrorData  *edata;
+
+	mg_check_simulating = false;
+	MemoryContextSwitchTo(oldcontext);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
+	return edata;
+}
+
+/*
  * One statement's step in its own subtransaction, so that a failure is
  * reported as a row and leaves the earlier statements' effects in place.
  * A cancel or statement_timeout ends the whole check.
  */
-
 static void
 in_subtransaction(CheckStep step, CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 {
@@ -1371,13 +1389,7 @@ in_subtransaction(CheckStep step, CheckState *cs, RawStmt *raw, int stmtno, char
 
 		mg_collector = saved_collector;
 		mg_current_statement = saved_statement;
-		mg_check_simulating = false;
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
+		edata = abort_subtransaction(oldcontext, oldowner);
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
 		add_error_note(cs, stmtno, stmt_text, edata);
@@ -1449,17 +1461,8 @@ check_script(CheckState *cs, List *stmts)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		mg_check_simulating = false;
 		current_check = NULL;
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		ReThrowError(edata);
+		ReThrowError(abort_subtransaction(oldcontext, oldowner));
 	}
 	PG_END_TRY();
 }
