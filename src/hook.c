@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/defrem.h"
 #include "miscadmin.h"
 
 #include "migration_guard.h"
@@ -214,6 +215,72 @@ mg_statement_text(const MGStatement *st)
 	return pnstrdup(st->query_string + st->location, len);
 }
 
+/*
+ * Statements PostgreSQL refuses inside a transaction block, before taking
+ * any lock: a multi-table VACUUM, CLUSTER or REINDEX commits per table, and
+ * CONCURRENTLY builds need their own transactions.
+ */
+static bool
+needs_own_transaction(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_VacuumStmt:
+			return ((VacuumStmt *) parsetree)->is_vacuumcmd;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) parsetree)->relation == NULL;
+		case T_IndexStmt:
+			return ((IndexStmt *) parsetree)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) parsetree)->concurrent;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+
+				if (stmt->kind == REINDEX_OBJECT_SCHEMA ||
+					stmt->kind == REINDEX_OBJECT_SYSTEM ||
+					stmt->kind == REINDEX_OBJECT_DATABASE)
+					return true;
+				foreach(lc, stmt->params)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "concurrently") == 0 && defGetBoolean(opt))
+						return true;
+				}
+				return false;
+			}
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->subtype == AT_DetachPartition &&
+					((PartitionCmd *) cmd->def)->concurrent)
+					return true;
+			}
+			return false;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Would PostgreSQL refuse this statement at once for running inside a
+ * transaction block or a function (PreventInTransactionBlock)?  Then its
+ * own error is the right one to see, not a rule's.
+ */
+static bool
+refused_in_transaction_block(Node *parsetree, ProcessUtilityContext context)
+{
+	if (context == PROCESS_UTILITY_TOPLEVEL && !IsTransactionBlock() &&
+		!IsSubTransaction())
+		return false;
+	return needs_own_transaction(parsetree);
+}
+
 static void
 mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
@@ -237,7 +304,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		mg_check_simulating ||
 		context == PROCESS_UTILITY_SUBCOMMAND ||
 		!statement_may_concern_us(parsetree) ||
-		IsAbortedTransactionBlockState())
+		IsAbortedTransactionBlockState() ||
+		refused_in_transaction_block(parsetree, context))
 	{
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
