@@ -173,7 +173,7 @@ add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
 	l->relid = relid;
 	l->mode = mode;
 	l->relkind = relkind;
-	l->shared = get_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
+	l->shared = mg_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
 		!mg_rel_created_in_xact(relid);
 	l->relname = mg_rel_name(relid);
 	l->role = role;

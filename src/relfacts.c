@@ -43,18 +43,23 @@
 #include "migration_guard.h"
 #include "relfacts.h"
 
-static bool
-rel_is_temporary(Oid relid)
+/*
+ * pg_class.relpersistence, or '\0' for a relation dropped meanwhile (the
+ * hook runs before the statement locks anything, so that can happen, and
+ * lsyscache's get_rel_persistence would raise "cache lookup failed").
+ */
+char
+mg_rel_persistence(Oid relid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	bool		temp = false;
+	char		persistence = '\0';
 
 	if (HeapTupleIsValid(tuple))
 	{
-		temp = ((Form_pg_class) GETSTRUCT(tuple))->relpersistence == RELPERSISTENCE_TEMP;
+		persistence = ((Form_pg_class) GETSTRUCT(tuple))->relpersistence;
 		ReleaseSysCache(tuple);
 	}
-	return temp;
+	return persistence;
 }
 
 /*
@@ -73,7 +78,7 @@ mg_rel_created_in_xact(Oid relid)
 	Relation	rel;
 	bool		created;
 
-	if (rel_is_temporary(relid))
+	if (mg_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return true;
 
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);

@@ -14,6 +14,7 @@
 
 #include "utils/relcache.h"
 
+extern char mg_rel_persistence(Oid relid);
 extern bool mg_rel_created_in_xact(Oid relid);
 extern bool mg_rel_size(Oid relid, int64 *bytes);
 extern double mg_rel_estimated_rows(Oid relid);

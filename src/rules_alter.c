@@ -893,8 +893,8 @@ persistence_change_refused(Oid relid, bool logged)
 
 		if (con->contype != CONSTRAINT_FOREIGN || other == relid)
 			continue;
-		refused = logged ? get_rel_persistence(other) == RELPERSISTENCE_UNLOGGED :
-			get_rel_persistence(other) == RELPERSISTENCE_PERMANENT;
+		refused = logged ? mg_rel_persistence(other) == RELPERSISTENCE_UNLOGGED :
+			mg_rel_persistence(other) == RELPERSISTENCE_PERMANENT;
 	}
 	systable_endscan(scan);
 	table_close(conRel, AccessShareLock);
@@ -904,7 +904,7 @@ persistence_change_refused(Oid relid, bool logged)
 static void
 check_set_logged(MGAlterContext *ctx, bool logged)
 {
-	char		persistence = get_rel_persistence(ctx->relid);
+	char		persistence = mg_rel_persistence(ctx->relid);
 	MGFinding	f = {0};
 
 	/* Partitioned tables have no data; no change means no rewrite. */

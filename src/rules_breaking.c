@@ -95,18 +95,11 @@ relkind_noun(char relkind)
 static bool
 rel_is_private(Oid relid)
 {
-	HeapTuple	tup;
-	bool		temp;
-
 	/* an extension's own scripts are the extension author's business */
 	if (creating_extension)
 		return true;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		return true;
-	temp = ((Form_pg_class) GETSTRUCT(tup))->relpersistence == RELPERSISTENCE_TEMP;
-	ReleaseSysCache(tup);
-	return temp || mg_rel_created_in_xact(relid);
+	/* a vanished relation has no persistence; temporary ones count as created here */
+	return mg_rel_persistence(relid) == '\0' || mg_rel_created_in_xact(relid);
 }
 
 /*

@@ -437,8 +437,8 @@ fk_is_valid_statement(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 				return false;
 		}
 	}
-	persistence = get_rel_persistence(ctx->relid);
-	pkpersistence = get_rel_persistence(pkrelid);
+	persistence = mg_rel_persistence(ctx->relid);
+	pkpersistence = mg_rel_persistence(pkrelid);
 	if ((persistence == RELPERSISTENCE_PERMANENT && pkpersistence != RELPERSISTENCE_PERMANENT) ||
 		(persistence == RELPERSISTENCE_UNLOGGED && pkpersistence == RELPERSISTENCE_TEMP) ||
 		(persistence == RELPERSISTENCE_TEMP && pkpersistence != RELPERSISTENCE_TEMP))

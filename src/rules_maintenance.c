@@ -441,7 +441,7 @@ static bool
 truncate_concerns_others(Oid relid)
 {
 	return get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE &&
-		get_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
+		mg_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
 		!mg_rel_created_in_xact(relid);
 }
 
