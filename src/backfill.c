@@ -971,74 +971,78 @@ cursor_array(BackfillRun *run)
 	return page_array(run->cur.next_page);
 }
 
-static void
-start_or_resume(BackfillRun *run)
+/*
+ * Picks up an existing job where its cursor stands.  Returns false if
+ * there is nothing to do (it is done already).
+ */
+static bool
+resume_job(BackfillRun *run, MGBackfillJob *job)
 {
-	MGBackfillJob *job = mg_bf_job_load(run->name);
 	MGBackfillPlan *plan = run->plan;
 
-	if (job->exists)
+	if (!has_privs_of_role(GetUserId(), job->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to resume backfill \"%s\"", run->name),
+				 errdetail("Only roles with the privileges of role \"%s\", which started it, may resume it.",
+						   GetUserNameFromId(job->owner, false))));
+	check_same_job(run, job);
+	if (strcmp(job->state, "done") == 0)
 	{
-		if (!has_privs_of_role(GetUserId(), job->owner))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to resume backfill \"%s\"", run->name),
-					 errdetail("Only roles with the privileges of role \"%s\", which started it, may resume it.",
-							   GetUserNameFromId(job->owner, false))));
-		check_same_job(run, job);
-		if (strcmp(job->state, "done") == 0)
-		{
-			run->rows_done = job->rows_done;
-			run->batches = job->batches;
-			ereport(NOTICE,
-					(errmsg("backfill \"%s\" is already done: %lld rows updated in %lld batches",
-							run->name, (long long) job->rows_done, (long long) job->batches)));
-			run->cur.empty = true;	/* nothing to do */
-			run->batches = -1;
-			return;
-		}
-		if (strcmp(job->state, "cancelled") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_MG_BACKFILL_CANCELLED),
-					 errmsg("backfill \"%s\" was cancelled", run->name),
-					 errhint("To run it again, remove the job with migration_guard.backfill_forget(%s).",
-							 quote_literal_cstr(run->name))));
-		load_cursor(run, job);
-		run->rows_done = job->rows_done;
-		run->keys_done = job->keys_done;
-		run->batches = job->batches;
-		run->total_estimate = job->total_estimate > 0 ? job->total_estimate : -1;
-		run->active_seconds = job->active_seconds;
-		compute_percent(run);
-		if (!run->cur.empty)
-			(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
-		mg_bf_job_start_run(run->name, "running");
-		commit();
 		ereport(NOTICE,
-				(errmsg("resuming backfill \"%s\" on %s after %lld rows in %lld batches",
-						run->name, plan->reldisplay, (long long) job->rows_done,
-						(long long) job->batches),
-				 run->cur.started && plan->method == MG_BF_KEYSET ?
-				 errdetail("It continues after key %s.", mg_bf_keys_to_string(plan, run->cur.lo)) :
-				 run->cur.started ? errdetail("It continues at page %u.", run->cur.next_page) : 0));
-		return;
+				(errmsg("backfill \"%s\" is already done: %lld rows updated in %lld batches",
+						run->name, (long long) job->rows_done, (long long) job->batches)));
+		return false;
 	}
+	if (strcmp(job->state, "cancelled") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_BACKFILL_CANCELLED),
+				 errmsg("backfill \"%s\" was cancelled", run->name),
+				 errhint("To run it again, remove the job with migration_guard.backfill_forget(%s).",
+						 quote_literal_cstr(run->name))));
+	load_cursor(run, job);
+	run->rows_done = job->rows_done;
+	run->keys_done = job->keys_done;
+	run->batches = job->batches;
+	run->total_estimate = job->total_estimate > 0 ? job->total_estimate : -1;
+	run->active_seconds = job->active_seconds;
+	compute_percent(run);
+	if (!run->cur.empty)
+		(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
+	mg_bf_job_start_run(run->name, "running");
+	commit();
+	ereport(NOTICE,
+			(errmsg("resuming backfill \"%s\" on %s after %lld rows in %lld batches",
+					run->name, plan->reldisplay, (long long) job->rows_done,
+					(long long) job->batches),
+			 run->cur.started && plan->method == MG_BF_KEYSET ?
+			 errdetail("It continues after key %s.", mg_bf_keys_to_string(plan, run->cur.lo)) :
+			 run->cur.started ? errdetail("It continues at page %u.", run->cur.next_page) : 0));
+	return true;
+}
+
+/* A new job: captures its bounds and writes its row. */
+static void
+start_job(BackfillRun *run)
+{
+	MGBackfillPlan *plan = run->plan;
+	MGBackfillCursor *cur = &run->cur;
 
 	capture_bounds(run);
 	run->total_estimate = mg_bf_estimate_rows(plan->relid);
 	compute_percent(run);
-	if (!run->cur.empty)
+	if (!cur->empty)
 		(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
 	if (plan->method == MG_BF_KEYSET)
 		mg_bf_job_insert(run->name, plan,
-						 run->cur.empty ? (Datum) 0 : mg_bf_keys_to_text_array(plan, run->cur.first),
-						 run->cur.empty,
-						 run->cur.empty ? (Datum) 0 : mg_bf_keys_to_text_array(plan, run->cur.hi),
-						 run->cur.empty,
+						 cur->empty ? (Datum) 0 : mg_bf_keys_to_text_array(plan, cur->first),
+						 cur->empty,
+						 cur->empty ? (Datum) 0 : mg_bf_keys_to_text_array(plan, cur->hi),
+						 cur->empty,
 						 run->total_estimate, run->batch_size, "running");
 	else
 		mg_bf_job_insert(run->name, plan, page_array(0), false,
-						 page_array(run->cur.end_page), false,
+						 page_array(cur->end_page), false,
 						 run->total_estimate, run->batch_size, "running");
 	commit();
 	ereport(NOTICE,
@@ -1047,19 +1051,94 @@ start_or_resume(BackfillRun *run)
 			 errdetail("%s", describe_throttle(run))));
 }
 
+/* Stops this CALL after max_rows, leaving the job paused to resume later. */
+static void
+stop_after_max_rows(BackfillRun *run)
+{
+	mg_bf_job_set_state(run->name, "paused",
+						psprintf("max_rows (%lld) reached", (long long) run->opt.max_rows),
+						account(run));
+	commit();
+	ereport(NOTICE,
+			(errmsg("backfill \"%s\" stopped after max_rows: %s", run->name,
+					progress_text(run)),
+			 errhint("Call it again with the same arguments to continue.")));
+}
+
+/*
+ * One step of the job: obeys control and holds, runs a batch and commits
+ * it with the job's row, then throttles.  Returns false when this CALL is
+ * over (the job is done, or max_rows reached).  Allocates in the batch
+ * context, which the caller resets.
+ */
+static bool
+job_step(BackfillRun *run)
+{
+	BatchResult res;
+	const char *state = "running";
+	const char *reason = NULL;
+
+	CHECK_FOR_INTERRUPTS();
+	(void) obey_control(run);
+	hold_for_replication(run);
+
+	run_batch(run, &res);
+	advance_cursor(run, &res);
+	run->rows_done += res.rows;
+	run->rows_this_call += res.rows;
+	run->keys_done += res.keys;
+	run->batches++;
+	compute_percent(run);
+	if (res.done)
+	{
+		run->percent = 100;
+		run->percent_null = false;
+	}
+	adapt_batch_size(run, &res);
+	if (res.waiters)
+	{
+		state = "held";
+		reason = "other sessions waited for this job's row locks";
+	}
+	mg_bf_job_record_batch(run->name, cursor_array(run), res.rows, res.keys,
+						   run->batch_size, res.ms, account(run),
+						   run->percent, run->percent_null, state, reason);
+	commit();
+	report_activity(run, state);
+
+	if (res.done)
+	{
+		finish_job(run);
+		return false;
+	}
+	maybe_notice(run);
+	if (run->opt.max_rows > 0 && run->rows_this_call >= run->opt.max_rows)
+	{
+		stop_after_max_rows(run);
+		return false;
+	}
+	/* Let the sessions we made wait go first: at most one batch's time. */
+	if (res.waiters)
+		bf_sleep(Min(res.ms, MG_BF_RECHECK_MS));
+	if (run->opt.pause_ms > 0)
+		bf_sleep(run->opt.pause_ms);
+	return true;
+}
+
 static void
 run_job(BackfillRun *run)
 {
-	start_or_resume(run);
-	if (run->batches < 0)
+	MGBackfillJob *job = mg_bf_job_load(run->name);
+	bool		more;
+
+	if (!job->exists)
+		start_job(run);
+	else if (!resume_job(run, job))
 		return;					/* already done */
 
-	for (;;)
+	do
 	{
-		BatchResult res;
 		MemoryContext old;
-		const char *state = "running";
-		const char *reason = NULL;
 
 		if (run->cur.empty || (run->plan->method == MG_BF_CTID &&
 							   run->cur.next_page >= run->cur.end_page))
@@ -1067,64 +1146,11 @@ run_job(BackfillRun *run)
 			finish_job(run);
 			return;
 		}
-
 		MemoryContextReset(run->batchcxt);
 		old = MemoryContextSwitchTo(run->batchcxt);
-		CHECK_FOR_INTERRUPTS();
-		(void) obey_control(run);
-		hold_for_replication(run);
-
-		run_batch(run, &res);
-		advance_cursor(run, &res);
-		run->rows_done += res.rows;
-		run->rows_this_call += res.rows;
-		run->keys_done += res.keys;
-		run->batches++;
-		compute_percent(run);
-		if (res.done)
-		{
-			run->percent = 100;
-			run->percent_null = false;
-		}
-		adapt_batch_size(run, &res);
-		if (res.waiters)
-		{
-			state = "held";
-			reason = "other sessions waited for this job's row locks";
-		}
-		mg_bf_job_record_batch(run->name, cursor_array(run), res.rows, res.keys,
-							   run->batch_size, res.ms, account(run),
-							   run->percent, run->percent_null, state, reason);
-		commit();
-		report_activity(run, state);
-
-		if (res.done)
-		{
-			finish_job(run);
-			MemoryContextSwitchTo(old);
-			return;
-		}
-		maybe_notice(run);
-		if (run->opt.max_rows > 0 && run->rows_this_call >= run->opt.max_rows)
-		{
-			mg_bf_job_set_state(run->name, "paused",
-								psprintf("max_rows (%lld) reached", (long long) run->opt.max_rows),
-								account(run));
-			commit();
-			ereport(NOTICE,
-					(errmsg("backfill \"%s\" stopped after max_rows: %s", run->name,
-							progress_text(run)),
-					 errhint("Call it again with the same arguments to continue.")));
-			MemoryContextSwitchTo(old);
-			return;
-		}
-		/* Let the sessions we made wait go first: at most one batch's time. */
-		if (res.waiters)
-			bf_sleep(Min(res.ms, MG_BF_RECHECK_MS));
-		if (run->opt.pause_ms > 0)
-			bf_sleep(run->opt.pause_ms);
+		more = job_step(run);
 		MemoryContextSwitchTo(old);
-	}
+	} while (more);
 }
 
 /*

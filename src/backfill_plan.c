@@ -143,6 +143,33 @@ check_clause_tokens(const char *argname, const char *clause)
 				 errdetail("The %s given is: %s", argname, clause)));
 }
 
+static void
+check_not_blank(const char *argname, const char *clause, const char *hint)
+{
+	if (clause[strspn(clause, " \t\r\n\f")] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", argname),
+				 errhint("%s", hint)));
+}
+
+/*
+ * Parses sql, an UPDATE built around the clause, and returns it if it is
+ * one plain UPDATE (no FROM, RETURNING or WITH), else NULL.
+ */
+static UpdateStmt *
+parse_as_plain_update(const char *argname, const char *clause, const char *sql)
+{
+	List	   *stmts = parse_argument(argname, clause, sql);
+	RawStmt    *raw = list_length(stmts) == 1 ? linitial_node(RawStmt, stmts) : NULL;
+	UpdateStmt *upd = (raw && IsA(raw->stmt, UpdateStmt)) ? (UpdateStmt *) raw->stmt : NULL;
+
+	if (upd == NULL || upd->fromClause != NIL ||
+		compat_stmt_has_returning(upd) || upd->withClause != NULL)
+		return NULL;
+	return upd;
+}
+
 /*
  * set_clause: the assignments of an UPDATE, nothing else ("a = b + 1,
  * c = DEFAULT", "(a, b) = (1, 2)").  Returns the assigned column names.
@@ -150,24 +177,15 @@ check_clause_tokens(const char *argname, const char *clause)
 static List *
 validate_set_clause(const char *clause)
 {
-	List	   *stmts;
-	RawStmt    *raw;
 	UpdateStmt *upd;
 	List	   *names = NIL;
 	ListCell   *lc;
 
-	if (clause[strspn(clause, " \t\r\n\f")] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("set_clause must not be empty"),
-				 errhint("Pass the assignments of the UPDATE, for example set_clause => 'new_col = old_col'.")));
-
-	stmts = parse_argument("set_clause", clause,
-						   psprintf("UPDATE mg_backfill_target SET %s\n", clause));
-	raw = list_length(stmts) == 1 ? linitial_node(RawStmt, stmts) : NULL;
-	upd = (raw && IsA(raw->stmt, UpdateStmt)) ? (UpdateStmt *) raw->stmt : NULL;
-	if (upd == NULL || upd->whereClause != NULL || upd->fromClause != NIL ||
-		compat_stmt_has_returning(upd) || upd->withClause != NULL)
+	check_not_blank("set_clause", clause,
+					"Pass the assignments of the UPDATE, for example set_clause => 'new_col = old_col'.");
+	upd = parse_as_plain_update("set_clause", clause,
+								psprintf("UPDATE mg_backfill_target SET %s\n", clause));
+	if (upd == NULL || upd->whereClause != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("set_clause must be only the assignments of an UPDATE"),
@@ -188,23 +206,13 @@ validate_set_clause(const char *clause)
 static void
 validate_where_clause(const char *clause)
 {
-	List	   *stmts;
-	RawStmt    *raw;
 	UpdateStmt *upd;
 
-	if (clause[strspn(clause, " \t\r\n\f")] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("where_clause must not be empty"),
-				 errhint("Pass NULL for no condition.")));
-
-	stmts = parse_argument("where_clause", clause,
-						   psprintf("UPDATE mg_backfill_target SET mg_backfill_column = 1 WHERE (%s\n)",
-									clause));
-	raw = list_length(stmts) == 1 ? linitial_node(RawStmt, stmts) : NULL;
-	upd = (raw && IsA(raw->stmt, UpdateStmt)) ? (UpdateStmt *) raw->stmt : NULL;
-	if (upd == NULL || upd->whereClause == NULL || upd->fromClause != NIL ||
-		compat_stmt_has_returning(upd) || upd->withClause != NULL)
+	check_not_blank("where_clause", clause, "Pass NULL for no condition.");
+	upd = parse_as_plain_update("where_clause", clause,
+								psprintf("UPDATE mg_backfill_target SET mg_backfill_column = 1 WHERE (%s\n)",
+										 clause));
+	if (upd == NULL || upd->whereClause == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("where_clause must be one boolean expression"),
