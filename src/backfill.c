@@ -1153,6 +1153,23 @@ run_job(BackfillRun *run)
 	} while (more);
 }
 
+/* The job, holding its lock: one runner per job. */
+static void
+run_job_locked(BackfillRun *run)
+{
+	mg_bf_lock_job(run->name);
+	PG_TRY();
+	{
+		run_job(run);
+	}
+	PG_FINALLY();
+	{
+		mg_bf_unlock_job(run->name);
+		pgstat_report_activity(STATE_RUNNING, debug_query_string);
+	}
+	PG_END_TRY();
+}
+
 /*
  * CALL migration_guard.backfill(name, relation, set_clause, where_clause,
  *     batch_size, min_batch_size, max_batch_size, target_batch_time, pause,
@@ -1210,26 +1227,19 @@ mg_backfill(PG_FUNCTION_ARGS)
 	/* Everything that can be wrong with the arguments fails here. */
 	plan = mg_bf_plan_create(relid, set_clause, where_clause);
 	run->plan = plan;
-	mg_bf_plan_prepare(plan);
-	if (plan->method == MG_BF_CTID)
-		run->tuples_per_page = mg_bf_tuples_per_page(relid);
-
-	if (opt.dry_run)
-	{
-		dry_run(run);
-		SPI_finish();
-		PG_RETURN_VOID();
-	}
-
-	mg_bf_lock_job(name);
 	PG_TRY();
 	{
-		run_job(run);
+		mg_bf_plan_prepare(plan);
+		if (plan->method == MG_BF_CTID)
+			run->tuples_per_page = mg_bf_tuples_per_page(relid);
+		if (opt.dry_run)
+			dry_run(run);
+		else
+			run_job_locked(run);
 	}
 	PG_FINALLY();
 	{
-		mg_bf_unlock_job(name);
-		pgstat_report_activity(STATE_RUNNING, debug_query_string);
+		mg_bf_plan_free(plan);
 	}
 	PG_END_TRY();
 

@@ -123,6 +123,7 @@ typedef struct MGBackfillJob
 extern MGBackfillPlan *mg_bf_plan_create(Oid relid, const char *set_clause,
 										 const char *where_clause);
 extern void mg_bf_plan_prepare(MGBackfillPlan *plan);
+extern void mg_bf_plan_free(MGBackfillPlan *plan);
 extern Datum mg_bf_keys_to_text_array(MGBackfillPlan *plan, Datum *keys);
 extern Datum *mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array);
 extern Datum *mg_bf_copy_keys(MGBackfillPlan *plan, HeapTuple tuple,

@@ -546,6 +546,27 @@ mg_bf_plan_prepare(MGBackfillPlan *plan)
 	}
 }
 
+/*
+ * Frees the statements prepared by mg_bf_plan_prepare.  SPI_keepplan moved
+ * them out of the procedure's memory so that they survive its commits;
+ * without this every CALL would leave them in the session for good.
+ */
+void
+mg_bf_plan_free(MGBackfillPlan *plan)
+{
+	SPIPlanPtr *plans[] = {&plan->bound_first, &plan->bound_last,
+		&plan->end_from_start, &plan->end_after, &plan->update_from_start,
+	&plan->update_after, &plan->update_ctid};
+	int			i;
+
+	for (i = 0; i < lengthof(plans); i++)
+	{
+		if (*plans[i] != NULL)
+			SPI_freeplan(*plans[i]);
+		*plans[i] = NULL;
+	}
+}
+
 /* ---------- key values ---------- */
 
 /*

@@ -100,7 +100,7 @@ SET DateStyle = 'SQL, DMY';
 CALL migration_guard.backfill('ts', 'k_ts', 'n = n + 1', batch_size => 10, target_batch_time => '0');
 RESET DateStyle;
 
-SELECT plan(31);
+SELECT plan(32);
 
 SELECT is((SELECT count(*) FROM k_comp WHERE n = 1 AND v < 0), 2000::bigint, 'composite key: every row updated once');
 SELECT is((SELECT batches FROM migration_guard.backfills WHERE name = 'comp'), 16::bigint, 'composite key: 2000 rows in batches of 130');
@@ -134,5 +134,8 @@ SELECT is((SELECT count(*) FROM k_adapt WHERE v = id + 1), 20000::bigint, 'adapt
 
 SELECT is((SELECT count(*) FROM k_ts WHERE n = 1), 264::bigint, 'timestamp key resumed under another DateStyle: every row once');
 SELECT is((SELECT cursor FROM migration_guard.backfill_jobs WHERE name = 'ts'), '{"2024-01-11 23:00:00"}'::text[], 'key values are kept in ISO style');
+SELECT is((SELECT count(*) FROM pg_backend_memory_contexts
+           WHERE name = 'CachedPlanSource' AND ident LIKE '%k\_ts%'), 0::bigint,
+          'the statements a CALL prepared are freed when it ends');
 
 SELECT * FROM finish();
