@@ -13,7 +13,7 @@ GRANT USAGE ON SCHEMA migration_guard TO check_nobody;
 CREATE SCHEMA check_nobody_s AUTHORIZATION check_nobody;
 SET lock_timeout = '1s';
 
-SELECT plan(59);
+SELECT plan(61);
 
 -- 1-3: a table the script creates, then indexes and alters: no finding
 SELECT is((SELECT count(*) FROM migration_guard.check($$
@@ -253,6 +253,26 @@ SELECT is((SELECT lock_mode FROM migration_guard.check(
         'ALTER TABLE kid ADD CONSTRAINT kid_big_fk FOREIGN KEY (big_id) REFERENCES big (id)')
            WHERE rule = 'add_foreign_key'), 'SHARE ROW EXCLUSIVE',
     'ADD FOREIGN KEY without NOT VALID on an existing table');
+
+-- 60-61: within the caller's transaction, after check() returns, the
+-- script's statements hold no lock on the tables they judged or created
+BEGIN;
+SELECT count(*) FROM migration_guard.check($s$
+        CREATE TABLE check_fresh (id bigint PRIMARY KEY, big_id bigint REFERENCES big);
+        CREATE INDEX ON big (v);
+        ALTER TABLE big ADD COLUMN z int DEFAULT 1;
+        LOCK TABLE kid IN ACCESS EXCLUSIVE MODE;
+        DROP TABLE kid;
+      $s$) AS findings \gset
+SELECT is((SELECT count(*) FROM pg_locks
+           WHERE pid = pg_backend_pid() AND locktype = 'relation'
+             AND relation IN ('big'::regclass, 'kid'::regclass, 'big_pkey'::regclass, 'kid_pkey'::regclass)),
+          0::bigint, 'no lock on the existing tables outlives check()');
+SELECT is((SELECT count(*) FROM pg_locks l
+           WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+             AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.relation)),
+          0::bigint, 'no lock on a relation the script created outlives check()');
+COMMIT;
 
 SELECT * FROM finish();
 
