@@ -51,6 +51,7 @@
 #include "utils/syscache.h"
 
 #include "depends.h"
+#include "relfacts.h"
 
 /*
  * A DROP of a partitioned table with thousands of partitions reaches tens
@@ -329,14 +330,8 @@ add_found(Walk *walk, const ObjectAddress *addr, bool dropped_with_it, bool refe
 static bool
 is_user_relation(const ObjectAddress *addr)
 {
-	char		relkind;
-
-	if (!is_relation(addr))
-		return false;
-	relkind = get_rel_relkind(addr->objectId);
-	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
-		relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW ||
-		relkind == RELKIND_FOREIGN_TABLE;
+	return is_relation(addr) &&
+		mg_relkind_queried_by_name(get_rel_relkind(addr->objectId));
 }
 
 /*

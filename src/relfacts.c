@@ -214,6 +214,27 @@ mg_rel_exempt_from_size_rules(Oid relid)
 	return bytes < (int64) mg_small_table_threshold * 1024;
 }
 
+/*
+ * Relations that queries of the running release name: tables, views,
+ * materialized views and foreign tables.  Not indexes, sequences or
+ * composite types, whose names and columns no query reads rows through.
+ */
+bool
+mg_relkind_queried_by_name(char relkind)
+{
+	switch (relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+		case RELKIND_VIEW:
+		case RELKIND_MATVIEW:
+		case RELKIND_FOREIGN_TABLE:
+			return true;
+		default:
+			return false;
+	}
+}
+
 /* Schema-qualified, quoted name of a relation. */
 char *
 mg_rel_name(Oid relid)

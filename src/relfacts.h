@@ -15,6 +15,7 @@
 #include "utils/relcache.h"
 
 extern char mg_rel_persistence(Oid relid);
+extern bool mg_relkind_queried_by_name(char relkind);
 extern bool mg_rel_created_in_xact(Oid relid);
 extern bool mg_rel_size(Oid relid, int64 *bytes);
 extern double mg_rel_estimated_rows(Oid relid);

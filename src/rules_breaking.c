@@ -102,27 +102,6 @@ rel_is_private(Oid relid)
 	return mg_rel_persistence(relid) == '\0' || mg_rel_created_in_xact(relid);
 }
 
-/*
- * Relations that queries of the running release name: tables, views,
- * materialized views and foreign tables.  Not indexes, sequences or
- * composite types, whose names and columns no query reads rows through.
- */
-static bool
-relkind_queried_by_name(char relkind)
-{
-	switch (relkind)
-	{
-		case RELKIND_RELATION:
-		case RELKIND_PARTITIONED_TABLE:
-		case RELKIND_VIEW:
-		case RELKIND_MATVIEW:
-		case RELKIND_FOREIGN_TABLE:
-			return true;
-		default:
-			return false;
-	}
-}
-
 /* Does relkind fit the object type a statement names? */
 static bool
 relkind_matches(ObjectType type, char relkind)
@@ -544,7 +523,7 @@ schema_relations(Oid nspid)
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 
-		if (!relkind_queried_by_name(form->relkind))
+		if (!mg_relkind_queried_by_name(form->relkind))
 			continue;
 		if (form->relispartition || rel_is_private(form->oid))
 			continue;			/* partitions are read through their parent */
@@ -708,7 +687,7 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 			/* ALTER TABLE also renames the columns of an expression index */
-			if (!OidIsValid(relid) || !relkind_queried_by_name(get_rel_relkind(relid)) ||
+			if (!OidIsValid(relid) || !mg_relkind_queried_by_name(get_rel_relkind(relid)) ||
 				rel_is_private(relid))
 				return;
 			report_rename_column(relid, stmt->subname, stmt->newname);
@@ -725,7 +704,7 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 			 * ALTER TABLE may rename a view, an index or a sequence; only
 			 * relations queries name are ours.
 			 */
-			if (!OidIsValid(relid) || !relkind_queried_by_name(get_rel_relkind(relid)) ||
+			if (!OidIsValid(relid) || !mg_relkind_queried_by_name(get_rel_relkind(relid)) ||
 				rel_is_private(relid))
 				return;
 			report_rename_relation(relid, stmt->newname);
@@ -769,7 +748,7 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 		return;
 	relkind = get_rel_relkind(relid);
 	relname = get_rel_name(relid);
-	if (!relkind_queried_by_name(relkind) || relname == NULL)
+	if (!mg_relkind_queried_by_name(relkind) || relname == NULL)
 		return;
 	nspid = get_namespace_oid(stmt->newschema, true);
 	if (!OidIsValid(nspid) || nspid == get_rel_namespace(relid) ||
