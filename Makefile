@@ -23,8 +23,11 @@ REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 NO_INSTALLCHECK = 1
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# On a fresh machine "make test" and "make demo" install PostgreSQL first.
+ifneq ($(PGXS),)
 include $(PGXS)
+endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
 	cat $^ > $@
