@@ -152,6 +152,7 @@ extern char *mg_rel_list_text(List *relids, int max_shown);
 extern void mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd);
 extern void mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def);
 extern void mg_check_column_design(MGStatement *st, Oid relid, ColumnDef *def);
+extern const char *mg_serial_type_name(TypeName *typeName);
 extern void mg_check_column_type_design(MGStatement *st, Oid relid,
 										const char *colname, TypeName *typeName);
 

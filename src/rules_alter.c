@@ -721,19 +721,6 @@ check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
  * ---------------------------------------------------------------------
  */
 
-static bool
-is_serial_type(TypeName *typeName)
-{
-	const char *name;
-
-	if (typeName == NULL || list_length(typeName->names) != 1 || typeName->pct_type)
-		return false;
-	name = strVal(linitial(typeName->names));
-	return strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
-		strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
-		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0;
-}
-
 /*
  * The default as ATExecAddColumn() evaluates it: cooked like a stored
  * default (transformed, coerced to the column type, collations assigned)
@@ -795,7 +782,7 @@ add_column_rewrite_reason(MGStatement *st, ColumnDef *def)
 
 	if (identity)
 		return pstrdup("an identity column fills every row from its sequence");
-	if (is_serial_type(def->typeName))
+	if (mg_serial_type_name(def->typeName) != NULL)
 		return pstrdup("a serial column's default nextval() is volatile, so every row gets its own value");
 	if (generated)
 		return virtual_generated ? NULL :
@@ -1368,7 +1355,7 @@ mg_column_def_has_default(ColumnDef *def)
 {
 	ListCell   *lc;
 
-	if (def->raw_default != NULL || is_serial_type(def->typeName))
+	if (def->raw_default != NULL || mg_serial_type_name(def->typeName) != NULL)
 		return true;
 	foreach(lc, def->constraints)
 	{

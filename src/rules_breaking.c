@@ -781,21 +781,6 @@ is_null_default(Node *expr)
 	return expr != NULL && IsA(expr, A_Const) && ((A_Const *) expr)->isnull;
 }
 
-/* Serial pseudo-types, as transformColumnDefinition recognizes them. */
-static bool
-is_serial_typename(TypeName *typeName)
-{
-	const char *name;
-
-	if (typeName == NULL || list_length(typeName->names) != 1 ||
-		typeName->pct_type || typeName->arrayBounds != NIL)
-		return false;
-	name = strVal(linitial(typeName->names));
-	return strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
-		strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
-		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0;
-}
-
 /*
  * A domain type that rejects NULL and supplies no default of its own
  * (a domain's default is copied from its base domain when it is created,
@@ -808,7 +793,7 @@ domain_requires_value(TypeName *typeName)
 	Oid			typid;
 	bool		notnull = false;
 
-	if (typeName == NULL || is_serial_typename(typeName))
+	if (typeName == NULL || mg_serial_type_name(typeName) != NULL)
 		return false;
 	tup = LookupTypeName(NULL, typeName, NULL, true);
 	if (tup == NULL)
@@ -846,7 +831,7 @@ mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 	bool		not_null = def->is_not_null;
 	bool		has_default = def->raw_default != NULL && !is_null_default(def->raw_default);
 	bool		fills_itself = def->identity != '\0' || def->generated != '\0' ||
-		def->cooked_default != NULL || is_serial_typename(def->typeName);
+		def->cooked_default != NULL || mg_serial_type_name(def->typeName) != NULL;
 	bool		from_domain = false;
 	ListCell   *lc;
 	MGFinding	f = {0};

@@ -68,14 +68,18 @@ report_design(MGRuleId rule, const DesignColumn *col, char *message,
 	mg_report(&f);
 }
 
-/* serial, serial4, ... as transformColumnDefinition recognizes them */
-static const char *
-serial_name(TypeName *typeName)
+/*
+ * The serial pseudo-type a column is declared with (serial, serial4, ...),
+ * recognized as transformColumnDefinition does, or NULL.  An array of
+ * serial is not one: PostgreSQL refuses it.
+ */
+const char *
+mg_serial_type_name(TypeName *typeName)
 {
 	const char *name;
 
-	if (list_length(typeName->names) != 1 || typeName->pct_type ||
-		typeName->arrayBounds != NIL)
+	if (typeName == NULL || list_length(typeName->names) != 1 ||
+		typeName->pct_type || typeName->arrayBounds != NIL)
 		return NULL;
 	name = strVal(linitial(typeName->names));
 	if (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
@@ -241,7 +245,7 @@ check_column(const DesignColumn *col)
 		return;					/* WITH OPTIONS of a typed table or partition */
 	if (creating_extension)
 		return;					/* an extension's tables are its author's design */
-	serial = serial_name(col->typeName);
+	serial = mg_serial_type_name(col->typeName);
 	if (serial != NULL)
 	{
 		check_serial(col, serial);
@@ -510,7 +514,7 @@ mg_check_column_type_design(MGStatement *st, Oid relid,
 	if (col.relname == NULL)
 		return;
 	attnum = get_attnum(relid, colname);
-	if (attnum <= 0 || serial_name(typeName) != NULL)
+	if (attnum <= 0 || mg_serial_type_name(typeName) != NULL)
 		return;					/* serial is no type here: PostgreSQL says so */
 	col.relid = relid;
 	col.colname = colname;
