@@ -67,6 +67,7 @@
 #include "utils/typcache.h"
 
 #include "migration_guard.h"
+#include "lockinfo.h"
 #include "relfacts.h"
 #include "rules_alter.h"
 
@@ -1511,46 +1512,6 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
  */
 
 /*
- * Tables with a column of the domain, or of a domain over it, that the
- * size rules do not exempt: what ALTER DOMAIN would scan (as PostgreSQL's
- * get_rels_with_domain finds them, through pg_depend).
- */
-static void
-domain_tables_scanned(Oid domainoid, List **tables, int depth)
-{
-	Relation	pg_depend;
-	SysScanDesc scan;
-	ScanKeyData key[2];
-	HeapTuple	tuple;
-
-	check_stack_depth();
-	pg_depend = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(domainoid));
-	scan = systable_beginscan(pg_depend, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
-
-		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
-			domain_tables_scanned(dep->objid, tables, depth + 1);
-		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
-		{
-			char		relkind = get_rel_relkind(dep->objid);
-
-			if ((relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW) &&
-				!list_member_oid(*tables, dep->objid) &&
-				!mg_rel_exempt_from_size_rules(dep->objid))
-				*tables = lappend_oid(*tables, dep->objid);
-		}
-	}
-	systable_endscan(scan);
-	table_close(pg_depend, AccessShareLock);
-}
-
-/*
  * Is the domain (or a domain over it) inside a container type, an array,
  * composite or range, that a column stores?  get_rels_with_domain then
  * refuses the statement ("cannot alter type ... because column ... uses it").
@@ -1652,7 +1613,11 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 	if (domain_in_stored_container(domainoid, 0))
 		return;					/* PostgreSQL refuses it */
 
-	domain_tables_scanned(domainoid, &tables, 0);
+	foreach(lc, mg_tables_using_domain(domainoid))
+	{
+		if (!mg_rel_exempt_from_size_rules(lfirst_oid(lc)))
+			tables = lappend_oid(tables, lfirst_oid(lc));
+	}
 	if (tables == NIL)
 		return;
 	foreach(lc, tables)
