@@ -54,7 +54,7 @@ CREATE TABLE rb_dt (x rb_d);
 INSERT INTO rb_dt VALUES (1);
 ANALYZE rb_t, rb_typed, rb_inh_child, rb_dt;
 
-SELECT plan(114);
+SELECT plan(115);
 
 -- missing columns, relations, access methods, tablespaces, indexes
 SELECT throws_ok($q$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$q$, NULL, $m$column "nope" does not exist$m$, $d$ALTER TABLE rb_t ADD CONSTRAINT rb_c CHECK (nope > 0)$d$);
@@ -198,7 +198,8 @@ SELECT throws_ok($q$CREATE INDEX ON rb_t (a) INCLUDE (b) WHERE a > 0$q$, NULL, $
 SELECT throws_ok($q$CREATE INDEX ON rb_t ((a + id))$q$, NULL, $m$CREATE INDEX on table "rb_t" would block writes while the index is built$m$, $d$CREATE INDEX ON rb_t ((a + id))$d$);
 SELECT throws_ok($q$CLUSTER rb_t USING rb_t_pkey$q$, NULL, $m$CLUSTER of table "rb_t" would block all reads and writes while it rewrites the table$m$, $d$CLUSTER rb_t USING rb_t_pkey$d$);
 SELECT throws_ok($q$VACUUM FULL rb_t (a)$q$, NULL, $m$ANALYZE option must be specified when a column list is provided$m$, $d$VACUUM FULL rb_t (a)$d$);
-SELECT throws_ok($q$VACUUM (FULL, ANALYZE) rb_t (a)$q$, NULL, $m$VACUUM FULL of table "rb_t" would block all reads and writes while it rewrites the table$m$, $d$VACUUM (FULL, ANALYZE) rb_t (a)$d$);
+SELECT throws_ok($q$VACUUM (FULL, ANALYZE) rb_t (a)$q$, '25001', NULL, $d$VACUUM (FULL, ANALYZE) rb_t (a) in a transaction block: PostgreSQL's own error$d$);
+SELECT is((SELECT rule FROM migration_guard.check($q$VACUUM (FULL, ANALYZE) rb_t (a)$q$) WHERE rule IS NOT NULL), 'vacuum_full', $d$VACUUM (FULL, ANALYZE) rb_t (a) at top level: vacuum_full$d$);
 SELECT throws_ok($q$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$q$, NULL, $m$ALTER DOMAIN ADD CONSTRAINT would scan 1 table under a SHARE lock$m$, $d$ALTER DOMAIN rb_d ADD CONSTRAINT rb_dc CHECK (VALUE > 0)$d$);
 
 -- a role that does not own the objects gets PostgreSQL's permission error
