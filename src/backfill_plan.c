@@ -573,9 +573,10 @@ mg_bf_plan_free(MGBackfillPlan *plan)
  * The job table keeps key values as text, and a job may be resumed by a
  * session with other settings.  Converting them as pg_dump does, under
  * fixed output styles, makes the text mean the same key whatever the
- * session's DateStyle, IntervalStyle or extra_float_digits (a date written
- * as 01/02/2024 under "SQL, MDY" would otherwise be read back as 1 February
- * under "SQL, DMY", and the resumed job would skip or repeat rows).
+ * session's DateStyle, IntervalStyle, extra_float_digits or lc_monetary:
+ * a date written as 01/02/2024 under "SQL, MDY" would otherwise be read
+ * back as 1 February under "SQL, DMY", and the resumed job would skip or
+ * repeat rows.
  */
 static int
 key_text_scope_enter(void)
@@ -589,6 +590,9 @@ key_text_scope_enter(void)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	(void) set_config_option("extra_float_digits", "3",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("lc_monetary", "C",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	return level;
