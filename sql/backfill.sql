@@ -133,6 +133,21 @@ REVOKE ALL ON bf_items FROM bf_app;
 DROP ROLE bf_app;
 DROP ROLE bf_other;
 
+-- a deferred constraint the batch violates fails the job with its error:
+-- it is checked within the batch, not only at its COMMIT
+CREATE TABLE bf_deferred (id integer PRIMARY KEY, u integer,
+                          CONSTRAINT bf_deferred_u UNIQUE (u) DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO bf_deferred SELECT g, g FROM generate_series(1, 30) g;
+SET client_min_messages = warning;
+CALL migration_guard.backfill('bf_deferred', 'bf_deferred', 'u = id % 5', batch_size => 10,
+                              target_batch_time => '0');
+RESET client_min_messages;
+SELECT name, state, rows_done, batches, last_error, last_sqlstate
+  FROM migration_guard.backfills WHERE name = 'bf_deferred';
+SELECT count(*) AS changed FROM bf_deferred WHERE u <> id;
+SELECT migration_guard.backfill_forget('bf_deferred');
+DROP TABLE bf_deferred;
+
 DROP VIEW bf_view;
 DROP TABLE bf_items, bf_nokey, bf_parted;
 RESET migration_guard.mode;

@@ -32,6 +32,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -49,6 +50,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "migration_guard.h"
@@ -435,6 +437,24 @@ ctid_batch(BackfillRun *run, int size, BatchResult *res)
 								   (double) res->rows / (last - cur->next_page));
 }
 
+/*
+ * Checks the deferred constraints the batch's UPDATE queued, as SET
+ * CONSTRAINTS ALL IMMEDIATE would.  Their violation would otherwise surface
+ * only at the batch's COMMIT, where it cannot be caught: the job would be
+ * left "running" without its error instead of "failed" with it.
+ */
+static void
+check_deferred_constraints(void)
+{
+	ConstraintsSetStmt *stmt = makeNode(ConstraintsSetStmt);
+
+	stmt->constraints = NIL;
+	stmt->deferred = false;
+	PushActiveSnapshot(GetTransactionSnapshot());
+	AfterTriggerSetState(stmt);
+	PopActiveSnapshot();
+}
+
 typedef struct BatchErrorContext
 {
 	BackfillRun *run;
@@ -487,6 +507,7 @@ try_batch(BackfillRun *run, int size, BatchResult *res, ErrorData **edata)
 			keyset_batch(run, size, res);
 		else
 			ctid_batch(run, size, res);
+		check_deferred_constraints();
 		res->ms = ms_since(start);
 		res->waiters = others_wait_for(GetCurrentTransactionIdIfAny()) ||
 			others_wait_for(GetTopTransactionIdIfAny());
