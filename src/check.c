@@ -612,27 +612,25 @@ drop_action(DropStmt *stmt, char **why)
 	return ACTION_RUN;
 }
 
+/* RENAME of a relation the script created, or of something on one, is run. */
 static CheckAction
 rename_action(RenameStmt *stmt)
 {
 	switch (stmt->renameType)
 	{
-		case OBJECT_TABLE:
-		case OBJECT_INDEX:
-		case OBJECT_VIEW:
-		case OBJECT_MATVIEW:
-		case OBJECT_SEQUENCE:
-		case OBJECT_FOREIGN_TABLE:
 		case OBJECT_COLUMN:
 		case OBJECT_TABCONSTRAINT:
 		case OBJECT_TRIGGER:
 		case OBJECT_POLICY:
 		case OBJECT_RULE:
-			return stmt->relation && !is_existing_relation(stmt->relation) ?
-				ACTION_RUN : ACTION_JUDGE_ONLY;
+			break;
 		default:
-			return ACTION_JUDGE_ONLY;
+			if (!is_relation_object_type(stmt->renameType))
+				return ACTION_JUDGE_ONLY;
+			break;
 	}
+	return stmt->relation && !is_existing_relation(stmt->relation) ?
+		ACTION_RUN : ACTION_JUDGE_ONLY;
 }
 
 /* CREATE SCHEMA runs unless one of its tables would lock an existing one. */
