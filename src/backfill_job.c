@@ -460,15 +460,21 @@ report_job_running(const char *name)
 			 errhint("Watch it in migration_guard.backfills; stop it with migration_guard.backfill_pause() or backfill_cancel().")));
 }
 
+/* Tries the job's session lock without waiting. */
+static LockAcquireResult
+try_lock_job(const char *name, LOCKTAG *tag)
+{
+	job_locktag(tag, name);
+	return LockAcquire(tag, ExclusiveLock, true, true);
+}
+
 /* Takes the job's lock or raises an error naming the process that has it. */
 void
 mg_bf_lock_job(const char *name)
 {
 	LOCKTAG		tag;
-	LockAcquireResult res;
+	LockAcquireResult res = try_lock_job(name, &tag);
 
-	job_locktag(&tag, name);
-	res = LockAcquire(&tag, ExclusiveLock, true, true);
 	if (res == LOCKACQUIRE_NOT_AVAIL)
 		report_job_running(name);
 	if (res == LOCKACQUIRE_ALREADY_HELD || res == LOCKACQUIRE_ALREADY_CLEAR)
@@ -494,10 +500,8 @@ static bool
 job_is_running(const char *name)
 {
 	LOCKTAG		tag;
-	LockAcquireResult res;
+	LockAcquireResult res = try_lock_job(name, &tag);
 
-	job_locktag(&tag, name);
-	res = LockAcquire(&tag, ExclusiveLock, true, true);
 	if (res == LOCKACQUIRE_NOT_AVAIL)
 		return true;
 	LockRelease(&tag, ExclusiveLock, true);
