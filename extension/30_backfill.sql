@@ -68,14 +68,18 @@ SELECT j.name,
        j.started_at,
        j.updated_at,
        j.finished_at,
-       j.last_error,
+       -- Like pg_stat_activity's query text: what a job writes and its
+       -- errors are shown to its owner's members and pg_read_all_stats only.
+       CASE WHEN v.visible THEN j.last_error ELSE '<insufficient privilege>' END AS last_error,
        j.last_sqlstate,
        j.method,
        j.key_columns,
-       j.set_clause,
-       j.where_clause,
+       CASE WHEN v.visible THEN j.set_clause ELSE '<insufficient privilege>' END AS set_clause,
+       CASE WHEN v.visible THEN j.where_clause ELSE '<insufficient privilege>' END AS where_clause,
        j.owner
 FROM @extschema@.backfill_jobs AS j
+CROSS JOIN LATERAL (SELECT pg_catalog.pg_has_role(j.owner::oid, 'USAGE')
+                           OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE') AS visible) AS v
 LEFT JOIN pg_catalog.pg_locks AS l
        ON l.locktype = 'advisory'
       AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
