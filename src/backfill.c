@@ -915,9 +915,9 @@ describe_throttle(BackfillRun *run)
 {
 	BackfillOptions *o = &run->opt;
 	char	   *sizing = o->target_ms > 0 ?
-		psprintf("batches start at %d rows and adapt toward %s each within %d .. %d rows",
+		psprintf("Batches start at %d rows and adapt toward %s each within %d .. %d rows",
 				 o->batch_size, format_ms(o->target_ms), o->min_batch_size, o->max_batch_size) :
-		psprintf("batches of %d rows", o->batch_size);
+		psprintf("Batches of %d rows", o->batch_size);
 
 	return psprintf("%s; lock_timeout %s per batch; pause %s between batches; %s%s.",
 					sizing, format_ms(o->lock_timeout_ms), format_ms(o->pause_ms),
@@ -1266,10 +1266,4 @@ mg_backfill(PG_FUNCTION_ARGS)
 
 	SPI_finish();
 	PG_RETURN_VOID();
-}
-
-void
-mg_backfill_init(void)
-{
-	/* Nothing to install: the procedure and functions are called by SQL. */
 }

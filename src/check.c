@@ -67,7 +67,6 @@ bool		mg_check_simulating = false;
 #define CHECK_NUM_COLUMNS 11
 
 /* Longest statement quote in a message about an earlier statement. */
-#define STATEMENT_QUOTE_LEN 200
 
 /* One output row: a finding, or a note about a statement. */
 typedef struct CheckRow
@@ -999,34 +998,6 @@ mg_check_script_adds_column(Oid relid, const char *colname)
 
 /* ---------- ACCESS EXCLUSIVE locks the script's transaction holds ---------- */
 
-/* A statement's text on one line, shortened, for messages. */
-static char *
-quote_statement(const char *text)
-{
-	StringInfoData buf;
-	bool		space = false;
-
-	initStringInfo(&buf);
-	for (const char *p = text; *p; p++)
-	{
-		if (isspace((unsigned char) *p))
-		{
-			space = buf.len > 0;
-			continue;
-		}
-		if (space)
-			appendStringInfoChar(&buf, ' ');
-		space = false;
-		if (buf.len >= STATEMENT_QUOTE_LEN)
-		{
-			appendStringInfoString(&buf, "...");
-			break;
-		}
-		appendStringInfoChar(&buf, *p);
-	}
-	return buf.data;
-}
-
 /*
  * Does the statement keep the transaction going, so that a lock taken
  * earlier is held while it runs?  As the lock rules decide at run time.
@@ -1127,7 +1098,7 @@ track_exclusive_locks(CheckState *cs, Node *stmt, int stmtno, const char *stmt_t
 		sl->relname = table == l->relid ? pstrdup(l->relname) : mg_rel_name(table);
 		sl->relkind = table == l->relid ? l->relkind : RELKIND_RELATION;
 		sl->stmtno = stmtno;
-		sl->stmt_quote = quote_statement(stmt_text);
+		sl->stmt_quote = mg_quote_statement(stmt_text);
 		cs->exclusive = lappend(cs->exclusive, sl);
 		if (first_new == NULL)
 			first_new = sl;

@@ -63,7 +63,6 @@
 #include "relfacts.h"
 
 /* Longest statement text quoted in messages. */
-#define STATEMENT_QUOTE_LEN 200
 /* Most blocking sessions listed in a retry message. */
 #define MAX_BLOCKERS_LISTED 5
 
@@ -127,41 +126,6 @@ holds_lock_or_stronger(Oid relid, LOCKMODE mode)
 			return true;
 	}
 	return false;
-}
-
-/* Statement text for a message: one line, at most STATEMENT_QUOTE_LEN bytes. */
-static char *
-quote_statement(const char *text)
-{
-	StringInfoData buf;
-	bool		space = false;
-	const char *p = text;
-
-	initStringInfo(&buf);
-	while (*p)
-	{
-		int			len;
-
-		if (isspace((unsigned char) *p))
-		{
-			space = buf.len > 0;
-			p++;
-			continue;
-		}
-		if (space)
-			appendStringInfoChar(&buf, ' ');
-		space = false;
-		if (buf.len >= STATEMENT_QUOTE_LEN)
-		{
-			appendStringInfoString(&buf, "...");
-			break;
-		}
-		/* whole characters only: the text goes into messages */
-		len = pg_mblen(p);
-		appendBinaryStringInfo(&buf, p, len);
-		p += len;
-	}
-	return buf.data;
 }
 
 /* A setting as SHOW prints it, with its unit: "5s", "1min". */
@@ -334,7 +298,7 @@ remember_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 
 		oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 		if (text == NULL)
-			text = quote_statement(mg_statement_text(st));
+			text = mg_quote_statement(mg_statement_text(st));
 		h = palloc(sizeof(HeldExclusive));
 		h->relid = l->relid;
 		h->relkind = l->relkind;
@@ -779,7 +743,7 @@ describe_blockers(Oid relid, LOCKMODE mode)
 						 i > 0 ? "; " : "",
 						 SPI_getvalue(tup, desc, 1), SPI_getvalue(tup, desc, 2),
 						 SPI_getvalue(tup, desc, 3),
-						 quote_statement(SPI_getvalue(tup, desc, 4)));
+						 mg_quote_statement(SPI_getvalue(tup, desc, 4)));
 	}
 	if (n > MAX_BLOCKERS_LISTED)
 		appendStringInfo(&result, "; and %llu more",

@@ -61,7 +61,6 @@ _PG_init(void)
 	mg_install_hooks();
 	mg_locks_init();
 	mg_heads_init();
-	mg_backfill_init();
 	mg_hook_installed = true;
 }
 

@@ -127,6 +127,7 @@ extern MGSeverity mg_finding_severity(const MGFinding *finding);
 extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
 extern const char *mg_lockmode_name(LOCKMODE mode);
+extern char *mg_quote_statement(const char *text);
 
 /* ---------- rule families (one file each) ---------- */
 
@@ -173,8 +174,5 @@ extern void mg_heads_check_statement(MGStatement *st);
 extern bool mg_check_simulating;
 extern bool mg_check_script_adds_column(Oid relid, const char *colname);
 
-/* ---------- backfill (backfill.c) ---------- */
-
-extern void mg_backfill_init(void);
 
 #endif							/* MIGRATION_GUARD_H */

@@ -17,6 +17,7 @@
 
 #include "commands/extension.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -27,6 +28,7 @@
 MGCollector *mg_collector = NULL;
 
 #define DIRECTIVE_TAG "migration_guard:allow"
+#define MG_STATEMENT_QUOTE_LEN 200
 
 /*
  * Is the rule worth evaluating for this relation?  Rules call this before
@@ -46,6 +48,44 @@ mg_rule_applies(MGRuleId rule, Oid relid)
 		mg_rel_exempt_from_size_rules(relid))
 		return false;
 	return true;
+}
+
+/*
+ * Statement text for a message: white space folded to one line, cut after
+ * MG_STATEMENT_QUOTE_LEN bytes at a character boundary.
+ */
+char *
+mg_quote_statement(const char *text)
+{
+	StringInfoData buf;
+	bool		space = false;
+	const char *p = text;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		int			len;
+
+		if (isspace((unsigned char) *p))
+		{
+			space = buf.len > 0;
+			p++;
+			continue;
+		}
+		if (space)
+			appendStringInfoChar(&buf, ' ');
+		space = false;
+		if (buf.len >= MG_STATEMENT_QUOTE_LEN)
+		{
+			appendStringInfoString(&buf, "...");
+			break;
+		}
+		/* whole characters only: the text goes into messages */
+		len = pg_mblen(p);
+		appendBinaryStringInfo(&buf, p, len);
+		p += len;
+	}
+	return buf.data;
 }
 
 const char *
