@@ -899,7 +899,7 @@ execute_with_retries(MGUtilityCall *call, const char *tag, MGLockPlan *plan,
 		MemoryContext oldcxt = CurrentMemoryContext;
 		ResourceOwner oldowner = CurrentResourceOwner;
 		ErrorData  *edata = NULL;
-		MGRelLock  *waited = NULL;
+		MGRelLock  *volatile waited = NULL;
 		int			delay;
 
 		BeginInternalSubTransaction(NULL);
