@@ -1038,20 +1038,6 @@ judge_lock_held_across(CheckState *cs, Node *stmt)
 	mg_report(&f);
 }
 
-/* The table a lock counts for: an index counts as its table. */
-static Oid
-owning_table(Oid relid, char relkind)
-{
-	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
-	{
-		Oid			heap = IndexGetRelation(relid, true);
-
-		if (OidIsValid(heap))
-			return heap;
-	}
-	return relid;
-}
-
 static ScriptLock *
 find_script_lock(CheckState *cs, Oid relid)
 {
@@ -1090,7 +1076,7 @@ track_exclusive_locks(CheckState *cs, Node *stmt, int stmtno, const char *stmt_t
 		if (l->mode != AccessExclusiveLock || !l->shared ||
 			l->relkind == RELKIND_COMPOSITE_TYPE)
 			continue;
-		table = owning_table(l->relid, l->relkind);
+		table = mg_lock_owning_table(l->relid, l->relkind);
 		if (find_script_lock(cs, table) != NULL)
 			continue;
 		sl = palloc(sizeof(ScriptLock));

@@ -120,6 +120,23 @@ mg_relkind_word(char relkind)
 }
 
 /*
+ * The table a lock on a relation counts for: an index counts as its table,
+ * so that locks on a table and on its indexes count once.
+ */
+Oid
+mg_lock_owning_table(Oid relid, char relkind)
+{
+	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		Oid			heap = IndexGetRelation(relid, true);
+
+		if (OidIsValid(heap))
+			return heap;
+	}
+	return relid;
+}
+
+/*
  * The first lock that the lock_timeout rule concerns: one that blocks reads
  * or writes, on a relation other sessions use.  Composite types hold no
  * rows, so nobody queues on them.

@@ -230,20 +230,6 @@ first_held_exclusive(void)
 	return NULL;
 }
 
-/* Indexes count as their table when counting tables locked. */
-static Oid
-owning_table(Oid relid, char relkind)
-{
-	if (relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX)
-	{
-		Oid			heap = IndexGetRelation(relid, true);
-
-		if (OidIsValid(heap))
-			return heap;
-	}
-	return relid;
-}
-
 static bool
 counts_as_exclusive(const MGRelLock *l)
 {
@@ -588,7 +574,7 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 
 		if (!holds_lock_or_stronger(h->relid, AccessExclusiveLock))
 			continue;
-		table = owning_table(h->relid, h->relkind);
+		table = mg_lock_owning_table(h->relid, h->relkind);
 		if (!list_member_oid(tables, table))
 		{
 			tables = lappend_oid(tables, table);
@@ -605,7 +591,7 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 
 		if (!counts_as_exclusive(l))
 			continue;
-		table = owning_table(l->relid, l->relkind);
+		table = mg_lock_owning_table(l->relid, l->relkind);
 		if (!list_member_oid(tables, table))
 		{
 			tables = lappend_oid(tables, table);
