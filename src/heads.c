@@ -582,37 +582,6 @@ check_freeze(const char *tag, bool at_commit)
 			 errhint("Ship the change as a migration of the next release (set the new expected head, then migrate), or have a superuser SET migration_guard.freeze_at_head = off for a deliberate hotfix.")));
 }
 
-/*
- * Statements that refuse to run in a transaction block and commit on their
- * own: no version row can share their transaction, and a refusal at
- * commit would come after their first internal commit.
- */
-static bool
-statement_commits_internally(Node *parsetree)
-{
-	ListCell   *lc;
-
-	switch (nodeTag(parsetree))
-	{
-		case T_IndexStmt:
-			return ((IndexStmt *) parsetree)->concurrent;
-		case T_DropStmt:
-			return ((DropStmt *) parsetree)->concurrent;
-		case T_AlterTableStmt:
-			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
-			{
-				AlterTableCmd *cmd = lfirst(lc);
-
-				if (cmd->subtype == AT_DetachPartition &&
-					((PartitionCmd *) cmd->def)->concurrent)
-					return true;
-			}
-			return false;
-		default:
-			return false;
-	}
-}
-
 static void
 note_ddl(MGStatement *st)
 {
@@ -625,7 +594,13 @@ note_ddl(MGStatement *st)
 	 * share its transaction with a version write (a multi-statement query
 	 * string, a pipeline of extended-protocol messages before one Sync).
 	 */
-	if (statement_commits_internally(st->parsetree))
+	/*
+	 * A statement that refuses a transaction block commits on its own: no
+	 * version row can share its transaction, and a refusal at commit would
+	 * come after its first internal commit.  (VACUUM, CLUSTER and REINDEX,
+	 * the others that refuse one, do not change the schema.)
+	 */
+	if (mg_statement_needs_own_transaction(st->parsetree))
 	{
 		check_freeze(CreateCommandName(st->parsetree), false);
 		return;

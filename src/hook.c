@@ -220,8 +220,8 @@ mg_statement_text(const MGStatement *st)
  * any lock: a multi-table VACUUM, CLUSTER or REINDEX commits per table, and
  * CONCURRENTLY builds need their own transactions.
  */
-static bool
-needs_own_transaction(Node *parsetree)
+bool
+mg_statement_needs_own_transaction(Node *parsetree)
 {
 	ListCell   *lc;
 
@@ -278,7 +278,7 @@ refused_in_transaction_block(Node *parsetree, ProcessUtilityContext context)
 	if (context == PROCESS_UTILITY_TOPLEVEL && !IsTransactionBlock() &&
 		!IsSubTransaction())
 		return false;
-	return needs_own_transaction(parsetree);
+	return mg_statement_needs_own_transaction(parsetree);
 }
 
 static void
