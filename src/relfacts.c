@@ -44,22 +44,30 @@
 #include "relfacts.h"
 
 /*
- * pg_class.relpersistence, or '\0' for a relation dropped meanwhile (the
- * hook runs before the statement locks anything, so that can happen, and
- * lsyscache's get_rel_persistence would raise "cache lookup failed").
+ * A copy of the relation's pg_class row (its fixed-size columns), or false
+ * for a relation dropped meanwhile: the hook runs before the statement
+ * locks anything, so that can happen, and lsyscache's get_rel_* functions
+ * would raise "cache lookup failed".
  */
+bool
+mg_rel_class_row(Oid relid, FormData_pg_class *row)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	memcpy(row, GETSTRUCT(tuple), CLASS_TUPLE_SIZE);
+	ReleaseSysCache(tuple);
+	return true;
+}
+
+/* pg_class.relpersistence, or '\0' for a relation dropped meanwhile. */
 char
 mg_rel_persistence(Oid relid)
 {
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	char		persistence = '\0';
+	FormData_pg_class row;
 
-	if (HeapTupleIsValid(tuple))
-	{
-		persistence = ((Form_pg_class) GETSTRUCT(tuple))->relpersistence;
-		ReleaseSysCache(tuple);
-	}
-	return persistence;
+	return mg_rel_class_row(relid, &row) ? row.relpersistence : '\0';
 }
 
 /*
@@ -182,16 +190,9 @@ mg_rel_size(Oid relid, int64 *bytes)
 double
 mg_rel_estimated_rows(Oid relid)
 {
-	HeapTuple	tuple;
-	double		rows = -1;
+	FormData_pg_class row;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tuple))
-	{
-		rows = ((Form_pg_class) GETSTRUCT(tuple))->reltuples;
-		ReleaseSysCache(tuple);
-	}
-	return rows;
+	return mg_rel_class_row(relid, &row) ? row.reltuples : -1;
 }
 
 /*

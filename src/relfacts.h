@@ -12,8 +12,10 @@
 #ifndef MG_RELFACTS_H
 #define MG_RELFACTS_H
 
+#include "catalog/pg_class.h"
 #include "utils/relcache.h"
 
+extern bool mg_rel_class_row(Oid relid, FormData_pg_class *row);
 extern char mg_rel_persistence(Oid relid);
 extern bool mg_relkind_queried_by_name(char relkind);
 extern bool mg_rel_created_in_xact(Oid relid);

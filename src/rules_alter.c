@@ -476,15 +476,9 @@ foreign_keys_revalidated(Oid relid, AttrNumber attnum)
 static bool
 rel_is_typed_table(Oid relid)
 {
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	bool		typed = false;
+	FormData_pg_class row;
 
-	if (HeapTupleIsValid(tuple))
-	{
-		typed = OidIsValid(((Form_pg_class) GETSTRUCT(tuple))->reloftype);
-		ReleaseSysCache(tuple);
-	}
-	return typed;
+	return mg_rel_class_row(relid, &row) && OidIsValid(row.reloftype);
 }
 
 /* Does a view or rule use the column (a normal pg_depend entry of a rule)? */

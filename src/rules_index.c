@@ -504,19 +504,11 @@ reindex_is_concurrent(ReindexStmt *stmt)
 static bool
 table_has_indexes_to_rebuild(Oid relid)
 {
-	HeapTuple	tuple;
-	bool		result = true;
+	FormData_pg_class row;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tuple))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
-
-		if (cls->relkind != RELKIND_PARTITIONED_TABLE)
-			result = cls->relhasindex || OidIsValid(cls->reltoastrelid);
-		ReleaseSysCache(tuple);
-	}
-	return result;
+	if (!mg_rel_class_row(relid, &row) || row.relkind == RELKIND_PARTITIONED_TABLE)
+		return true;
+	return row.relhasindex || OidIsValid(row.reltoastrelid);
 }
 
 static void

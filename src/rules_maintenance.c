@@ -575,16 +575,9 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 static Oid
 relation_am(Oid relid)
 {
-	HeapTuple	tuple;
-	Oid			am = InvalidOid;
+	FormData_pg_class row;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tuple))
-	{
-		am = ((Form_pg_class) GETSTRUCT(tuple))->relam;
-		ReleaseSysCache(tuple);
-	}
-	return am;
+	return mg_rel_class_row(relid, &row) ? row.relam : InvalidOid;
 }
 
 /*
@@ -630,16 +623,9 @@ matview_has_usable_unique_index(Oid relid)
 static bool
 matview_is_populated(Oid relid)
 {
-	HeapTuple	tuple;
-	bool		populated = false;
+	FormData_pg_class row;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tuple))
-	{
-		populated = ((Form_pg_class) GETSTRUCT(tuple))->relispopulated;
-		ReleaseSysCache(tuple);
-	}
-	return populated;
+	return mg_rel_class_row(relid, &row) && row.relispopulated;
 }
 
 /*
