@@ -38,6 +38,28 @@
 /* ---------- the large tables of a schema or of the database ---------- */
 
 /*
+ * Adds the table to *tables unless the size rules exempt it, and keeps
+ * *largest the biggest table added so far (*largest_bytes its size; a table
+ * whose size cannot be read stands in only while there is no other).
+ */
+static void
+add_large_table(List **tables, Oid relid, Oid *largest, int64 *largest_bytes)
+{
+	int64		bytes;
+
+	if (mg_rel_exempt_from_size_rules(relid))
+		return;
+	*tables = lappend_oid(*tables, relid);
+	if (mg_rel_size(relid, &bytes) && bytes > *largest_bytes)
+	{
+		*largest_bytes = bytes;
+		*largest = relid;
+	}
+	else if (!OidIsValid(*largest))
+		*largest = relid;
+}
+
+/*
  * The plain tables and materialized views of a schema (or of the whole
  * database when nspid is InvalidOid) that the build/scan/rewrite rules
  * would not exempt: existing tables at or above the size threshold.  This
@@ -66,7 +88,6 @@ mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest)
 	{
 		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
 		Oid			relid = cls->oid;
-		int64		bytes;
 
 		if (cls->relkind != RELKIND_RELATION && cls->relkind != RELKIND_MATVIEW)
 			continue;
@@ -75,16 +96,7 @@ mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest)
 			continue;
 		if (!include_catalogs && IsCatalogRelationOid(relid))
 			continue;
-		if (mg_rel_exempt_from_size_rules(relid))
-			continue;
-		result = lappend_oid(result, relid);
-		if (mg_rel_size(relid, &bytes) && bytes > largest_bytes)
-		{
-			largest_bytes = bytes;
-			*largest = relid;
-		}
-		else if (!OidIsValid(*largest))
-			*largest = relid;
+		add_large_table(&result, relid, largest, &largest_bytes);
 	}
 	systable_endscan(scan);
 	table_close(pg_class_rel, AccessShareLock);
@@ -400,21 +412,7 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 	if (!mg_rule_applies(MG_RULE_CLUSTER, InvalidOid))
 		return;
 	foreach(lc, clustered_tables())
-	{
-		Oid			relid = lfirst_oid(lc);
-		int64		bytes;
-
-		if (mg_rel_exempt_from_size_rules(relid))
-			continue;
-		tables = lappend_oid(tables, relid);
-		if (mg_rel_size(relid, &bytes) && bytes > largest_bytes)
-		{
-			largest_bytes = bytes;
-			largest = relid;
-		}
-		else if (!OidIsValid(largest))
-			largest = relid;
-	}
+		add_large_table(&tables, lfirst_oid(lc), &largest, &largest_bytes);
 	if (tables == NIL)
 		return;
 	f.rule = MG_RULE_CLUSTER;
