@@ -570,6 +570,17 @@ check_not_finished(MGBackfillJob *job, const char *action)
 				 errmsg("cannot %s backfill \"%s\": it is %s", action, job->name, job->state)));
 }
 
+/* The job name, the first argument of the control functions. */
+static char *
+backfill_name_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("backfill name must not be null")));
+	return text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
+
 typedef enum ControlAction
 {
 	CONTROL_PAUSE,
@@ -585,11 +596,7 @@ control_job(FunctionCallInfo fcinfo, ControlAction action)
 	MGBackfillJob *job;
 	bool		running;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("backfill name must not be null")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	name = backfill_name_arg(fcinfo);
 
 	SPI_connect();
 	job = load_job_or_error(name);
@@ -674,11 +681,7 @@ mg_assert_backfill_done(PG_FUNCTION_ARGS)
 	char	   *name;
 	MGBackfillJob *job;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("backfill name must not be null")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	name = backfill_name_arg(fcinfo);
 
 	SPI_connect();
 	job = mg_bf_job_load(name);
