@@ -1027,14 +1027,9 @@ judge_lock_held_across(CheckState *cs, Node *stmt)
 	held = linitial(cs->exclusive);
 	if (!mg_rule_applies(MG_RULE_LOCK_HELD_ACROSS_STATEMENTS, held->relid))
 		return;
-	f.rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
-	f.relid = held->relid;
-	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("this transaction goes on running statements while it holds ACCESS EXCLUSIVE lock on %s \"%s\"",
-						 mg_relkind_word(held->relkind), held->relname);
-	f.detail = psprintf("The lock is taken by statement %d of the script: %s  Until the transaction ends, every read and write of \"%s\" waits, for as long as the statements that follow take.",
-						held->stmtno, held->stmt_quote, held->relname);
-	f.hint = pstrdup("Commit right after the statement that takes ACCESS EXCLUSIVE, and run the statements that follow in their own transactions.");
+	mg_lock_held_across_finding(&f, held->relid, held->relkind, held->relname,
+								psprintf("is taken by statement %d of the script: %s",
+										 held->stmtno, held->stmt_quote));
 	mg_report(&f);
 }
 
@@ -1092,28 +1087,20 @@ track_exclusive_locks(CheckState *cs, Node *stmt, int stmtno, const char *stmt_t
 
 	if (first_new != NULL && list_length(cs->exclusive) >= 2 && !cs->multiple_reported)
 	{
-		StringInfoData names;
+		List	   *names = NIL;
 		ScriptLock *earlier = before > 0 ? linitial(cs->exclusive) : NULL;
 		MGFinding	f = {0};
 
 		cs->multiple_reported = true;
 		if (!mg_rule_applies(MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS, InvalidOid))
 			return;
-		initStringInfo(&names);
 		foreach(lc, cs->exclusive)
-			appendStringInfo(&names, "%s\"%s\"", names.len > 0 ? ", " : "",
-							 ((ScriptLock *) lfirst(lc))->relname);
-		f.rule = MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS;
-		f.relid = first_new->relid;
-		f.lockmode = AccessExclusiveLock;
-		f.message = psprintf("%s would leave this transaction holding ACCESS EXCLUSIVE locks on %d tables: %s",
-							 CreateCommandName(stmt), list_length(cs->exclusive), names.data);
-		if (earlier != NULL)
-			f.detail = psprintf("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.  The lock on \"%s\" is taken by statement %d of the script: %s",
-								earlier->relname, earlier->stmtno, earlier->stmt_quote);
-		else
-			f.detail = pstrdup("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.");
-		f.hint = pstrdup("Change one table per transaction: commit after the statements that lock each table.");
+			names = lappend(names, ((ScriptLock *) lfirst(lc))->relname);
+		mg_multiple_exclusive_locks_finding(&f, first_new->relid, CreateCommandName(stmt),
+											names,
+											earlier ? earlier->relname : NULL,
+											earlier ? psprintf("is taken by statement %d of the script: %s",
+															   earlier->stmtno, earlier->stmt_quote) : NULL);
 		mg_report(&f);
 	}
 }

@@ -298,6 +298,26 @@ remember_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 /* ---------- lock_held_across_statements ---------- */
 
 /*
+ * The lock_held_across_statements finding for the ACCESS EXCLUSIVE lock on
+ * relid.  taken_by completes "The lock ..." with the statement that took
+ * it: the running guard quotes the statement it saw, check() names the
+ * statement of the script.
+ */
+void
+mg_lock_held_across_finding(MGFinding *f, Oid relid, char relkind,
+							const char *relname, const char *taken_by)
+{
+	f->rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
+	f->relid = relid;
+	f->lockmode = AccessExclusiveLock;
+	f->message = psprintf("this transaction goes on running statements while it holds ACCESS EXCLUSIVE lock on %s \"%s\"",
+						  mg_relkind_word(relkind), relname);
+	f->detail = psprintf("The lock %s  Until the transaction ends, every read and write of \"%s\" waits, for as long as the statements that follow take.",
+						 taken_by, relname);
+	f->hint = pstrdup("Commit right after the statement that takes ACCESS EXCLUSIVE, and run the statements that follow in their own transactions.");
+}
+
+/*
  * A statement starts while this transaction holds ACCESS EXCLUSIVE on a
  * table that an earlier statement locked: every reader and writer of that
  * table now also waits for this statement.  Reported once per transaction.
@@ -318,14 +338,8 @@ check_lock_held_across(Node *parsetree, const char *query, int location, int len
 		return;
 	}
 
-	f.rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
-	f.relid = h->relid;
-	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("this transaction goes on running statements while it holds ACCESS EXCLUSIVE lock on %s \"%s\"",
-						 mg_relkind_word(h->relkind), h->relname);
-	f.detail = psprintf("The lock was taken by: %s  Until the transaction ends, every read and write of \"%s\" waits, for as long as the statements that follow take.",
-						h->statement, h->relname);
-	f.hint = pstrdup("Commit right after the statement that takes ACCESS EXCLUSIVE, and run the statements that follow in their own transactions.");
+	mg_lock_held_across_finding(&f, h->relid, h->relkind, h->relname,
+								psprintf("was taken by: %s", h->statement));
 
 	/* directives in the statement that starts now apply to this finding */
 	current.parsetree = parsetree;
@@ -545,6 +559,39 @@ report_lock_timeout(MGStatement *st, MGLockPlan *plan, MGRelLock *l)
 }
 
 /*
+ * The multiple_exclusive_locks finding: command would leave the transaction
+ * holding ACCESS EXCLUSIVE on the tables named (new_table the first one it
+ * adds).  earlier_taken_by, unless NULL, completes "The lock on ..." for
+ * earlier_name, the first table locked before it.
+ */
+void
+mg_multiple_exclusive_locks_finding(MGFinding *f, Oid new_table,
+									const char *command, List *names,
+									const char *earlier_name,
+									const char *earlier_taken_by)
+{
+	StringInfoData list;
+	ListCell   *lc;
+	const char *why = "Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.";
+
+	initStringInfo(&list);
+	foreach(lc, names)
+		appendStringInfo(&list, "%s\"%s\"", list.len > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	f->rule = MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS;
+	f->relid = new_table;
+	f->lockmode = AccessExclusiveLock;
+	f->message = psprintf("%s would leave this transaction holding ACCESS EXCLUSIVE locks on %d tables: %s",
+						  command, list_length(names), list.data);
+	if (earlier_taken_by != NULL)
+		f->detail = psprintf("%s  The lock on \"%s\" %s", why, earlier_name,
+							 earlier_taken_by);
+	else
+		f->detail = pstrdup(why);
+	f->hint = pstrdup("Change one table per transaction: commit after the statements that lock each table.");
+}
+
+/*
  * multiple_exclusive_locks: the statement would leave this transaction
  * holding ACCESS EXCLUSIVE on two or more tables other sessions use.
  * Judged before the statement runs, so that enforce refuses it before it
@@ -560,8 +607,6 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 	Oid			new_table = InvalidOid;
 	HeldExclusive *earlier = NULL;
 	MGFinding	f = {0};
-	StringInfoData list;
-	int			n = 0;
 
 	if (multiple_reported || mg_collector != NULL ||
 		!mg_rule_applies(MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS, InvalidOid))
@@ -603,25 +648,10 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 	if (list_length(tables) < 2 || list_length(tables) == before)
 		return;
 
-	initStringInfo(&list);
-	foreach(lc, names)
-	{
-		if (n++ > 0)
-			appendStringInfoString(&list, ", ");
-		appendStringInfo(&list, "\"%s\"", (char *) lfirst(lc));
-	}
-
-	f.rule = MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS;
-	f.relid = new_table;
-	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("%s would leave this transaction holding ACCESS EXCLUSIVE locks on %d tables: %s",
-						 command_name(st->parsetree), list_length(tables), list.data);
-	if (earlier != NULL)
-		f.detail = psprintf("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.  The lock on \"%s\" was taken by: %s",
-							earlier->relname, earlier->statement);
-	else
-		f.detail = pstrdup("Every read and write of each of them waits until the transaction ends, and locking several tables this strongly can deadlock with application transactions that use them in another order.");
-	f.hint = pstrdup("Change one table per transaction: commit after the statements that lock each table.");
+	mg_multiple_exclusive_locks_finding(&f, new_table, command_name(st->parsetree),
+										names,
+										earlier ? earlier->relname : NULL,
+										earlier ? psprintf("was taken by: %s", earlier->statement) : NULL);
 	mg_report(&f);
 	/* not before: a refusal rolled back to a savepoint must not count */
 	multiple_reported = true;

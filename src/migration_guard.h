@@ -163,6 +163,12 @@ extern void mg_check_column_type_design(MGStatement *st, Oid relid,
 extern void mg_locks_init(void);
 extern void mg_check_lock_timeout(MGStatement *st);
 extern void mg_locks_execute(MGStatement *st, MGUtilityCall *call);
+extern void mg_lock_held_across_finding(MGFinding *f, Oid relid, char relkind,
+										const char *relname, const char *taken_by);
+extern void mg_multiple_exclusive_locks_finding(MGFinding *f, Oid new_table,
+												const char *command, List *names,
+												const char *earlier_name,
+												const char *earlier_taken_by);
 
 /* ---------- migration heads (heads.c) ---------- */
 
