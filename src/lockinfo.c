@@ -39,9 +39,9 @@
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
-#include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_tablespace.h"
@@ -644,33 +644,21 @@ plan_create(MGLockPlan *plan, CreateStmt *stmt)
 static void
 collect_tables_using_domain(Oid domainoid, List **relids, int depth)
 {
-	Relation	deprel;
-	SysScanDesc scan;
-	ScanKeyData key[2];
-	HeapTuple	tup;
 	List	   *rels = NIL;
 	List	   *subdomains = NIL;
 	ListCell   *lc;
 
 	if (depth > 16)
 		return;
-	deprel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(domainoid));
-	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, mg_type_dependents(domainoid))
 	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		ObjectAddress *dep = lfirst(lc);
 
-		if (dep->classid == TypeRelationId && get_typtype(dep->objid) == TYPTYPE_DOMAIN)
-			subdomains = lappend_oid(subdomains, dep->objid);
-		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
-			rels = list_append_unique_oid(rels, dep->objid);
+		if (dep->classId == TypeRelationId && get_typtype(dep->objectId) == TYPTYPE_DOMAIN)
+			subdomains = lappend_oid(subdomains, dep->objectId);
+		else if (dep->classId == RelationRelationId && dep->objectSubId > 0)
+			rels = list_append_unique_oid(rels, dep->objectId);
 	}
-	systable_endscan(scan);
-	table_close(deprel, AccessShareLock);
 
 	/* only tables and materialized views keep the lock: others are released */
 	foreach(lc, rels)

@@ -22,10 +22,13 @@
 #include "access/relation.h"
 #include "catalog/catalog.h"
 #include "catalog/indexing.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -339,6 +342,40 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 		return false;
 	/* Weak implication: CHECK constraints are known not-false. */
 	return predicate_implied_by(list_make1(ntest), known, true);
+}
+
+/*
+ * The objects that depend on a type, from pg_depend, in its order: the
+ * types built on it (arrays, domains, ranges, composite types) and the
+ * columns that store it, each an ObjectAddress.  Read by the rules and
+ * lock plans that follow a type to the tables storing it.
+ */
+List *
+mg_type_dependents(Oid typid)
+{
+	Relation	depRel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+		ObjectAddressSubSet(*addr, dep->classid, dep->objid, dep->objsubid);
+		result = lappend(result, addr);
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return result;
 }
 
 /*

@@ -32,6 +32,7 @@ extern bool mg_rel_not_null_proven(Relation rel, AttrNumber attnum);
 extern bool mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts);
 extern bool mg_constraint_created_in_xact(Oid conoid);
 extern bool mg_column_not_null_validated(Oid relid, AttrNumber attnum, Oid *invalid_conoid);
+extern List *mg_type_dependents(Oid typid);
 
 /* Does a statement name things that exist?  (PostgreSQL reports it if not.) */
 extern bool mg_rel_is_protected_catalog(Oid relid);

@@ -547,37 +547,29 @@ is_partition_key_column(Oid relid, AttrNumber attnum)
 static bool
 type_stored_in_columns(Oid typid, int depth)
 {
-	Relation	depRel;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		found = false;
+	ListCell   *lc;
 
 	if (!OidIsValid(typid) || depth > 16)
 		return false;
-	depRel = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
-	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(lc, mg_type_dependents(typid))
 	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress *dep = lfirst(lc);
 
-		if (dep->classid == TypeRelationId)
-			found = type_stored_in_columns(dep->objid, depth + 1);
-		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
+		if (dep->classId == TypeRelationId)
 		{
-			char		relkind = get_rel_relkind(dep->objid);
+			if (type_stored_in_columns(dep->objectId, depth + 1))
+				return true;
+		}
+		else if (dep->classId == RelationRelationId && dep->objectSubId > 0)
+		{
+			char		relkind = get_rel_relkind(dep->objectId);
 
-			found = relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
-				relkind == RELKIND_PARTITIONED_TABLE || relkind == RELKIND_COMPOSITE_TYPE;
+			if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
+				relkind == RELKIND_PARTITIONED_TABLE || relkind == RELKIND_COMPOSITE_TYPE)
+				return true;
 		}
 	}
-	systable_endscan(scan);
-	table_close(depRel, AccessShareLock);
-	return found;
+	return false;
 }
 
 /* Is the table's row type stored in another relation's column? */
@@ -1513,34 +1505,22 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 static bool
 domain_in_stored_container(Oid domainoid, int depth)
 {
-	Relation	pg_depend;
-	SysScanDesc scan;
-	ScanKeyData key[2];
-	HeapTuple	tuple;
-	bool		found = false;
+	ListCell   *lc;
 
 	if (depth > 16)
 		return false;
-	pg_depend = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(domainoid));
-	scan = systable_beginscan(pg_depend, DependReferenceIndexId, true, NULL, 2, key);
-	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(lc, mg_type_dependents(domainoid))
 	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress *dep = lfirst(lc);
 
-		if (dep->classid != TypeRelationId)
+		if (dep->classId != TypeRelationId)
 			continue;
-		if (get_typtype(dep->objid) == TYPTYPE_DOMAIN)
-			found = domain_in_stored_container(dep->objid, depth + 1);
-		else
-			found = type_stored_in_columns(dep->objid, 0);
+		if (get_typtype(dep->objectId) == TYPTYPE_DOMAIN ?
+			domain_in_stored_container(dep->objectId, depth + 1) :
+			type_stored_in_columns(dep->objectId, 0))
+			return true;
 	}
-	systable_endscan(scan);
-	table_close(pg_depend, AccessShareLock);
-	return found;
+	return false;
 }
 
 /* Is the domain's constraint of that name validated already (or absent)? */
