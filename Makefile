@@ -1,8 +1,10 @@
 # migration_guard/Makefile
 #
 # PGXS build.  The install script is assembled from extension/*.sql (in name
-# order) into migration_guard--$(EXTVERSION).sql; older versions' upgrade
-# scripts live in updates/.  pg_regress owns sql/ and expected/.
+# order) into migration_guard--$(EXTVERSION).sql.  Older versions' install
+# scripts are frozen in updates/; each update script is assembled from the
+# fragments in updates/FROM--TO/ (one per feature, in name order).
+# pg_regress owns sql/ and expected/.
 
 EXTENSION = migration_guard
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -11,9 +13,12 @@ MODULE_big = migration_guard
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PGFILEDESC = "migration_guard - guard against unsafe schema migrations"
 
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+UPDATE_STEPS = $(notdir $(patsubst %/,%,$(wildcard updates/*--*/)))
+UPDATE_SCRIPTS = $(addprefix $(EXTENSION)--,$(addsuffix .sql,$(UPDATE_STEPS)))
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPDATE_SCRIPTS)
 DATA = $(wildcard updates/$(EXTENSION)--*.sql)
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = $(DATA_built)
 
 PG_CPPFLAGS = -I$(srcdir)/src -DMG_VERSION='"$(EXTVERSION)"'
 
@@ -30,6 +35,10 @@ include $(PGXS)
 endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
+	cat $^ > $@
+
+.SECONDEXPANSION:
+$(UPDATE_SCRIPTS): $(EXTENSION)--%.sql: $$(sort $$(wildcard updates/%/*.sql))
 	cat $^ > $@
 
 .PHONY: test demo bench

@@ -24,6 +24,7 @@
 #include "utils/guc.h"
 
 #include "migration_guard.h"
+#include "shmem.h"
 
 MG_MODULE_MAGIC;
 
@@ -58,6 +59,7 @@ _PG_init(void)
 
 	mg_define_gucs();
 
+	mg_shmem_init();
 	mg_install_hooks();
 	mg_locks_init();
 	mg_heads_init();

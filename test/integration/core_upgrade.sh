@@ -39,15 +39,19 @@ for v in $(q -c "SELECT version FROM pg_available_extension_versions WHERE name 
 		continue
 	fi
 	out=$(q -c "CREATE EXTENSION migration_guard VERSION '$v'" -c 'ALTER EXTENSION migration_guard UPDATE' 2>&1)
-	ok $? "update $path"
+	rc=$?
+	ok $rc "update $path"
+	[ $rc -eq 0 ] || echo "$out" | sed 's/^/# /'
 	is "$(objects)" "$fresh" "$v updated to $default has the objects of a fresh $default"
 	q -c 'DROP EXTENSION migration_guard CASCADE' >/dev/null
 done
 
-# Every script in updates/ must be reachable from some installable version.
-for f in "$MG_ROOT"/updates/migration_guard--*--*.sql; do
+# Every update step in updates/ (a frozen script, or a folder of fragments
+# the Makefile assembles) must be reachable from some installable version.
+for f in "$MG_ROOT"/updates/migration_guard--*--*.sql "$MG_ROOT"/updates/*--*/; do
 	[ -e "$f" ] || continue
 	b=$(basename "$f" .sql)
+	b=migration_guard--${b#migration_guard--}
 	from=${b#migration_guard--}; from=${from%%--*}; to=${b##*--}
 	n=$(q -c "SELECT count(*) FROM pg_extension_update_paths('migration_guard') WHERE source = '$from' AND target = '$to' AND path IS NOT NULL")
 	is "$n" 1 "updates/$b.sql is a usable step"

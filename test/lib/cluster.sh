@@ -25,8 +25,8 @@ mg_install_packages() {
 	fi
 	mg_log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt-get update -qq -o DPkg::Lock::Timeout=900 >/dev/null
+	apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # The user that owns the cluster: never root, which PostgreSQL refuses.

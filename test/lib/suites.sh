@@ -89,31 +89,34 @@ run_isolation() {
 
 # Each pgTAP file gets a fresh database with pgtap and migration_guard, so
 # files that COMMIT (procedures) cannot leak state into each other.
+# run_pgtap DIR TITLE: every DIR/*.sql (test/pgtap, test/security).
 run_pgtap() {
-	local files f db out ok bad
-	mapfile -t files < <(names "$R/test/pgtap" sql)
+	local dir=$1 title=$2 files f db out ok bad
+	mapfile -t files < <(names "$R/test/$dir" sql)
 	[ ${#files[@]} -gt 0 ] || return 0
-	echo "== pgTAP: ${#files[@]} files"
-	mkdir -p "$W/pgtap"
-	psql -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE mg_tap_template' >/dev/null
-	psql -qX -v ON_ERROR_STOP=1 -d mg_tap_template \
-		-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION migration_guard' >/dev/null
+	echo "== $title: ${#files[@]} files"
+	mkdir -p "$W/$dir"
+	psql -qX -c 'SELECT 1' -d mg_tap_template >/dev/null 2>&1 || {
+		psql -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE mg_tap_template' >/dev/null
+		psql -qX -v ON_ERROR_STOP=1 -d mg_tap_template \
+			-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION migration_guard' >/dev/null
+	}
 	for f in "${files[@]}"; do
 		db="tap_$f"
 		psql -qX -c "CREATE DATABASE \"$db\" TEMPLATE mg_tap_template" >/dev/null
-		out="$W/pgtap/$f.out"
-		pg_prove -v -d "$db" "$R/test/pgtap/$f.sql" >"$out" 2>&1
+		out="$W/$dir/$f.out"
+		pg_prove -v -d "$db" "$R/test/$dir/$f.sql" >"$out" 2>&1
 		local rc=$?
 		ok=$(grep -cE '^\s*ok [0-9]+' "$out" || true)
 		bad=$(grep -cE '^\s*not ok [0-9]+' "$out" || true)
 		if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
 		pass "$ok"
 		if [ "$bad" -gt 0 ]; then
-			fail "$bad" "pgtap/$f"
-			echo "-- pgtap/$f: $ok passed, $bad failed"
+			fail "$bad" "$dir/$f"
+			echo "-- $dir/$f: $ok passed, $bad failed"
 			cat "$out"
 		else
-			echo "-- pgtap/$f: $ok passed"
+			echo "-- $dir/$f: $ok passed"
 		fi
 		psql -qX -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
 	done
@@ -151,7 +154,12 @@ for suite in "$@"; do
 	case $suite in
 		regress) run_regress ;;
 		isolation) run_isolation ;;
-		pgtap) run_pgtap ;;
+		pgtap) run_pgtap pgtap pgTAP ;;
+		security)
+			# attacks by ordinary roles: pgTAP files and TAP shell scripts
+			run_pgtap security security
+			run_tap_scripts security security
+			;;
 		integration) run_tap_scripts integration integration ;;
 		crash) run_tap_scripts crash crash/restart ;;
 		*) echo "unknown suite: $suite" >&2; FAILED=$((FAILED + 1)) ;;

@@ -1,0 +1,95 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *	  The module's one shmem_request_hook and one shmem_startup_hook.
+ *
+ *	  Features that keep state in shared memory (usage counters of
+ *	  deprecated objects, the guard's statistics, ...) do not install hooks
+ *	  of their own: each adds one entry to shmem_users[] below, naming how
+ *	  much memory it needs and how to attach to it.  Shared memory exists
+ *	  only when the library is in shared_preload_libraries; a feature must
+ *	  check mg_shmem_available() and degrade (say so, store nothing)
+ *	  otherwise.
+ *
+ * IDENTIFICATION
+ *	  src/shmem.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+
+#include "shmem.h"
+
+/*
+ * One entry per feature.  request_size runs in the postmaster before shared
+ * memory is created (it may also RequestNamedLWLockTranche); startup runs in
+ * the postmaster and in every backend (EXEC_BACKEND), under
+ * AddinShmemInitLock, and attaches with ShmemInitStruct.
+ */
+typedef struct MGShmemUser
+{
+	const char *name;
+	Size		(*request_size) (void);
+	void		(*startup) (void);
+} MGShmemUser;
+
+static const MGShmemUser shmem_users[] = {
+	{NULL, NULL, NULL}			/* end of list */
+};
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static bool shmem_requested = false;
+
+static void
+mg_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	for (const MGShmemUser *u = shmem_users; u->name != NULL; u++)
+		RequestAddinShmemSpace(u->request_size());
+	shmem_requested = true;
+}
+
+static void
+mg_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	for (const MGShmemUser *u = shmem_users; u->name != NULL; u++)
+		u->startup();
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * Installs the hooks; only meaningful while shared_preload_libraries is
+ * being processed (a library loaded later gets no shared memory).
+ */
+void
+mg_shmem_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = mg_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = mg_shmem_startup;
+}
+
+/*
+ * Did this server reserve the module's shared memory?  Backends inherit the
+ * postmaster's answer through fork().
+ */
+bool
+mg_shmem_available(void)
+{
+	return shmem_requested;
+}
