@@ -23,6 +23,7 @@
 #include "utils/guc.h"
 
 #include "migration_guard.h"
+#include "deprecation.h"
 #include "heads.h"
 
 /* policy */
@@ -436,6 +437,8 @@ mg_define_gucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	mg_deprecation_define_gucs();
 
 	MarkGUCPrefixReserved("migration_guard");
 }

@@ -59,6 +59,7 @@
 #include "utils/syscache.h"
 
 #include "migration_guard.h"
+#include "deprecation.h"
 #include "heads.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
@@ -379,6 +380,9 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 
 	if (prev_check_perms_hook)
 		ok = prev_check_perms_hook(MG_CHECK_PERMS_ARGS);
+	/* usage of deprecated objects (usage_tracking.c) */
+	if (ok)
+		mg_usage_check_perms(MG_PERMS_LIST);
 	/* check()'s simulated statements roll back: nothing to note */
 	if (!ok || xs.written || in_guard_query || mg_check_simulating ||
 		IsParallelWorker() || !IsTransactionState() || IsBinaryUpgrade)

@@ -44,6 +44,7 @@
 #include "utils/syscache.h"
 
 #include "depends.h"
+#include "deprecation.h"
 #include "migration_guard.h"
 #include "relfacts.h"
 
@@ -234,6 +235,9 @@ report_drop(MGRuleId rule, Oid relid, const char *what, List *targets,
 			f.hint = pstrdup("Drop a column only as the contract step: first deploy a release that no longer reads or writes it (for example, one that lists it among the ORM's ignored columns), then drop it.");
 		else
 			f.hint = pstrdup("Drop it only as the contract step: first deploy a release that no longer uses it; consider renaming it aside or keeping a dump until the release has proved itself.");
+		/* deprecated and unused for the quiet period: the contract step proper */
+		if (mg_deprecation_judge(&f, relid, ((ObjectAddress *) linitial(targets))->objectSubId))
+			return;
 	}
 	mg_report(&f);
 }
@@ -408,6 +412,7 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 	bool		renamed_elsewhere;
 	Oid			atttype;
 	int32		atttypmod;
+	AttrNumber	attnum;
 
 	if (relname == NULL || strcmp(oldname, newname) == 0 ||
 		get_attnum(relid, newname) != InvalidAttrNumber)
@@ -424,6 +429,7 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 	renamed_elsewhere = att->attnum <= 0 || att->attinhcount > 0;
 	atttype = att->atttypid;
 	atttypmod = att->atttypmod;
+	attnum = att->attnum;
 	ReleaseSysCache(tup);
 	if (renamed_elsewhere)
 		return;
@@ -455,6 +461,9 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 						  quote_literal_cstr_body(qnew), quote_literal_cstr_body(qold),
 						  qnew, qold);
 	}
+	/* a deprecated column unused for the quiet period may go */
+	if (mg_deprecation_judge(&f, relid, attnum))
+		return;
 	mg_report(&f);
 }
 
@@ -488,6 +497,9 @@ report_rename_relation(Oid relid, const char *newname)
 	else
 		f.hint = psprintf("Keep the old name working through the deploy: create the %s under the new name beside the old one, deploy code that uses the new name, then drop the old one.",
 						  noun);
+	/* a deprecated relation unused for the quiet period may go */
+	if (mg_deprecation_judge(&f, relid, 0))
+		return;
 	mg_report(&f);
 }
 

@@ -23,6 +23,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 
+#include "deprecation.h"
 #include "shmem.h"
 
 /*
@@ -39,6 +40,7 @@ typedef struct MGShmemUser
 } MGShmemUser;
 
 static const MGShmemUser shmem_users[] = {
+	{"deprecation usage", mg_usage_shmem_size, mg_usage_shmem_startup},
 	{NULL, NULL, NULL}			/* end of list */
 };
 

@@ -1,0 +1,460 @@
+/*-------------------------------------------------------------------------
+ *
+ * deprecation.c
+ *	  The list of deprecated columns and tables: deprecate(),
+ *	  undeprecate(), the configuration table that holds the list
+ *	  (migration_guard.deprecated_objects, kept by pg_dump and replicated
+ *	  to standbys), and the two settings of the feature.
+ *
+ *	  Deprecating is the first half of the contract step: it tells the
+ *	  server to watch an object (usage_tracking.c) so that the drop rules
+ *	  can later tell a quiet object from one still in use
+ *	  (deprecation_evidence.c).  Un-deprecating an object, like resetting
+ *	  its counters, makes a drop refused on no evidence pass, so only roles
+ *	  that may loosen the policy may change the list.
+ *
+ * IDENTIFICATION
+ *	  src/deprecation.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "deprecation.h"
+
+#define DEPRECATIONS_TABLE	"deprecated_objects"
+
+/* columns of migration_guard.deprecated_objects */
+#define Anum_dep_relid			1
+#define Anum_dep_attname		2
+#define Anum_dep_reason			3
+#define Anum_dep_deprecated_by	4
+#define Anum_dep_deprecated_at	5
+#define Anum_dep_expected_head	6
+#define Natts_dep				6
+
+int			mg_deprecated_use = MG_DEPRECATED_USE_LOG;
+int			mg_deprecation_quiet_period = 7 * 24 * 3600;
+
+static const struct config_enum_entry deprecated_use_options[] = {
+	{"off", MG_DEPRECATED_USE_OFF, false},
+	{"log", MG_DEPRECATED_USE_LOG, false},
+	{"warning", MG_DEPRECATED_USE_WARNING, false},
+	{NULL, 0, false}
+};
+
+/*
+ * Called by guc.c before it reserves the "migration_guard" prefix, so that
+ * values set in postgresql.conf before the library loaded are kept.
+ */
+void
+mg_deprecation_define_gucs(void)
+{
+	DefineCustomEnumVariable("migration_guard.deprecated_use",
+							 "Reports queries that use a deprecated column or table: off, log or warning.",
+							 "log writes one line per object and minute to the server log; warning sends a WARNING to the client on every use.  Usage is counted either way.",
+							 &mg_deprecated_use,
+							 MG_DEPRECATED_USE_LOG,
+							 deprecated_use_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("migration_guard.deprecation_quiet_period",
+							"How long a deprecated object must go unused before it may be dropped or renamed.",
+							"The period counts from the deprecation, from the last reset of its counters and from the last server start that lost the counters, whichever is latest.",
+							&mg_deprecation_quiet_period,
+							7 * 24 * 3600,
+							0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+}
+
+/* ---------- reading the list ---------- */
+
+/* The configuration table of this database, or InvalidOid. */
+Oid
+mg_deprecation_table(void)
+{
+	Oid			nsp = get_namespace_oid("migration_guard", true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return get_relname_relid(DEPRECATIONS_TABLE, nsp);
+}
+
+static char *
+text_or_null(Datum d, bool isnull)
+{
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Every row of the list, read directly from the table with the latest
+ * snapshot: no SQL, so no user code and no permission check on the way
+ * (the executor hook that calls this runs for every query).  Rows of
+ * relations dropped since are skipped.
+ */
+List *
+mg_deprecations_read(void)
+{
+	Oid			tableid = mg_deprecation_table();
+	Relation	rel;
+	Snapshot	snap;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	List	   *result = NIL;
+
+	if (!OidIsValid(tableid))
+		return NIL;
+	rel = table_open(tableid, AccessShareLock);
+	if (RelationGetDescr(rel)->natts != Natts_dep)
+		elog(ERROR, "migration_guard.%s has an unexpected shape", DEPRECATIONS_TABLE);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		MGDeprecation *d = palloc0(sizeof(MGDeprecation));
+		bool		isnull;
+		Datum		v;
+
+		slot_getallattrs(slot);
+		v = slot_getattr(slot, Anum_dep_relid, &isnull);
+		if (isnull)
+			continue;
+		d->relid = DatumGetObjectId(v);
+		if (get_rel_relkind(d->relid) == '\0')
+			continue;			/* dropped since */
+		v = slot_getattr(slot, Anum_dep_attname, &isnull);
+		d->attname = isnull ? NULL : pstrdup(NameStr(*DatumGetName(v)));
+		v = slot_getattr(slot, Anum_dep_reason, &isnull);
+		d->reason = text_or_null(v, isnull);
+		v = slot_getattr(slot, Anum_dep_deprecated_by, &isnull);
+		d->deprecated_by = isnull ? NULL : pstrdup(NameStr(*DatumGetName(v)));
+		v = slot_getattr(slot, Anum_dep_deprecated_at, &isnull);
+		d->deprecated_at = isnull ? 0 : DatumGetTimestampTz(v);
+		v = slot_getattr(slot, Anum_dep_expected_head, &isnull);
+		d->expected_head = text_or_null(v, isnull);
+		result = lappend(result, d);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * The deprecation of a column (attname) or of a whole relation (NULL), if
+ * there is one.
+ */
+MGDeprecation *
+mg_deprecation_find(Oid relid, const char *attname)
+{
+	ListCell   *lc;
+
+	foreach(lc, mg_deprecations_read())
+	{
+		MGDeprecation *d = lfirst(lc);
+
+		if (d->relid != relid)
+			continue;
+		if (attname == NULL ? d->attname == NULL :
+			(d->attname != NULL && strcmp(d->attname, attname) == 0))
+			return d;
+	}
+	return NULL;
+}
+
+/* ---------- writing the list ---------- */
+
+/*
+ * The list is written as the table's owner (the extension's owner), with a
+ * search_path that only holds pg_catalog, in a security-restricted
+ * operation: the statements name the table fully and call only built-in
+ * functions and operators; the only trigger is our own.
+ */
+static int
+write_as_owner(const char *sql, int nargs, Oid *types, Datum *values,
+			   const char *nulls)
+{
+	Oid			tableid = mg_deprecation_table();
+	HeapTuple	tup;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec;
+	int			nestlevel;
+	int			rc;
+
+	if (!OidIsValid(tableid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"migration_guard\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION migration_guard.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(tableid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", tableid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "writing migration_guard.%s failed: %s", DEPRECATIONS_TABLE,
+			 SPI_result_code_string(rc));
+	rc = (int) SPI_processed;
+	SPI_finish();
+	AtEOXact_GUC(true, nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return rc;
+}
+
+/*
+ * Changing the list loosens the policy (an object taken off it, or never
+ * put on it, escapes the evidence the drop rules ask for), so it takes the
+ * privilege that SET migration_guard.allow takes.
+ */
+static void
+check_may_change_list(const char *function)
+{
+	if (!mg_role_may_loosen_policy())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for %s", function),
+				 errdetail("Changing the list of deprecated objects changes what the drop and rename rules allow, so it takes the privilege to loosen migration_guard's policy."),
+				 errhint("Ask a superuser, or a role granted SET ON PARAMETER migration_guard.allow, to run it.")));
+	PreventCommandDuringRecovery(function);
+}
+
+/*
+ * A relation a deprecation can watch: one that queries name and whose every
+ * use passes through its own permission check.
+ */
+static void
+check_deprecatable_relation(Oid relid)
+{
+	HeapTuple	tup;
+	Form_pg_class form;
+	char		relkind;
+	char		persistence;
+	bool		partition;
+	Oid			nsp;
+
+	/* a drop waits for us, and we see no concurrently dropped relation */
+	LockRelationOid(relid, AccessShareLock);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	form = (Form_pg_class) GETSTRUCT(tup);
+	relkind = form->relkind;
+	persistence = form->relpersistence;
+	partition = form->relispartition;
+	nsp = form->relnamespace;
+	ReleaseSysCache(tup);
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view, materialized view or foreign table",
+						get_rel_name(relid)),
+				 errdetail("Only relations that queries name can be deprecated.")));
+	if (IsCatalogNamespace(nsp) || nsp == get_namespace_oid("migration_guard", true) ||
+		IsToastNamespace(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" belongs to the system or to migration_guard and cannot be deprecated",
+						get_rel_name(relid))));
+	if (persistence == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("temporary relation \"%s\" cannot be deprecated", get_rel_name(relid)),
+				 errdetail("No other session can use it, and it goes away with this session.")));
+	if (partition || has_superclass(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a partition or inheritance child and cannot be deprecated on its own",
+						get_rel_name(relid)),
+				 errdetail("Queries that read it through its parent are checked against the parent only, so its own usage counters would miss them."),
+				 errhint("Deprecate the column or table of the topmost parent: that covers the children too.")));
+}
+
+/* The column must exist, be a user column, and not be dropped. */
+static void
+check_deprecatable_column(Oid relid, const char *attname)
+{
+	HeapTuple	tup = SearchSysCacheAttName(relid, attname);
+	AttrNumber	attnum;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						attname, get_rel_name(relid))));
+	attnum = ((Form_pg_attribute) GETSTRUCT(tup))->attnum;
+	ReleaseSysCache(tup);
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("system column \"%s\" cannot be deprecated", attname)));
+}
+
+/* Rows of relations dropped since their deprecation are forgotten. */
+static void
+forget_dropped_relations(void)
+{
+	write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE " d"
+				   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)",
+				   0, NULL, NULL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(mg_deprecate);
+
+/*
+ * migration_guard.deprecate(relation regclass, column name DEFAULT NULL,
+ * reason text DEFAULT NULL) returns boolean.  NULL relation: an error;
+ * NULL column: the whole relation; NULL reason: none (or the earlier one).
+ * True when the object was not deprecated before; deprecating it again
+ * keeps the first date (the quiet period counts from it) and replaces the
+ * reason when one is given.
+ */
+Datum
+mg_deprecate(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char	   *attname = PG_ARGISNULL(1) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(1)));
+	Oid			types[5] = {OIDOID, NAMEOID, TEXTOID, NAMEOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	const char *head = GetConfigOption("migration_guard.expected_head", true, false);
+	int			inserted;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation must not be null")));
+	relid = PG_GETARG_OID(0);
+	check_may_change_list("deprecate()");
+	check_deprecatable_relation(relid);
+	if (attname != NULL)
+		check_deprecatable_column(relid, attname);
+
+	values[0] = ObjectIdGetDatum(relid);
+	if (attname)
+		values[1] = PG_GETARG_DATUM(1);
+	else
+		nulls[1] = 'n';
+	if (PG_ARGISNULL(2))
+		nulls[2] = 'n';
+	else
+		values[2] = PG_GETARG_DATUM(2);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	if (head != NULL && head[0] != '\0')
+		values[4] = CStringGetTextDatum(head);
+	else
+		nulls[4] = 'n';
+
+	forget_dropped_relations();
+	inserted = write_as_owner("INSERT INTO migration_guard." DEPRECATIONS_TABLE
+							  " (relid, attname, reason, deprecated_by, deprecated_at, expected_head)"
+							  " VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
+							  " ON CONFLICT DO NOTHING",
+							  5, types, values, nulls);
+	if (inserted == 0 && !PG_ARGISNULL(2))
+		write_as_owner("UPDATE migration_guard." DEPRECATIONS_TABLE " SET reason = $3"
+					   " WHERE relid OPERATOR(pg_catalog.=) $1"
+					   " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
+					   3, types, values, nulls);
+	PG_RETURN_BOOL(inserted > 0);
+}
+
+PG_FUNCTION_INFO_V1(mg_undeprecate);
+
+/*
+ * migration_guard.undeprecate(relation regclass, column name DEFAULT NULL)
+ * returns boolean: whether the object was deprecated.  NULL relation: an
+ * error; NULL column: the deprecation of the whole relation (those of its
+ * columns stay).  The column need not exist any more.
+ */
+Datum
+mg_undeprecate(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {OIDOID, NAMEOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation must not be null")));
+	check_may_change_list("undeprecate()");
+	values[0] = PG_GETARG_DATUM(0);
+	if (PG_ARGISNULL(1))
+		nulls[1] = 'n';
+	else
+		values[1] = PG_GETARG_DATUM(1);
+
+	forget_dropped_relations();
+	PG_RETURN_BOOL(write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE
+								  " WHERE relid OPERATOR(pg_catalog.=) $1"
+								  " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
+								  2, types, values, nulls) > 0);
+}
+
+PG_FUNCTION_INFO_V1(mg_deprecations_changed);
+
+/*
+ * Statement trigger on the list: every backend, on this server and on its
+ * standbys (the invalidation travels in the commit record), rebuilds its
+ * cache of deprecated objects once the change commits.  Also covers
+ * pg_restore and a superuser's direct writes.
+ */
+Datum
+mg_deprecations_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "%s: not called as a trigger", "_deprecations_changed");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}

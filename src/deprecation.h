@@ -1,0 +1,89 @@
+/*-------------------------------------------------------------------------
+ *
+ * deprecation.h
+ *	  Deprecated columns and tables: the list (deprecation.c), the usage
+ *	  counters in shared memory (usage_tracking.c) and the evidence the drop
+ *	  and rename rules judge by (deprecation_evidence.c).
+ *
+ * IDENTIFICATION
+ *	  src/deprecation.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_DEPRECATION_H
+#define MG_DEPRECATION_H
+
+#include "access/attnum.h"
+#include "nodes/pg_list.h"
+#include "utils/timestamp.h"
+
+#include "migration_guard.h"
+
+/* SQLSTATEs (class MG, docs/sqlstates.md) */
+#define ERRCODE_MG_DEPRECATED_USE		MAKE_SQLSTATE('M', 'G', '0', '4', '0')
+#define ERRCODE_MG_DEPRECATED_IN_USE	MAKE_SQLSTATE('M', 'G', '0', '4', '1')
+
+/* migration_guard.deprecated_use */
+typedef enum MGDeprecatedUse
+{
+	MG_DEPRECATED_USE_OFF,
+	MG_DEPRECATED_USE_LOG,
+	MG_DEPRECATED_USE_WARNING
+} MGDeprecatedUse;
+
+extern int	mg_deprecated_use;
+extern int	mg_deprecation_quiet_period;	/* seconds */
+
+/* How many distinct (role, application_name, query id) an object keeps. */
+#define MG_USAGE_USERS	5
+
+/* One row of migration_guard.deprecated_objects, as the rules need it. */
+typedef struct MGDeprecation
+{
+	Oid			relid;
+	char	   *attname;		/* NULL: the whole relation */
+	char	   *reason;
+	char	   *deprecated_by;
+	TimestampTz deprecated_at;
+	char	   *expected_head;	/* migration_guard.expected_head then, or NULL */
+} MGDeprecation;
+
+/* One recent user of a deprecated object. */
+typedef struct MGUsageUser
+{
+	Oid			roleid;
+	char		appname[NAMEDATALEN];
+	uint64		queryid;
+	TimestampTz last_use;
+} MGUsageUser;
+
+/* What this server saw of one deprecated object. */
+typedef struct MGUsage
+{
+	TimestampTz first_use;		/* 0 = never used */
+	TimestampTz last_use;
+	int64		uses;
+	TimestampTz reset_at;		/* last reset of these counters, or 0 */
+	MGUsageUser users[MG_USAGE_USERS];	/* most recent first; roleid 0 = none */
+} MGUsage;
+
+/* deprecation.c */
+extern void mg_deprecation_define_gucs(void);
+extern Oid	mg_deprecation_table(void);
+extern List *mg_deprecations_read(void);
+extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
+
+/* usage_tracking.c */
+extern void mg_usage_check_perms(List *perms);
+extern bool mg_usage_available(void);
+extern bool mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage);
+extern TimestampTz mg_usage_tracking_since(void);
+extern TimestampTz mg_usage_overflow_at(void);
+extern char *mg_usage_user_text(const MGUsageUser *u);
+extern Size mg_usage_shmem_size(void);
+extern void mg_usage_shmem_startup(void);
+
+/* deprecation_evidence.c: true when the finding is void (quiet long enough) */
+extern bool mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum);
+
+#endif							/* MG_DEPRECATION_H */

@@ -1,0 +1,247 @@
+/*-------------------------------------------------------------------------
+ *
+ * deprecation_evidence.c
+ *	  What the drop_column, drop_table, rename_column and rename_table
+ *	  rules make of a deprecation: the contract step passes without a
+ *	  finding once the object has gone unused for
+ *	  migration_guard.deprecation_quiet_period, and is refused while it is
+ *	  used, or while the server has not watched it for that long.
+ *
+ *	  The evidence is this server's usage counters (usage_tracking.c).  It
+ *	  counts from the latest of: the deprecation, the last server start
+ *	  whose counters were not restored (first start, crash), the last reset
+ *	  of the object's counters, and the last use lost to a full table.  No
+ *	  drop passes on missing evidence.  Where heads are configured, one
+ *	  release (a change of migration_guard.expected_head) must also have
+ *	  passed since the deprecation.  Standbys keep their own counters; a
+ *	  deploy checks them before the drop (docs/deprecation.md).
+ *
+ * IDENTIFICATION
+ *	  src/deprecation_evidence.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "deprecation.h"
+
+/* Why the evidence starts when it does. */
+typedef enum EvidenceStart
+{
+	START_DEPRECATION,
+	START_SERVER,
+	START_RESET,
+	START_OVERFLOW
+} EvidenceStart;
+
+static const char *
+quiet_period_text(void)
+{
+	return GetConfigOptionByName("migration_guard.deprecation_quiet_period", NULL, false);
+}
+
+/* 'public.users', 'email' as arguments of deprecate() */
+static char *
+deprecate_call(Oid relid, const char *attname)
+{
+	char	   *rel = quote_literal_cstr(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																	get_rel_name(relid)));
+
+	if (attname)
+		return psprintf("SELECT migration_guard.deprecate(%s, %s)", rel, quote_literal_cstr(attname));
+	return psprintf("SELECT migration_guard.deprecate(%s)", rel);
+}
+
+static bool
+is_drop(const MGFinding *f)
+{
+	return f->rule == MG_RULE_DROP_COLUMN || f->rule == MG_RULE_DROP_TABLE;
+}
+
+/* "column "email" of "public.users"" or "relation "public.users"" */
+static char *
+object_text(Oid relid, const char *attname)
+{
+	if (attname)
+		return psprintf("column \"%s\" of %s", attname, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																				   get_rel_name(relid)));
+	return psprintf("relation %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+															  get_rel_name(relid)));
+}
+
+static void
+not_deprecated(MGFinding *f, Oid relid, const char *attname)
+{
+	f->hint = psprintf("%s%sDeprecate it first: %s; the server then records every query that still uses it, and this passes without a finding once nothing has for migration_guard.deprecation_quiet_period (%s).",
+					   f->hint ? f->hint : "", f->hint ? "  " : "",
+					   deprecate_call(relid, attname), quiet_period_text());
+}
+
+static void
+in_use(MGFinding *f, const char *what, const MGDeprecation *d, const MGUsage *u)
+{
+	const char *last_user = OidIsValid(u->users[0].roleid) ?
+		mg_usage_user_text(&u->users[0]) : "an unknown role";
+
+	f->advisory = false;
+	if (is_drop(f))
+		f->message = psprintf("dropping deprecated %s, which is still in use", what);
+	else
+		f->message = psprintf("renaming deprecated %s, which is still in use", what);
+	if (u->uses == 1)
+		f->detail = psprintf("It was used once since %s: by %s.  It was deprecated at %s by %s; migration_guard.deprecation_quiet_period is %s.",
+							 timestamptz_to_str(u->first_use), last_user,
+							 timestamptz_to_str(d->deprecated_at), d->deprecated_by,
+							 quiet_period_text());
+	else
+		f->detail = psprintf("It was used %lld times since %s, last by %s.  It was deprecated at %s by %s; migration_guard.deprecation_quiet_period is %s.",
+							 (long long) u->uses, timestamptz_to_str(u->first_use), last_user,
+							 timestamptz_to_str(d->deprecated_at), d->deprecated_by,
+							 quiet_period_text());
+	f->hint = psprintf("Deploy code that no longer uses it (SELECT * FROM migration_guard.deprecations lists the recent roles, application names and query ids), and run this once it has gone unused for the quiet period.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
+					   mg_rules[f->rule].name);
+}
+
+static void
+too_early(MGFinding *f, const char *what, EvidenceStart why, TimestampTz since)
+{
+	const char *at = timestamptz_to_str(since);
+
+	f->advisory = false;
+	if (is_drop(f))
+		f->message = psprintf("dropping deprecated %s before its quiet period has passed", what);
+	else
+		f->message = psprintf("renaming deprecated %s before its quiet period has passed", what);
+	switch (why)
+	{
+		case START_DEPRECATION:
+			f->detail = psprintf("Nothing has used it since it was deprecated at %s, but that is less than migration_guard.deprecation_quiet_period (%s) ago: code that uses it rarely (monthly jobs, a rollback) may not have run yet.",
+								 at, quiet_period_text());
+			break;
+		case START_SERVER:
+			f->detail = psprintf("Usage has been counted only since %s, when the server started without the counters of its previous run (its first start with the library, or a restart after a crash); that is less than migration_guard.deprecation_quiet_period (%s) ago.",
+								 at, quiet_period_text());
+			break;
+		case START_RESET:
+			f->detail = psprintf("Its usage counters were reset at %s, less than migration_guard.deprecation_quiet_period (%s) ago; what happened before the reset is unknown.",
+								 at, quiet_period_text());
+			break;
+		case START_OVERFLOW:
+			f->detail = psprintf("At %s a use of a deprecated object could not be counted because the usage table was full, less than migration_guard.deprecation_quiet_period (%s) ago.",
+								 at, quiet_period_text());
+			break;
+	}
+	f->hint = psprintf("Wait until %s; it passes then if nothing uses it meanwhile.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
+					   timestamptz_to_str(since + (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC),
+					   mg_rules[f->rule].name);
+}
+
+static void
+same_release(MGFinding *f, const char *what, const MGDeprecation *d)
+{
+	f->advisory = false;
+	if (is_drop(f))
+		f->message = psprintf("dropping deprecated %s in the release that deprecated it", what);
+	else
+		f->message = psprintf("renaming deprecated %s in the release that deprecated it", what);
+	f->detail = psprintf("It was deprecated at %s while migration_guard.expected_head was \"%s\", and it still is: instances of the previous release, which may still use it, can be running or be rolled back to.",
+						 timestamptz_to_str(d->deprecated_at), d->expected_head);
+	f->hint = psprintf("Drop it in the migrations of a later release.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
+					   mg_rules[f->rule].name);
+}
+
+static void
+not_tracked(MGFinding *f, const char *what)
+{
+	f->advisory = false;
+	if (is_drop(f))
+		f->message = psprintf("dropping deprecated %s without evidence that it is unused", what);
+	else
+		f->message = psprintf("renaming deprecated %s without evidence that it is unused", what);
+	f->detail = pstrdup("Usage of deprecated objects is counted only when migration_guard is in shared_preload_libraries, and it is not.");
+	f->hint = psprintf("Add migration_guard to shared_preload_libraries and wait for the quiet period.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
+					   mg_rules[f->rule].name);
+}
+
+/*
+ * Judges the drop or rename of relid's column attnum (0: the relation
+ * itself) for the rule's finding f.  Returns true when the object is
+ * deprecated and quiet long enough: the caller reports nothing.
+ * Otherwise rewrites f (refused while in use or too early) or adds to its
+ * hint (never deprecated), and the caller reports it.
+ */
+bool
+mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum)
+{
+	char	   *attname = attnum > 0 ? get_attname(relid, attnum, true) : NULL;
+	MGDeprecation *d = mg_deprecation_find(relid, attname);
+	AttrNumber	counted = attnum > 0 ? attnum : 0;
+	char	   *what;
+	MGUsage		u;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz quiet = (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC;
+	TimestampTz since;
+	EvidenceStart why = START_DEPRECATION;
+	const char *head;
+
+	if (get_rel_name(relid) == NULL)
+		return false;
+	/* a column of a deprecated relation goes with it */
+	if (d == NULL && attname != NULL)
+	{
+		d = mg_deprecation_find(relid, NULL);
+		counted = 0;
+	}
+	if (d == NULL)
+	{
+		not_deprecated(f, relid, attname);
+		return false;
+	}
+	what = object_text(relid, counted ? attname : NULL);
+	if (!mg_usage_available())
+	{
+		not_tracked(f, what);
+		return false;
+	}
+	(void) mg_usage_lookup(relid, counted, &u);
+
+	if (u.last_use != 0 && u.last_use > now - quiet)
+	{
+		in_use(f, what, d, &u);
+		return false;
+	}
+	since = d->deprecated_at;
+	if (mg_usage_tracking_since() > since)
+	{
+		since = mg_usage_tracking_since();
+		why = START_SERVER;
+	}
+	if (u.reset_at > since)
+	{
+		since = u.reset_at;
+		why = START_RESET;
+	}
+	if (mg_usage_overflow_at() > since)
+	{
+		since = mg_usage_overflow_at();
+		why = START_OVERFLOW;
+	}
+	if (now - since < quiet)
+	{
+		too_early(f, what, why, since);
+		return false;
+	}
+	head = GetConfigOption("migration_guard.expected_head", true, false);
+	if (head != NULL && head[0] != '\0' && d->expected_head != NULL &&
+		strcmp(head, d->expected_head) == 0)
+	{
+		same_release(f, what, d);
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,849 @@
+/*-------------------------------------------------------------------------
+ *
+ * usage_tracking.c
+ *	  Who still uses a deprecated column or table: per-object counters in
+ *	  shared memory, fed by the executor's permission check, saved at a
+ *	  clean shutdown and loaded at the next start (as pg_stat_statements
+ *	  keeps its statistics), and the migration_guard.deprecated_use signal.
+ *
+ *	  The executor checks the permissions of every relation a query reads
+ *	  or writes, with the columns it selects, inserts and updates, whatever
+ *	  route the query took: views (their underlying tables are checked
+ *	  too), functions, prepared statements, COPY, foreign-key checks.  That
+ *	  check is the one place that sees every use, on a primary and on a hot
+ *	  standby alike, so heads.c's ExecutorCheckPerms hook calls
+ *	  mg_usage_check_perms() for each one.
+ *
+ *	  Cost: each backend caches the deprecated (relation, column) pairs of
+ *	  its database.  With none, a query pays one test of a local variable.
+ *	  The cache is rebuilt after a relcache invalidation of the list's
+ *	  table, which its trigger sends at commit; invalidations are in the
+ *	  commit record, so standbys' backends rebuild too.  Only a query that
+ *	  touches a deprecated object takes the shared lock (shared mode) and
+ *	  the entry's spinlock.
+ *
+ *	  The counters are evidence for the drop rules (deprecation_evidence.c):
+ *	  tracking_since says from when they are complete.  It is the start of
+ *	  the server unless the counters of the previous run were restored, so
+ *	  a crash (which saves nothing) restarts the quiet period.
+ *
+ * IDENTIFICATION
+ *	  src/usage_tracking.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/parallel.h"
+#include "access/sysattr.h"
+#include "access/xlog.h"
+#include "access/xact.h"
+#include "catalog/pg_inherits.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/backend_status.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "deprecation.h"
+#include "shmem.h"
+
+/* Objects tracked across all databases; beyond that, uses are lost (and said so). */
+#define USAGE_MAX_ENTRIES	1024
+
+/* At most one log line per object per minute with deprecated_use = log. */
+#define LOG_INTERVAL_USECS	(60 * USECS_PER_SEC)
+
+#define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
+#define USAGE_FILE_MAGIC	0x4d474455	/* "MGDU" */
+#define USAGE_FILE_VERSION	1
+
+#define USAGE_TRANCHE		"migration_guard_usage"
+
+typedef struct UsageKey
+{
+	Oid			dbid;
+	Oid			relid;
+	int32		attnum;			/* 0: the relation as a whole */
+} UsageKey;
+
+typedef struct UsageEntry
+{
+	UsageKey	key;			/* hash key: first */
+	slock_t		mutex;			/* protects the rest */
+	MGUsage		usage;
+	TimestampTz last_logged;
+} UsageEntry;
+
+typedef struct UsageShared
+{
+	LWLock	   *lock;			/* shared: update entries; exclusive: add, reset */
+	TimestampTz tracking_since; /* counters are complete from then on */
+	bool		restored;		/* loaded from the previous clean shutdown */
+	slock_t		mutex;			/* protects overflow_at */
+	TimestampTz overflow_at;	/* last use lost because the table was full */
+} UsageShared;
+
+static UsageShared *usage_shared = NULL;
+static HTAB *usage_hash = NULL;
+
+/* ---------- shared memory, and the counters' file ---------- */
+
+Size
+mg_usage_shmem_size(void)
+{
+	RequestNamedLWLockTranche(USAGE_TRANCHE, 1);
+	return add_size(MAXALIGN(sizeof(UsageShared)),
+					hash_estimate_size(USAGE_MAX_ENTRIES, sizeof(UsageEntry)));
+}
+
+static UsageEntry *
+enter_entry(const UsageKey *key)
+{
+	bool		found;
+	UsageEntry *e = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
+
+	if (e != NULL && !found)
+	{
+		SpinLockInit(&e->mutex);
+		memset(&e->usage, 0, sizeof(MGUsage));
+		e->last_logged = 0;
+	}
+	return e;
+}
+
+/*
+ * Counters of the previous run, if it ended cleanly.  The file is removed
+ * once read: after a crash there is none, and the counters start empty
+ * with tracking_since = now.  Any damage counts as no file.
+ */
+static void
+load_counters(void)
+{
+	FILE	   *f = AllocateFile(USAGE_FILE, PG_BINARY_R);
+	uint32		header[2];
+	int32		count;
+	TimestampTz since;
+
+	if (f == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("could not read file \"%s\": %m", USAGE_FILE)));
+		return;
+	}
+	if (fread(header, sizeof(header), 1, f) != 1 ||
+		header[0] != USAGE_FILE_MAGIC || header[1] != USAGE_FILE_VERSION ||
+		fread(&since, sizeof(since), 1, f) != 1 ||
+		fread(&count, sizeof(count), 1, f) != 1 ||
+		count < 0 || count > USAGE_MAX_ENTRIES)
+		goto bad;
+	for (int i = 0; i < count; i++)
+	{
+		UsageKey	key;
+		MGUsage		usage;
+		UsageEntry *e;
+
+		if (fread(&key, sizeof(key), 1, f) != 1 ||
+			fread(&usage, sizeof(usage), 1, f) != 1)
+			goto bad;
+		e = enter_entry(&key);
+		if (e == NULL)
+			goto bad;
+		e->usage = usage;
+	}
+	usage_shared->tracking_since = since;
+	usage_shared->restored = true;
+	FreeFile(f);
+	unlink(USAGE_FILE);
+	return;
+
+bad:
+	ereport(LOG,
+			(errmsg("ignoring damaged deprecation usage file \"%s\"", USAGE_FILE)));
+	/* what was loaded is incomplete: evidence starts now */
+	{
+		HASH_SEQ_STATUS seq;
+		UsageEntry *e;
+
+		hash_seq_init(&seq, usage_hash);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			hash_search(usage_hash, &e->key, HASH_REMOVE, NULL);
+	}
+	FreeFile(f);
+	unlink(USAGE_FILE);
+}
+
+/*
+ * on_shmem_exit in the postmaster: a clean shutdown (code 0) writes the
+ * counters; a crash writes nothing, so nothing stale is trusted later.
+ */
+static void
+save_counters(int code, Datum arg)
+{
+	const char *tmp = USAGE_FILE ".tmp";
+	FILE	   *f;
+	uint32		header[2] = {USAGE_FILE_MAGIC, USAGE_FILE_VERSION};
+	int32		count;
+	HASH_SEQ_STATUS seq;
+	UsageEntry *e;
+
+	if (code != 0 || usage_shared == NULL)
+		return;
+	f = AllocateFile(tmp, PG_BINARY_W);
+	if (f == NULL)
+		goto error;
+	count = (int32) hash_get_num_entries(usage_hash);
+	if (fwrite(header, sizeof(header), 1, f) != 1 ||
+		fwrite(&usage_shared->tracking_since, sizeof(TimestampTz), 1, f) != 1 ||
+		fwrite(&count, sizeof(count), 1, f) != 1)
+		goto error;
+	hash_seq_init(&seq, usage_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		if (fwrite(&e->key, sizeof(UsageKey), 1, f) != 1 ||
+			fwrite(&e->usage, sizeof(MGUsage), 1, f) != 1)
+		{
+			hash_seq_term(&seq);
+			goto error;
+		}
+	}
+	if (FreeFile(f) != 0)
+	{
+		f = NULL;
+		goto error;
+	}
+	(void) durable_rename(tmp, USAGE_FILE, LOG);
+	return;
+
+error:
+	ereport(LOG,
+			(errcode_for_file_access(),
+			 errmsg("could not write file \"%s\": %m", tmp)));
+	if (f)
+		FreeFile(f);
+	unlink(tmp);
+}
+
+void
+mg_usage_shmem_startup(void)
+{
+	bool		found;
+	HASHCTL		info;
+
+	usage_shared = ShmemInitStruct("migration_guard usage", sizeof(UsageShared), &found);
+	if (!found)
+	{
+		usage_shared->lock = &(GetNamedLWLockTranche(USAGE_TRANCHE))->lock;
+		usage_shared->tracking_since = GetCurrentTimestamp();
+		usage_shared->restored = false;
+		SpinLockInit(&usage_shared->mutex);
+		usage_shared->overflow_at = 0;
+	}
+	info.keysize = sizeof(UsageKey);
+	info.entrysize = sizeof(UsageEntry);
+	usage_hash = ShmemInitHash("migration_guard usage hash",
+							   USAGE_MAX_ENTRIES, USAGE_MAX_ENTRIES,
+							   &info, HASH_ELEM | HASH_BLOBS);
+	if (IsUnderPostmaster)
+		return;					/* EXEC_BACKEND: attach only */
+	on_shmem_exit(save_counters, (Datum) 0);
+	if (!found)
+		load_counters();
+}
+
+bool
+mg_usage_available(void)
+{
+	return usage_shared != NULL;
+}
+
+TimestampTz
+mg_usage_tracking_since(void)
+{
+	return usage_shared ? usage_shared->tracking_since : 0;
+}
+
+TimestampTz
+mg_usage_overflow_at(void)
+{
+	TimestampTz t;
+
+	if (usage_shared == NULL)
+		return 0;
+	SpinLockAcquire(&usage_shared->mutex);
+	t = usage_shared->overflow_at;
+	SpinLockRelease(&usage_shared->mutex);
+	return t;
+}
+
+/* ---------- this backend's cache of watched objects ---------- */
+
+/*
+ * One (relation, column) whose use counts as a use of a deprecated object.
+ * Inheritance children and partitions count for their topmost parent's
+ * deprecation: a query may name them directly.
+ */
+typedef struct Watched
+{
+	Oid			relid;			/* the relation a query names */
+	AttrNumber	attnum;			/* its column; 0: any use of the relation */
+	Oid			obj_relid;		/* the deprecated object the use counts for */
+	AttrNumber	obj_attnum;
+} Watched;
+
+static Watched *watched = NULL;
+static int	nwatched = 0;
+static bool cache_valid = false;
+static bool callback_registered = false;
+static Oid	cache_table = InvalidOid;
+static MemoryContext cache_cxt = NULL;
+
+/*
+ * A relcache invalidation of the list's table (its trigger sends one at
+ * commit), of a watched relation (renamed, dropped, columns changed), or of
+ * everything.  Without the extension, any new relation may be its table.
+ */
+static void
+invalidate_cache(Datum arg, Oid relid)
+{
+	if (!cache_valid)
+		return;
+	if (!OidIsValid(relid) || relid == cache_table || !OidIsValid(cache_table))
+	{
+		cache_valid = false;
+		return;
+	}
+	for (int i = 0; i < nwatched; i++)
+	{
+		if (watched[i].relid == relid)
+		{
+			cache_valid = false;
+			return;
+		}
+	}
+}
+
+static int
+watched_cmp(const void *a, const void *b)
+{
+	Oid			ra = ((const Watched *) a)->relid;
+	Oid			rb = ((const Watched *) b)->relid;
+
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+static void
+add_watched(List **list, Oid relid, AttrNumber attnum, Oid obj_relid, AttrNumber obj_attnum)
+{
+	Watched    *w = palloc(sizeof(Watched));
+
+	w->relid = relid;
+	w->attnum = attnum;
+	w->obj_relid = obj_relid;
+	w->obj_attnum = obj_attnum;
+	*list = lappend(*list, w);
+}
+
+static void
+rebuild_cache(void)
+{
+	MemoryContext old;
+	List	   *deps;
+	List	   *items = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "migration_guard deprecations",
+										  ALLOCSET_SMALL_SIZES);
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(invalidate_cache, (Datum) 0);
+		callback_registered = true;
+	}
+	/* invalidations arriving while we read mark the result stale again */
+	cache_valid = true;
+	cache_table = mg_deprecation_table();
+	deps = mg_deprecations_read();
+	foreach(lc, deps)
+	{
+		MGDeprecation *d = lfirst(lc);
+		AttrNumber	attnum = d->attname ? get_attnum(d->relid, d->attname) : 0;
+		List	   *family;
+		ListCell   *lc2;
+
+		if (attnum == InvalidAttrNumber && d->attname != NULL)
+			continue;			/* renamed or dropped since */
+		family = find_all_inheritors(d->relid, NoLock, NULL);
+		foreach(lc2, family)
+		{
+			Oid			member = lfirst_oid(lc2);
+			AttrNumber	member_attnum = attnum;
+
+			if (member != d->relid && d->attname != NULL)
+				member_attnum = get_attnum(member, d->attname);
+			if (member_attnum == InvalidAttrNumber && d->attname != NULL)
+				continue;
+			add_watched(&items, member, member_attnum, d->relid, attnum);
+		}
+	}
+
+	MemoryContextReset(cache_cxt);
+	watched = NULL;
+	nwatched = list_length(items);
+	if (nwatched > 0)
+	{
+		old = MemoryContextSwitchTo(cache_cxt);
+		watched = palloc(sizeof(Watched) * nwatched);
+		MemoryContextSwitchTo(old);
+		foreach(lc, items)
+			watched[i++] = *(Watched *) lfirst(lc);
+		qsort(watched, nwatched, sizeof(Watched), watched_cmp);
+	}
+}
+
+/* ---------- recording a use ---------- */
+
+/* Moves (or puts) the user of this query to the front of the list. */
+static void
+note_user(MGUsage *u, Oid roleid, const char *appname, uint64 queryid, TimestampTz now)
+{
+	int			i;
+	MGUsageUser cur;
+
+	for (i = 0; i < MG_USAGE_USERS - 1; i++)
+	{
+		MGUsageUser *x = &u->users[i];
+
+		if (x->roleid == roleid && x->queryid == queryid &&
+			strncmp(x->appname, appname, NAMEDATALEN) == 0)
+			break;
+	}
+	/* i: the match, or the last slot (the oldest user, dropped) */
+	memmove(&u->users[1], &u->users[0], sizeof(MGUsageUser) * i);
+	cur.roleid = roleid;
+	strlcpy(cur.appname, appname, NAMEDATALEN);
+	cur.queryid = queryid;
+	cur.last_use = now;
+	u->users[0] = cur;
+}
+
+/* Counts one use; true when deprecated_use = log should log it now. */
+static bool
+record_use(Oid relid, AttrNumber attnum)
+{
+	UsageKey	key;
+	UsageEntry *e;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	const char *appname = application_name ? application_name : "";
+	bool		log_now = false;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.relid = relid;
+	key.attnum = attnum;
+
+	LWLockAcquire(usage_shared->lock, LW_SHARED);
+	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	if (e == NULL)
+	{
+		LWLockRelease(usage_shared->lock);
+		LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
+		e = enter_entry(&key);
+		if (e == NULL)
+		{
+			LWLockRelease(usage_shared->lock);
+			/* the evidence of every object is now incomplete: say when */
+			SpinLockAcquire(&usage_shared->mutex);
+			usage_shared->overflow_at = now;
+			SpinLockRelease(&usage_shared->mutex);
+			return false;
+		}
+	}
+	SpinLockAcquire(&e->mutex);
+	if (e->usage.first_use == 0 || now < e->usage.first_use)
+		e->usage.first_use = now;
+	if (now > e->usage.last_use)
+		e->usage.last_use = now;
+	e->usage.uses++;
+	note_user(&e->usage, GetSessionUserId(), appname, pgstat_get_my_query_id(), now);
+	if (now - e->last_logged >= LOG_INTERVAL_USECS)
+	{
+		e->last_logged = now;
+		log_now = true;
+	}
+	SpinLockRelease(&e->mutex);
+	LWLockRelease(usage_shared->lock);
+	return log_now;
+}
+
+/* deprecated_use: a WARNING to the client, or a line in the server log. */
+static void
+signal_use(Oid relid, AttrNumber attnum, bool log_now)
+{
+	int			elevel;
+	char	   *relname;
+
+	if (mg_deprecated_use == MG_DEPRECATED_USE_OFF ||
+		(mg_deprecated_use == MG_DEPRECATED_USE_LOG && !log_now))
+		return;
+	elevel = mg_deprecated_use == MG_DEPRECATED_USE_WARNING ? WARNING : LOG;
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		return;
+	if (attnum != 0)
+		ereport(elevel,
+				(errcode(ERRCODE_MG_DEPRECATED_USE),
+				 errmsg("query uses deprecated column \"%s\" of \"%s\"",
+						get_attname(relid, attnum, true), relname),
+				 errdetail("The column was deprecated with migration_guard.deprecate(); it is to be dropped once nothing uses it."),
+				 errhint("Change the code that runs this query; SELECT * FROM migration_guard.deprecations shows who else still uses it.")));
+	else
+		ereport(elevel,
+				(errcode(ERRCODE_MG_DEPRECATED_USE),
+				 errmsg("query uses deprecated relation \"%s\"", relname),
+				 errdetail("The relation was deprecated with migration_guard.deprecate(); it is to be dropped once nothing uses it."),
+				 errhint("Change the code that runs this query; SELECT * FROM migration_guard.deprecations shows who else still uses it.")));
+}
+
+/*
+ * Does the permission entry use the column?  SELECT * and whole-row
+ * references (t.*, row_to_json(t)) select every column: the application
+ * receives the column's value, and code that reads it by position or
+ * through a mapped record breaks when it goes.
+ */
+static bool
+uses_column(MGPermEntry *perm, AttrNumber attnum)
+{
+	int			col = attnum - FirstLowInvalidHeapAttributeNumber;
+	int			whole = InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber;
+
+	return bms_is_member(col, perm->selectedCols) ||
+		bms_is_member(whole, perm->selectedCols) ||
+		bms_is_member(col, perm->insertedCols) ||
+		bms_is_member(col, perm->updatedCols);
+}
+
+/* first index of relid in watched[], or -1 */
+static int
+find_watched(Oid relid)
+{
+	int			lo = 0,
+				hi = nwatched;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (watched[mid].relid < relid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nwatched && watched[lo].relid == relid ? lo : -1;
+}
+
+#define MAX_OBJECTS_PER_QUERY	32
+
+/*
+ * Called from the ExecutorCheckPerms hook (heads.c) with the permission
+ * entries of the query about to run.  Each deprecated object the query
+ * uses is counted once.
+ */
+void
+mg_usage_check_perms(List *perms)
+{
+	Watched    *hits[MAX_OBJECTS_PER_QUERY];
+	int			nhits = 0;
+	ListCell   *lc;
+
+	/* the fast path: nothing deprecated in this database */
+	if (cache_valid && nwatched == 0)
+		return;
+	if (usage_shared == NULL || IsParallelWorker() || !IsTransactionState())
+		return;
+	if (!cache_valid)
+		rebuild_cache();
+	if (nwatched == 0)
+		return;
+
+	foreach(lc, perms)
+	{
+		MGPermEntry *perm = (MGPermEntry *) lfirst(lc);
+		int			i;
+
+		if (perm->requiredPerms == 0 || (i = find_watched(perm->relid)) < 0)
+			continue;
+		for (; i < nwatched && watched[i].relid == perm->relid; i++)
+		{
+			Watched    *w = &watched[i];
+			bool		seen = false;
+
+			if (w->attnum != 0 && !uses_column(perm, w->attnum))
+				continue;
+			for (int j = 0; j < nhits && !seen; j++)
+				seen = hits[j]->obj_relid == w->obj_relid &&
+					hits[j]->obj_attnum == w->obj_attnum;
+			if (!seen && nhits < MAX_OBJECTS_PER_QUERY)
+				hits[nhits++] = w;
+		}
+	}
+	for (int j = 0; j < nhits; j++)
+	{
+		Oid			relid = hits[j]->obj_relid;
+		AttrNumber	attnum = hits[j]->obj_attnum;
+
+		signal_use(relid, attnum, record_use(relid, attnum));
+	}
+}
+
+/* ---------- reading the counters ---------- */
+
+bool
+mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage)
+{
+	UsageKey	key;
+	UsageEntry *e;
+
+	memset(usage, 0, sizeof(MGUsage));
+	if (usage_shared == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.relid = relid;
+	key.attnum = attnum;
+	LWLockAcquire(usage_shared->lock, LW_SHARED);
+	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	if (e != NULL)
+	{
+		SpinLockAcquire(&e->mutex);
+		*usage = e->usage;
+		SpinLockRelease(&e->mutex);
+	}
+	LWLockRelease(usage_shared->lock);
+	return e != NULL;
+}
+
+/* "role \"app\" (application \"web\", query id 42) at <time>" */
+char *
+mg_usage_user_text(const MGUsageUser *u)
+{
+	char	   *role = GetUserNameFromId(u->roleid, true);
+
+	return psprintf("role \"%s\" (application_name \"%s\", query id %lld) at %s",
+					role ? role : "?", u->appname, (long long) (int64) u->queryid,
+					timestamptz_to_str(u->last_use));
+}
+
+/* [{"role": ..., "application_name": ..., "query_id": ..., "last_use": ...}, ...] */
+static Datum
+users_json(const MGUsage *u)
+{
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < MG_USAGE_USERS; i++)
+	{
+		const MGUsageUser *x = &u->users[i];
+		char	   *role;
+
+		if (!OidIsValid(x->roleid))
+			break;
+		role = GetUserNameFromId(x->roleid, true);
+		appendStringInfoString(&buf, first ? "{\"role\": " : ", {\"role\": ");
+		first = false;
+		if (role)
+			escape_json(&buf, role);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoString(&buf, ", \"application_name\": ");
+		escape_json(&buf, x->appname);
+		appendStringInfo(&buf, ", \"query_id\": %lld, \"last_use\": ",
+						 (long long) (int64) x->queryid);
+		escape_json(&buf, timestamptz_to_str(x->last_use));
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+PG_FUNCTION_INFO_V1(mg_deprecated_usage);
+
+/*
+ * migration_guard.deprecated_usage(): this server's counters for the
+ * objects of this database, on a primary or a standby.
+ */
+Datum
+mg_deprecated_usage(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HASH_SEQ_STATUS seq;
+	UsageEntry *e;
+	List	   *rows = NIL;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (usage_shared == NULL)
+		return (Datum) 0;
+
+	/* copy under the lock, look names up after */
+	LWLockAcquire(usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, usage_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		UsageEntry *copy;
+
+		if (e->key.dbid != MyDatabaseId)
+			continue;
+		copy = palloc(sizeof(UsageEntry));
+		copy->key = e->key;
+		SpinLockAcquire(&e->mutex);
+		copy->usage = e->usage;
+		SpinLockRelease(&e->mutex);
+		rows = lappend(rows, copy);
+	}
+	LWLockRelease(usage_shared->lock);
+
+	foreach(lc, rows)
+	{
+		UsageEntry *r = lfirst(lc);
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		char	   *attname = NULL;
+
+		if (get_rel_relkind(r->key.relid) == '\0')
+			continue;			/* dropped */
+		if (r->key.attnum != 0)
+		{
+			attname = get_attname(r->key.relid, r->key.attnum, true);
+			if (attname == NULL)
+				continue;		/* dropped */
+		}
+		values[0] = ObjectIdGetDatum(r->key.relid);
+		if (attname)
+			values[1] = DirectFunctionCall1(namein, CStringGetDatum(attname));
+		else
+			nulls[1] = true;
+		values[2] = TimestampTzGetDatum(r->usage.first_use);
+		nulls[2] = r->usage.first_use == 0;
+		values[3] = TimestampTzGetDatum(r->usage.last_use);
+		nulls[3] = r->usage.last_use == 0;
+		values[4] = Int64GetDatum(r->usage.uses);
+		values[5] = users_json(&r->usage);
+		values[6] = TimestampTzGetDatum(r->usage.reset_at);
+		nulls[6] = r->usage.reset_at == 0;
+		values[7] = TimestampTzGetDatum(usage_shared->tracking_since);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mg_deprecation_tracking);
+
+/*
+ * migration_guard.deprecation_tracking(): is usage tracked on this server,
+ * since when, were the previous run's counters restored, was any use lost.
+ */
+Datum
+mg_deprecation_tracking(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = BoolGetDatum(usage_shared != NULL);
+	if (usage_shared != NULL)
+	{
+		TimestampTz overflow = mg_usage_overflow_at();
+
+		values[1] = TimestampTzGetDatum(usage_shared->tracking_since);
+		values[2] = BoolGetDatum(usage_shared->restored);
+		values[3] = TimestampTzGetDatum(overflow);
+		nulls[3] = overflow == 0;
+	}
+	else
+		nulls[1] = nulls[2] = nulls[3] = true;
+	values[4] = BoolGetDatum(RecoveryInProgress());
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(mg_reset_deprecated_usage);
+
+/*
+ * migration_guard.reset_deprecated_usage(relation regclass DEFAULT NULL,
+ * column name DEFAULT NULL) returns bigint: the number of counters reset.
+ * NULL relation: every object of this database (a column then is an
+ * error); NULL column: the relation's own counters.  A reset restarts the
+ * quiet period of what it resets (the evidence is gone), so it takes the
+ * privilege to loosen the policy, like deprecate().
+ */
+Datum
+mg_reset_deprecated_usage(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	AttrNumber	attnum = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	HASH_SEQ_STATUS seq;
+	UsageEntry *e;
+	int64		n = 0;
+
+	if (!mg_role_may_loosen_policy())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for reset_deprecated_usage()"),
+				 errdetail("Resetting the counters hides past use of deprecated objects from the drop rules."),
+				 errhint("Ask a superuser, or a role granted SET ON PARAMETER migration_guard.allow, to run it.")));
+	if (!OidIsValid(relid) && !PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation must not be null when a column is given")));
+	if (!PG_ARGISNULL(1))
+	{
+		char	   *attname = NameStr(*PG_GETARG_NAME(1));
+
+		attnum = get_attnum(relid, attname);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							attname, get_rel_name(relid))));
+	}
+	if (usage_shared == NULL)
+		PG_RETURN_INT64(0);
+
+	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&seq, usage_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		if (e->key.dbid != MyDatabaseId ||
+			(OidIsValid(relid) && (e->key.relid != relid || e->key.attnum != attnum)))
+			continue;
+		SpinLockAcquire(&e->mutex);
+		memset(&e->usage, 0, sizeof(MGUsage));
+		e->usage.reset_at = now;
+		SpinLockRelease(&e->mutex);
+		n++;
+	}
+	LWLockRelease(usage_shared->lock);
+	PG_RETURN_INT64(n);
+}
