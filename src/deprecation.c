@@ -338,12 +338,17 @@ check_deprecatable_column(Oid relid, const char *attname)
 				 errmsg("system column \"%s\" cannot be deprecated", attname)));
 }
 
-/* Rows of relations dropped since their deprecation are forgotten. */
+/*
+ * Rows of relations and columns dropped (or renamed) since their
+ * deprecation are forgotten: the name no longer watches anything.
+ */
 static void
-forget_dropped_relations(void)
+forget_dropped_objects(void)
 {
 	write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE " d"
-				   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)",
+				   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)"
+				   " OR (d.attname IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a"
+				   " WHERE a.attrelid OPERATOR(pg_catalog.=) d.relid AND a.attname OPERATOR(pg_catalog.=) d.attname AND NOT a.attisdropped))",
 				   0, NULL, NULL, NULL);
 }
 
@@ -393,7 +398,7 @@ mg_deprecate(PG_FUNCTION_ARGS)
 	else
 		nulls[4] = 'n';
 
-	forget_dropped_relations();
+	forget_dropped_objects();
 	inserted = write_as_owner("INSERT INTO migration_guard." DEPRECATIONS_TABLE
 							  " (relid, attname, reason, deprecated_by, deprecated_at, expected_head)"
 							  " VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
@@ -433,7 +438,7 @@ mg_undeprecate(PG_FUNCTION_ARGS)
 	else
 		values[1] = PG_GETARG_DATUM(1);
 
-	forget_dropped_relations();
+	forget_dropped_objects();
 	PG_RETURN_BOOL(write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE
 								  " WHERE relid OPERATOR(pg_catalog.=) $1"
 								  " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",

@@ -115,7 +115,10 @@ SELECT CASE WHEN d.attname IS NULL THEN d.relid::text
   CROSS JOIN @extschema@.deprecation_tracking() t
   LEFT JOIN @extschema@.deprecated_usage() u
     ON u.relation = d.relid AND u.column_name IS NOT DISTINCT FROM d.attname
- WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = d.relid);
+ WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = d.relid)
+   AND (d.attname IS NULL OR
+        EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid = d.relid AND a.attname = d.attname AND NOT a.attisdropped));
 
 COMMENT ON VIEW @extschema@.deprecations IS
 'Deprecated objects with who deprecated them, why, at which migration head, and this server''s usage: first and last use, number of uses, recent users, and since when the evidence counts';
