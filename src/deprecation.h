@@ -67,6 +67,14 @@ typedef struct MGUsage
 	MGUsageUser users[MG_USAGE_USERS];	/* most recent first; roleid 0 = none */
 } MGUsage;
 
+/* One object's counters, copied out of shared memory. */
+typedef struct MGUsageRow
+{
+	Oid			relid;
+	AttrNumber	attnum;			/* 0: the relation as a whole */
+	MGUsage		usage;
+} MGUsageRow;
+
 /* deprecation.c */
 extern void mg_deprecation_define_gucs(void);
 extern Oid	mg_deprecation_table(void);
@@ -79,9 +87,14 @@ extern bool mg_usage_available(void);
 extern bool mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage);
 extern TimestampTz mg_usage_tracking_since(void);
 extern TimestampTz mg_usage_overflow_at(void);
-extern char *mg_usage_user_text(const MGUsageUser *u);
+extern bool mg_usage_restored(void);
+extern List *mg_usage_rows(void);
+extern int64 mg_usage_reset(Oid relid, AttrNumber attnum);
 extern Size mg_usage_shmem_size(void);
 extern void mg_usage_shmem_startup(void);
+
+/* usage_report.c */
+extern char *mg_usage_user_text(const MGUsageUser *u);
 
 /* deprecation_evidence.c: true when the finding is void (quiet long enough) */
 extern bool mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum);

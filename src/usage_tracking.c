@@ -39,10 +39,8 @@
 
 #include "access/parallel.h"
 #include "access/sysattr.h"
-#include "access/xlog.h"
 #include "access/xact.h"
 #include "catalog/pg_inherits.h"
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/fd.h"
@@ -54,13 +52,11 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
-#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
-#include "shmem.h"
 
 /* Objects tracked across all databases; beyond that, uses are lost (and said so). */
 #define USAGE_MAX_ENTRIES	1024
@@ -640,197 +636,54 @@ mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage)
 	return e != NULL;
 }
 
-/* "role \"app\" (application \"web\", query id 42) at <time>" */
-char *
-mg_usage_user_text(const MGUsageUser *u)
-{
-	char	   *role = GetUserNameFromId(u->roleid, true);
-
-	return psprintf("role \"%s\" (application_name \"%s\", query id %lld) at %s",
-					role ? role : "?", u->appname, (long long) (int64) u->queryid,
-					timestamptz_to_str(u->last_use));
-}
-
-/* [{"role": ..., "application_name": ..., "query_id": ..., "last_use": ...}, ...] */
-static Datum
-users_json(const MGUsage *u)
-{
-	StringInfoData buf;
-	bool		first = true;
-
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '[');
-	for (int i = 0; i < MG_USAGE_USERS; i++)
-	{
-		const MGUsageUser *x = &u->users[i];
-		char	   *role;
-
-		if (!OidIsValid(x->roleid))
-			break;
-		role = GetUserNameFromId(x->roleid, true);
-		appendStringInfoString(&buf, first ? "{\"role\": " : ", {\"role\": ");
-		first = false;
-		if (role)
-			escape_json(&buf, role);
-		else
-			appendStringInfoString(&buf, "null");
-		appendStringInfoString(&buf, ", \"application_name\": ");
-		escape_json(&buf, x->appname);
-		appendStringInfo(&buf, ", \"query_id\": %lld, \"last_use\": ",
-						 (long long) (int64) x->queryid);
-		escape_json(&buf, timestamptz_to_str(x->last_use));
-		appendStringInfoChar(&buf, '}');
-	}
-	appendStringInfoChar(&buf, ']');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
-}
-
-PG_FUNCTION_INFO_V1(mg_deprecated_usage);
-
 /*
- * migration_guard.deprecated_usage(): this server's counters for the
- * objects of this database, on a primary or a standby.
+ * Copies of this database's counters (MGUsageRow), taken under the lock;
+ * names are looked up by the caller, after.
  */
-Datum
-mg_deprecated_usage(PG_FUNCTION_ARGS)
+List *
+mg_usage_rows(void)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	HASH_SEQ_STATUS seq;
 	UsageEntry *e;
 	List	   *rows = NIL;
-	ListCell   *lc;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (usage_shared == NULL)
-		return (Datum) 0;
-
-	/* copy under the lock, look names up after */
+		return NIL;
 	LWLockAcquire(usage_shared->lock, LW_SHARED);
 	hash_seq_init(&seq, usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
-		UsageEntry *copy;
+		MGUsageRow *r;
 
 		if (e->key.dbid != MyDatabaseId)
 			continue;
-		copy = palloc(sizeof(UsageEntry));
-		copy->key = e->key;
+		r = palloc(sizeof(MGUsageRow));
+		r->relid = e->key.relid;
+		r->attnum = (AttrNumber) e->key.attnum;
 		SpinLockAcquire(&e->mutex);
-		copy->usage = e->usage;
+		r->usage = e->usage;
 		SpinLockRelease(&e->mutex);
-		rows = lappend(rows, copy);
+		rows = lappend(rows, r);
 	}
 	LWLockRelease(usage_shared->lock);
-
-	foreach(lc, rows)
-	{
-		UsageEntry *r = lfirst(lc);
-		Datum		values[8];
-		bool		nulls[8] = {0};
-		char	   *attname = NULL;
-
-		if (get_rel_relkind(r->key.relid) == '\0')
-			continue;			/* dropped */
-		if (r->key.attnum != 0)
-		{
-			attname = get_attname(r->key.relid, r->key.attnum, true);
-			if (attname == NULL)
-				continue;		/* dropped */
-		}
-		values[0] = ObjectIdGetDatum(r->key.relid);
-		if (attname)
-			values[1] = DirectFunctionCall1(namein, CStringGetDatum(attname));
-		else
-			nulls[1] = true;
-		values[2] = TimestampTzGetDatum(r->usage.first_use);
-		nulls[2] = r->usage.first_use == 0;
-		values[3] = TimestampTzGetDatum(r->usage.last_use);
-		nulls[3] = r->usage.last_use == 0;
-		values[4] = Int64GetDatum(r->usage.uses);
-		values[5] = users_json(&r->usage);
-		values[6] = TimestampTzGetDatum(r->usage.reset_at);
-		nulls[6] = r->usage.reset_at == 0;
-		values[7] = TimestampTzGetDatum(usage_shared->tracking_since);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
+	return rows;
 }
 
-PG_FUNCTION_INFO_V1(mg_deprecation_tracking);
-
 /*
- * migration_guard.deprecation_tracking(): is usage tracked on this server,
- * since when, were the previous run's counters restored, was any use lost.
+ * Zeroes the counters of one object of this database (relid, attnum), or
+ * of all of them (relid invalid), and notes when: the quiet period of what
+ * was reset starts again.  Returns how many were reset.
  */
-Datum
-mg_deprecation_tracking(PG_FUNCTION_ARGS)
+int64
+mg_usage_reset(Oid relid, AttrNumber attnum)
 {
-	TupleDesc	tupdesc;
-	Datum		values[5];
-	bool		nulls[5] = {0};
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	values[0] = BoolGetDatum(usage_shared != NULL);
-	if (usage_shared != NULL)
-	{
-		TimestampTz overflow = mg_usage_overflow_at();
-
-		values[1] = TimestampTzGetDatum(usage_shared->tracking_since);
-		values[2] = BoolGetDatum(usage_shared->restored);
-		values[3] = TimestampTzGetDatum(overflow);
-		nulls[3] = overflow == 0;
-	}
-	else
-		nulls[1] = nulls[2] = nulls[3] = true;
-	values[4] = BoolGetDatum(RecoveryInProgress());
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-PG_FUNCTION_INFO_V1(mg_reset_deprecated_usage);
-
-/*
- * migration_guard.reset_deprecated_usage(relation regclass DEFAULT NULL,
- * column name DEFAULT NULL) returns bigint: the number of counters reset.
- * NULL relation: every object of this database (a column then is an
- * error); NULL column: the relation's own counters.  A reset restarts the
- * quiet period of what it resets (the evidence is gone), so it takes the
- * privilege to loosen the policy, like deprecate().
- */
-Datum
-mg_reset_deprecated_usage(PG_FUNCTION_ARGS)
-{
-	Oid			relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
-	AttrNumber	attnum = 0;
 	TimestampTz now = GetCurrentTimestamp();
 	HASH_SEQ_STATUS seq;
 	UsageEntry *e;
 	int64		n = 0;
 
-	if (!mg_role_may_loosen_policy())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for reset_deprecated_usage()"),
-				 errdetail("Resetting the counters hides past use of deprecated objects from the drop rules."),
-				 errhint("Ask a superuser, or a role granted SET ON PARAMETER migration_guard.allow, to run it.")));
-	if (!OidIsValid(relid) && !PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("relation must not be null when a column is given")));
-	if (!PG_ARGISNULL(1))
-	{
-		char	   *attname = NameStr(*PG_GETARG_NAME(1));
-
-		attnum = get_attnum(relid, attname);
-		if (attnum == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							attname, get_rel_name(relid))));
-	}
 	if (usage_shared == NULL)
-		PG_RETURN_INT64(0);
-
+		return 0;
 	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
 	hash_seq_init(&seq, usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
@@ -845,5 +698,11 @@ mg_reset_deprecated_usage(PG_FUNCTION_ARGS)
 		n++;
 	}
 	LWLockRelease(usage_shared->lock);
-	PG_RETURN_INT64(n);
+	return n;
+}
+
+bool
+mg_usage_restored(void)
+{
+	return usage_shared != NULL && usage_shared->restored;
 }
