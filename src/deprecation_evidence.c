@@ -103,8 +103,7 @@ in_use(MGFinding *f, const char *what, const MGDeprecation *d, const MGUsage *u)
 							 (long long) u->uses, timestamptz_to_str(u->first_use), last_user,
 							 timestamptz_to_str(d->deprecated_at), d->deprecated_by,
 							 quiet_period_text());
-	f->hint = psprintf("Deploy code that no longer uses it (SELECT * FROM migration_guard.deprecations lists the recent roles, application names and query ids), and run this once it has gone unused for the quiet period.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
-					   mg_rules[f->rule].name);
+	f->hint = pstrdup("Deploy code that no longer uses it (SELECT * FROM migration_guard.deprecations lists the recent roles, application names and query ids), and run this once it has gone unused for the quiet period.");
 }
 
 static void
@@ -136,9 +135,8 @@ too_early(MGFinding *f, const char *what, EvidenceStart why, TimestampTz since)
 								 at, quiet_period_text());
 			break;
 	}
-	f->hint = psprintf("Wait until %s; it passes then if nothing uses it meanwhile.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
-					   timestamptz_to_str(since + (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC),
-					   mg_rules[f->rule].name);
+	f->hint = psprintf("Wait until %s; it passes then if nothing uses it meanwhile.",
+					   timestamptz_to_str(since + (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC));
 }
 
 static void
@@ -151,8 +149,7 @@ same_release(MGFinding *f, const char *what, const MGDeprecation *d)
 		f->message = psprintf("renaming deprecated %s in the release that deprecated it", what);
 	f->detail = psprintf("It was deprecated at %s while migration_guard.expected_head was \"%s\", and it still is: instances of the previous release, which may still use it, can be running or be rolled back to.",
 						 timestamptz_to_str(d->deprecated_at), d->expected_head);
-	f->hint = psprintf("Drop it in the migrations of a later release.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
-					   mg_rules[f->rule].name);
+	f->hint = pstrdup("Do it in the migrations of a later release.");
 }
 
 static void
@@ -164,8 +161,7 @@ not_tracked(MGFinding *f, const char *what)
 	else
 		f->message = psprintf("renaming deprecated %s without evidence that it is unused", what);
 	f->detail = pstrdup("Usage of deprecated objects is counted only when migration_guard is in shared_preload_libraries, and it is not.");
-	f->hint = psprintf("Add migration_guard to shared_preload_libraries and wait for the quiet period.  To do it now regardless, SET LOCAL migration_guard.allow = '%s'.",
-					   mg_rules[f->rule].name);
+	f->hint = pstrdup("Add migration_guard to shared_preload_libraries, restart, and wait for the quiet period.");
 }
 
 /*

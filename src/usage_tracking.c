@@ -478,7 +478,7 @@ record_use(Oid relid, AttrNumber attnum)
 	if (now > e->usage.last_use)
 		e->usage.last_use = now;
 	e->usage.uses++;
-	note_user(&e->usage, GetSessionUserId(), appname, pgstat_get_my_query_id(), now);
+	note_user(&e->usage, GetOuterUserId(), appname, pgstat_get_my_query_id(), now);
 	if (now - e->last_logged >= LOG_INTERVAL_USECS)
 	{
 		e->last_logged = now;
