@@ -21,7 +21,6 @@
 
 /* SQLSTATEs (class MG, docs/sqlstates.md) */
 #define ERRCODE_MG_DEPRECATED_USE		MAKE_SQLSTATE('M', 'G', '0', '4', '0')
-#define ERRCODE_MG_DEPRECATED_IN_USE	MAKE_SQLSTATE('M', 'G', '0', '4', '1')
 
 /* migration_guard.deprecated_use */
 typedef enum MGDeprecatedUse
