@@ -136,7 +136,16 @@ mg_deprecations_read(void)
 		return NIL;
 	rel = table_open(tableid, AccessShareLock);
 	if (RelationGetDescr(rel)->natts != Natts_dep)
-		elog(ERROR, "migration_guard.%s has an unexpected shape", DEPRECATIONS_TABLE);
+	{
+		/* every query reads the list: never fail them for it */
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration_guard.%s has an unexpected shape; deprecations are ignored",
+						DEPRECATIONS_TABLE),
+				 errhint("Run ALTER EXTENSION migration_guard UPDATE, or reinstall the extension.")));
+		table_close(rel, AccessShareLock);
+		return NIL;
+	}
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
 	slot = table_slot_create(rel, NULL);

@@ -306,6 +306,7 @@ typedef struct Watched
 static Watched *watched = NULL;
 static int	nwatched = 0;
 static bool cache_valid = false;
+static uint64 cache_generation = 0;	/* bumped by each relevant invalidation */
 static bool callback_registered = false;
 static Oid	cache_table = InvalidOid;
 static MemoryContext cache_cxt = NULL;
@@ -318,21 +319,15 @@ static MemoryContext cache_cxt = NULL;
 static void
 invalidate_cache(Datum arg, Oid relid)
 {
-	if (!cache_valid)
+	bool		relevant = !OidIsValid(relid) || relid == cache_table ||
+		!OidIsValid(cache_table);
+
+	for (int i = 0; i < nwatched && !relevant; i++)
+		relevant = watched[i].relid == relid;
+	if (!relevant)
 		return;
-	if (!OidIsValid(relid) || relid == cache_table || !OidIsValid(cache_table))
-	{
-		cache_valid = false;
-		return;
-	}
-	for (int i = 0; i < nwatched; i++)
-	{
-		if (watched[i].relid == relid)
-		{
-			cache_valid = false;
-			return;
-		}
-	}
+	cache_valid = false;
+	cache_generation++;
 }
 
 static int
@@ -364,6 +359,7 @@ rebuild_cache(void)
 	List	   *items = NIL;
 	ListCell   *lc;
 	int			i = 0;
+	uint64		generation = cache_generation;
 
 	if (cache_cxt == NULL)
 		cache_cxt = AllocSetContextCreate(TopMemoryContext, "migration_guard deprecations",
@@ -373,8 +369,6 @@ rebuild_cache(void)
 		CacheRegisterRelcacheCallback(invalidate_cache, (Datum) 0);
 		callback_registered = true;
 	}
-	/* invalidations arriving while we read mark the result stale again */
-	cache_valid = true;
 	cache_table = mg_deprecation_table();
 	deps = mg_deprecations_read();
 	foreach(lc, deps)
@@ -412,6 +406,8 @@ rebuild_cache(void)
 			watched[i++] = *(Watched *) lfirst(lc);
 		qsort(watched, nwatched, sizeof(Watched), watched_cmp);
 	}
+	/* an invalidation that arrived while we read makes the next query read again */
+	cache_valid = generation == cache_generation;
 }
 
 /* ---------- recording a use ---------- */
