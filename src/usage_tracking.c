@@ -427,6 +427,12 @@ note_user(MGUsage *u, Oid roleid, const char *appname, uint64 queryid, Timestamp
 			strncmp(x->appname, appname, NAMEDATALEN) == 0)
 			break;
 	}
+	/* the same user as last time: the usual case, nothing moves */
+	if (i == 0 && u->users[0].roleid == roleid)
+	{
+		u->users[0].last_use = now;
+		return;
+	}
 	/* i: the match, or the last slot (the oldest user, dropped) */
 	memmove(&u->users[1], &u->users[0], sizeof(MGUsageUser) * i);
 	cur.roleid = roleid;
