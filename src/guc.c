@@ -24,6 +24,7 @@
 
 #include "migration_guard.h"
 #include "heads.h"
+#include "heads_expected.h"
 
 /* policy */
 int			mg_mode = MG_SEV_ENFORCE;
@@ -390,7 +391,7 @@ mg_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   mg_check_head_list, NULL, NULL);
+							   mg_check_expected_head, mg_assign_expected_head, NULL);
 
 	DefineCustomStringVariable("migration_guard.known_heads",
 							   "Every migration revision the release knows, oldest first, for tools whose versions have no order.",
@@ -436,6 +437,8 @@ mg_define_gucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	mg_heads_txmode_define_gucs();
 
 	MarkGUCPrefixReserved("migration_guard");
 }
