@@ -829,7 +829,7 @@ check_migration_commit(void)
 					 errmsg(ja.state == MG_HEAD_AHEAD
 							? "migration would move the head beyond the expected head"
 							: "migration would move the head to a revision this release does not know"),
-					 errdetail("The transaction moves %s (%s) from %s to %s; the expected head (%s) is %s. %s%s%s",
+					 errdetail("The transaction moves %s (%s) from %s to %s; %s is %s. %s%s%s",
 							   table, tool,
 							   position_text(before),
 							   position_text(after),
@@ -838,9 +838,9 @@ check_migration_commit(void)
 							   note ? " " : "", note ? note : ""),
 					 mg_tool_records_in_ddl_transaction(t)
 					 ? errhint("Declare the head of the release being deployed before migrating (migration_guard.set_expected_head)%s; nothing of this migration was applied.",
-							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in the known heads" : "")
+							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "")
 					 : errhint("Declare the head of the release being deployed before migrating (migration_guard.set_expected_head)%s. This transaction's writes were rolled back, but %s runs a migration's DDL in an earlier transaction: DDL of this migration that ran before may have been committed (\"migration_guard.check_head_before_ddl\" refuses it before it runs unless it is off).",
-							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in the known heads" : "",
+							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "",
 							   tool)));
 		}
 		if ((ja.state == MG_HEAD_BEHIND || ja.state == MG_HEAD_NO_TABLE) &&

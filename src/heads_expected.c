@@ -261,10 +261,8 @@ const char *
 mg_heads_expected_origin(void)
 {
 	if (durable_in_force())
-		return "set_expected_head()";
-	if (guc_set_in_session)
-		return "the session's migration_guard.expected_head";
-	return "migration_guard.expected_head";
+		return "the head declared by set_expected_head()";
+	return "\"migration_guard.expected_head\"";
 }
 
 void
