@@ -951,6 +951,13 @@ mg_head(PG_FUNCTION_ARGS)
 
 	r = read_head();
 	j = mg_heads_judge(r, expected, known_heads(), false);
+	if (j.state == MG_HEAD_AHEAD || j.state == MG_HEAD_BEHIND)
+	{
+		char	   *note = mg_heads_format_note(r, expected);
+
+		if (note)
+			j.detail = j.detail ? psprintf("%s %s", j.detail, note) : note;
+	}
 
 	values[0] = r->tool ? CStringGetTextDatum(r->tool->name) : (Datum) 0;
 	nulls[0] = r->tool == NULL;
