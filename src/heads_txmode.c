@@ -8,7 +8,7 @@
  *	  tool writes its version row in the transaction of the DDL: refusing
  *	  the commit then rolls both back.  Tools that record a migration in a
  *	  later transaction (Django with deferred SQL and every unapply,
- *	  sqitch, yoyo, Sequelize, Liquibase, db-migrate) would have their DDL
+ *	  sqitch, yoyo, Sequelize, Liquibase) would have their DDL
  *	  committed before the version row is refused.  For those,
  *	  migration_guard.check_head_before_ddl (auto by default) refuses DDL
  *	  before it runs while the database is at or beyond the expected head:
@@ -60,14 +60,13 @@ static const struct config_enum_entry before_ddl_options[] = {
  * - yoyo: applies on one connection, records on another;
  * - sequelize: umzug logs the migration after it ran;
  * - liquibase: the change set is committed before its changelog row;
- * - db_migrate: db-migrate-pg commits the migration, then inserts its row;
  * - golang_migrate and prisma write an in-progress marker in a transaction
  *   of its own before the script: the commit check refuses the marker, so
  *   the script never starts, and the DDL check adds nothing but is
  *   harmless.
  */
 static const char *const records_outside[] = {
-	"django", "sqitch", "yoyo", "sequelize", "liquibase", "db_migrate",
+	"django", "sqitch", "yoyo", "sequelize", "liquibase",
 	"golang_migrate", "prisma", NULL
 };
 
@@ -161,7 +160,7 @@ mg_heads_txmode_define_gucs(void)
 {
 	DefineCustomEnumVariable("migration_guard.check_head_before_ddl",
 							 "Refuses DDL before it runs while the database is at or beyond the expected head.",
-							 "auto: for migration tools that record a migration outside its DDL's transaction (Django, sqitch, yoyo, Sequelize, Liquibase, db-migrate); on: for every tool; off: never.  allow_downgrade = on lifts it.",
+							 "auto: for migration tools that record a migration outside its DDL's transaction (Django, sqitch, yoyo, Sequelize, Liquibase); on: for every tool; off: never.  allow_downgrade = on lifts it.",
 							 &mg_check_head_before_ddl,
 							 MG_BEFORE_DDL_AUTO,
 							 before_ddl_options,
