@@ -10,11 +10,14 @@ DIR="$MG_WORK/integration/django"
 DB=heads_django
 mkdir -p "$DIR/proj/shop/migrations"
 
-if ! python3 -c 'import django, psycopg2' 2>/dev/null; then
+# Debian's python3, where python3-django is installed (not a pyenv one)
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
+if ! $PY -c 'import django, psycopg2' 2>/dev/null; then
 	echo "not ok 1 - python3-django and python3-psycopg2 are installed (test/run installs them)"
 	exit 1
 fi
-ok 0 "Django $(python3 -c 'import django; print(django.get_version())') installed"
+ok 0 "Django $($PY -c 'import django; print(django.get_version())') installed"
 
 q -d postgres -c "CREATE DATABASE $DB" >/dev/null
 q -d $DB -c 'CREATE EXTENSION migration_guard' >/dev/null
@@ -61,7 +64,7 @@ class Migration(migrations.Migration):
         ('invoice', models.ForeignKey('shop.Invoice', on_delete=models.CASCADE))])]
 PY
 
-dj() { (cd "$DIR/proj" && DJANGO_SETTINGS_MODULE=settings PYTHONPATH=. python3 -m django "$@" 2>&1); }
+dj() { (cd "$DIR/proj" && DJANGO_SETTINGS_MODULE=settings PYTHONPATH=. $PY -m django "$@" 2>&1); }
 state() { q -d $DB -c "SELECT state || ' ' || array_to_string(current_heads, ',') FROM migration_guard.head()"; }
 rows() { q -d $DB -c "SELECT coalesce(string_agg(name, ',' ORDER BY id), '') FROM django_migrations WHERE app = 'shop'"; }
 tables() { q -d $DB -c "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname LIKE 'shop\_%' AND relkind = 'r'"; }

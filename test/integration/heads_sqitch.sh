@@ -26,6 +26,7 @@ q -d postgres -c "ALTER DATABASE $DB SET lock_timeout = 0" >/dev/null
 q -d postgres -c "CREATE ROLE sqitch_downgrade LOGIN SUPERUSER" >/dev/null 2>&1
 q -d postgres -c "ALTER ROLE sqitch_downgrade SET migration_guard.allow_downgrade = on" >/dev/null
 q -d postgres -c "ALTER ROLE sqitch_downgrade SET migration_guard.allow = 'drop_table'" >/dev/null
+q -d postgres -c "ALTER ROLE sqitch_downgrade SET lock_timeout = '2s'" >/dev/null
 
 cd "$DIR"
 sq() { (cd "$DIR" && sqitch --quiet "$@" 2>&1); }
@@ -60,7 +61,7 @@ out=$(sq revert -y --to @HEAD^); rc=$?
 is "$(rows),$(tables)" "account,invoice,account,invoice" 'schema and registry unchanged'
 
 q -d $DB -c "SELECT migration_guard.set_expected_head('shop:account')" >/dev/null
-out=$(PGUSER=sqitch_downgrade sq revert -y --to @HEAD^); rc=$?
+out=$(sq revert -y --to @HEAD^ --target "db:pg://sqitch_downgrade@/$DB"); rc=$?
 is "$rc" 0 'a deliberate downgrade (older head declared, allow_downgrade on the role) succeeds'
 is "$(rows),$(tables)" "account,account" 'invoice reverted and unregistered'
 is "$(state)" "at_head shop:account" 'at the declared head'
