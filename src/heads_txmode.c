@@ -60,14 +60,14 @@ static const struct config_enum_entry before_ddl_options[] = {
  * - yoyo: applies on one connection, records on another;
  * - sequelize: umzug logs the migration after it ran;
  * - liquibase: the change set is committed before its changelog row;
- * - golang_migrate and prisma write an in-progress marker in a transaction
- *   of its own before the script: the commit check refuses the marker, so
- *   the script never starts, and the DDL check adds nothing but is
- *   harmless.
+ *
+ * golang-migrate and Prisma are not listed: they write an in-progress
+ * marker (dirty = true, an unfinished row) in a transaction of its own
+ * before the script, and the commit check refuses that marker, so the
+ * script never starts and a refusal leaves nothing applied.
  */
 static const char *const records_outside[] = {
-	"django", "sqitch", "yoyo", "sequelize", "liquibase",
-	"golang_migrate", "prisma", NULL
+	"django", "sqitch", "yoyo", "sequelize", "liquibase", NULL
 };
 
 bool
