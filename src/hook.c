@@ -291,7 +291,6 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *parsetree = pstmt->utilityStmt;
 	MGStatement st;
 	MGStatement *saved_statement;
-	MGNoop		noop = MG_NOOP_NONE;
 
 	/*
 	 * Statements that migration_guard.check() runs in its throwaway
@@ -307,7 +306,7 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		!statement_may_concern_us(parsetree) ||
 		IsAbortedTransactionBlockState() ||
 		refused_in_transaction_block(parsetree, context) ||
-		(noop = mg_statement_noop(parsetree)) == MG_NOOP_ALL)
+		mg_statement_is_noop(parsetree))
 	{
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
@@ -344,18 +343,9 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	mg_current_statement = &st;
 	PG_TRY();
 	{
-		/* an existing index's name: no build, only the table's lock */
-		if (noop == MG_NOOP_LOCK_ONLY)
-		{
-			if (mg_mode != MG_SEV_OFF)
-				mg_check_lock_timeout(&st);
-		}
-		else
-		{
-			if (mg_mode != MG_SEV_OFF)
-				mg_judge_statement(&st);
-			mg_heads_check_statement(&st);
-		}
+		if (mg_mode != MG_SEV_OFF)
+			mg_judge_statement(&st);
+		mg_heads_check_statement(&st);
 		mg_locks_execute(&st, &call);
 	}
 	PG_FINALLY();

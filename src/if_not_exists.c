@@ -12,9 +12,9 @@
  *	  table lock (transformCreateStmt, DefineSequence, ExecCreateTableAs,
  *	  CreateSchemaCommand, CreateExtension), so no rule, lock policy or
  *	  head check has anything to judge.  CREATE INDEX IF NOT EXISTS is
- *	  different: DefineIndex locks the table before it finds the index
- *	  name, so only the rules about building an index are quiet; the
- *	  lock-queue rules still judge the lock it takes.
+ *	  not one of them: DefineIndex locks the table before it finds the
+ *	  index name, and an existing INVALID index of that name is what the
+ *	  invalid_index rule is about, so the index rules judge it as before.
  *
  *	  The existing relation is locked in ACCESS SHARE mode, without
  *	  waiting, so that no concurrent DROP can turn the no-op into a
@@ -89,22 +89,8 @@ rangevar_exists(RangeVar *rv)
 	return rv != NULL && relation_exists_pinned(rv->relname, creation_namespace(rv));
 }
 
-/* CREATE INDEX IF NOT EXISTS name ON t: the name taken in t's schema. */
-static bool
-index_name_taken(IndexStmt *stmt)
-{
-	Oid			relid;
-
-	if (!stmt->if_not_exists || stmt->idxname == NULL)
-		return false;
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
-		return false;
-	return relation_exists_pinned(stmt->idxname, get_rel_namespace(relid));
-}
-
-MGNoop
-mg_statement_noop(Node *parsetree)
+bool
+mg_statement_is_noop(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
@@ -113,22 +99,19 @@ mg_statement_noop(Node *parsetree)
 			{
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
-				return stmt->if_not_exists && rangevar_exists(stmt->relation)
-					? MG_NOOP_ALL : MG_NOOP_NONE;
+				return stmt->if_not_exists && rangevar_exists(stmt->relation);
 			}
 		case T_CreateSeqStmt:
 			{
 				CreateSeqStmt *stmt = (CreateSeqStmt *) parsetree;
 
-				return stmt->if_not_exists && rangevar_exists(stmt->sequence)
-					? MG_NOOP_ALL : MG_NOOP_NONE;
+				return stmt->if_not_exists && rangevar_exists(stmt->sequence);
 			}
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
 
-				return stmt->if_not_exists && rangevar_exists(stmt->into->rel)
-					? MG_NOOP_ALL : MG_NOOP_NONE;
+				return stmt->if_not_exists && rangevar_exists(stmt->into->rel);
 			}
 		case T_CreateSchemaStmt:
 			{
@@ -136,21 +119,16 @@ mg_statement_noop(Node *parsetree)
 
 				return stmt->if_not_exists && stmt->schemaname &&
 					stmt->schemaElts == NIL &&
-					OidIsValid(get_namespace_oid(stmt->schemaname, true))
-					? MG_NOOP_ALL : MG_NOOP_NONE;
+					OidIsValid(get_namespace_oid(stmt->schemaname, true));
 			}
 		case T_CreateExtensionStmt:
 			{
 				CreateExtensionStmt *stmt = (CreateExtensionStmt *) parsetree;
 
 				return stmt->if_not_exists &&
-					OidIsValid(get_extension_oid(stmt->extname, true))
-					? MG_NOOP_ALL : MG_NOOP_NONE;
+					OidIsValid(get_extension_oid(stmt->extname, true));
 			}
-		case T_IndexStmt:
-			return index_name_taken((IndexStmt *) parsetree)
-				? MG_NOOP_LOCK_ONLY : MG_NOOP_NONE;
 		default:
-			return MG_NOOP_NONE;
+			return false;
 	}
 }

@@ -97,14 +97,7 @@ extern char *mg_statement_text(const MGStatement *st);
 extern bool mg_statement_needs_own_transaction(Node *parsetree);
 
 /* CREATE ... IF NOT EXISTS of an existing object (if_not_exists.c) */
-typedef enum MGNoop
-{
-	MG_NOOP_NONE,				/* the statement does what it says */
-	MG_NOOP_ALL,				/* nothing happens, no table lock is taken */
-	MG_NOOP_LOCK_ONLY			/* nothing is built, but a table lock is taken */
-} MGNoop;
-
-extern MGNoop mg_statement_noop(Node *parsetree);
+extern bool mg_statement_is_noop(Node *parsetree);
 
 /* ---------- reporting (report.c) ---------- */
 

@@ -122,7 +122,7 @@ SELECT lives_ok($$CREATE TABLE IF NOT EXISTS child (id bigint PRIMARY KEY, paren
                 'CREATE TABLE IF NOT EXISTS of an existing table takes no lock and is not judged');
 SELECT lives_ok($$CREATE SEQUENCE IF NOT EXISTS child_id_seq2$$, 'CREATE SEQUENCE IF NOT EXISTS (new) runs');
 SELECT throws_ok($$CREATE INDEX IF NOT EXISTS child_pkey ON parent (id)$$, 'MG005', NULL,
-                 'CREATE INDEX IF NOT EXISTS of an existing name still takes the table lock: the lock rule judges it');
+                 'CREATE INDEX IF NOT EXISTS still takes the table lock: the lock rule judges it');
 RESET lock_timeout;
 SET migration_guard.mode = off;
 
