@@ -153,6 +153,45 @@ nearest(List *versions, const char *v)
 }
 
 /*
+ * What a tool's versions look like when its table has no rows to learn
+ * from: the extension its file names keep, or the prefix it adds.
+ */
+typedef struct MGToolFormat
+{
+	const char *tool;
+	const char *extensions;		/* ",js,ts," or NULL: an extension required */
+	const char *prefix;			/* or NULL */
+	const char *example;
+} MGToolFormat;
+
+static const MGToolFormat formats[] = {
+	{"sequelize", ",js,cjs,mjs,ts,", NULL, "20240101000002-create-posts.js"},
+	{"knex", ",js,cjs,mjs,ts,", NULL, "20240101000002_email.js"},
+	{"graphile_migrate", ",sql,", NULL, "000003.sql"},
+	{"db_migrate", NULL, "/", "/20240101000002-invoice"},
+	{NULL, NULL, NULL, NULL}
+};
+
+/* The example of the format v does not follow, or NULL. */
+static const char *
+static_format_mismatch(const MGTool *tool, const char *v)
+{
+	for (const MGToolFormat *f = formats; tool && f->tool; f++)
+	{
+		const char *ext = version_extension(v);
+
+		if (strcmp(f->tool, tool->name) != 0)
+			continue;
+		if (f->prefix && strncmp(v, f->prefix, strlen(f->prefix)) != 0)
+			return f->example;
+		if (f->extensions &&
+			(ext[0] == '\0' || strstr(f->extensions, psprintf(",%s,", ext + 1)) == NULL))
+			return f->example;
+	}
+	return NULL;
+}
+
+/*
  * A head list as set_expected_head() stores it: each item naming a stored
  * version in another shape becomes that version (with a NOTICE), and an
  * item in a shape the tool never writes is refused.
@@ -175,7 +214,22 @@ mg_heads_normalise_expected(const char *value, const char *argname)
 		const char *item = lfirst(lc);
 		const char *match;
 
-		if (versions == NIL || stored(versions, item))
+		if (versions == NIL)
+		{
+			const char *example = static_format_mismatch(r->tool, item);
+
+			if (example)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s \"%s\" is not written the way %s writes its versions",
+								argname, item, r->tool->name),
+						 errdetail("%s writes versions like \"%s\"; its table holds no version yet.",
+								   r->tool->name, example),
+						 errhint("Write the version exactly as the tool stores it (file extension and leading \"/\" included); nothing was changed.")));
+			result = lappend(result, (void *) item);
+			continue;
+		}
+		if (stored(versions, item))
 		{
 			result = lappend(result, (void *) item);
 			continue;

@@ -110,6 +110,17 @@ SELECT is(migration_guard.clear_expected_head(), true, 'clear_expected_head() re
 SELECT is(migration_guard.clear_expected_head(), false, 'and says when there was none');
 SELECT is(h(), 'unset typeorm [Init1700000000000] expects []', 'the GUC applies again');
 
+-- formats known before the table holds a row
+DROP TABLE migrations;
+CREATE SCHEMA graphile_migrate;
+CREATE TABLE graphile_migrate.migrations (hash text PRIMARY KEY, previous_hash text REFERENCES graphile_migrate.migrations, filename text NOT NULL, date timestamptz NOT NULL DEFAULT now());
+SELECT throws_like($$SELECT migration_guard.set_expected_head('000003')$$,
+                   '%not written the way graphile_migrate writes its versions%',
+                   'an empty Graphile Migrate table: a head without .sql is refused');
+SELECT is(migration_guard.set_expected_head('000003.sql'), '000003.sql', 'with .sql it is accepted');
+SELECT lives_ok($$SELECT migration_guard.clear_expected_head()$$, 'clear the declaration');
+DROP SCHEMA graphile_migrate CASCADE;
+
 -- IF NOT EXISTS of an existing table is a no-op for every rule
 SET migration_guard.mode = enforce;
 CREATE TABLE parent (id bigint PRIMARY KEY);
