@@ -599,6 +599,9 @@ check_head_before_ddl(MGStatement *st)
 	if (mg_allow_downgrade || xs.written ||
 		mg_check_head_before_ddl == MG_BEFORE_DDL_OFF)
 		return;
+	/* updating an extension (this one included) is the DBA's, not a migration */
+	if (creating_extension || IsA(st->parsetree, AlterExtensionStmt))
+		return;
 	ensure_candidates();
 	if (candidate_count == 0 ||
 		(mg_check_head_before_ddl == MG_BEFORE_DDL_AUTO &&
