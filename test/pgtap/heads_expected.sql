@@ -68,6 +68,7 @@ SELECT throws_ok($$CREATE TABLE tags (id bigint)$$, 'MG019', NULL,
 SELECT is(to_regclass('tags'), NULL, 'nothing was created');
 SELECT throws_like($$ALTER TABLE "SequelizeMeta" ADD COLUMN x int$$, '%refused before it ran%', 'ALTER TABLE too');
 SELECT lives_ok($$CREATE TEMP TABLE scratch (id int)$$, 'temporary objects are no schema change');
+SELECT lives_ok($$ALTER EXTENSION migration_guard UPDATE$$, 'updating the extension is not refused');
 SELECT lives_ok($$CREATE TABLE IF NOT EXISTS "SequelizeMeta" (name varchar(255) NOT NULL PRIMARY KEY)$$,
                 'CREATE TABLE IF NOT EXISTS of the existing version table is a no-op');
 SET migration_guard.allow_downgrade = on;
