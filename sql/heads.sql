@@ -276,12 +276,18 @@ SELECT current_heads, state, detail FROM migration_guard.head();
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('shop', '0001_initial', now());
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('contenttypes', '0001_initial', now());
 SELECT current_heads, state FROM migration_guard.head();
--- beyond the head of one app
+-- beyond the head of one app: Django may record a migration after its DDL
+-- committed, so its DDL is refused before it runs (check_head_before_ddl)
+ALTER TABLE billing_invoice ADD COLUMN paid boolean;
+\echo :LAST_ERROR_SQLSTATE
+-- without that check, the commit check refuses DDL and row together
+SET migration_guard.check_head_before_ddl = off;
 BEGIN;
 ALTER TABLE billing_invoice ADD COLUMN paid boolean;
 INSERT INTO "django_migrations" ("app", "name", "applied") VALUES ('billing', '0003_invoice_paid', now());
 COMMIT;
 \echo :LAST_ERROR_SQLSTATE
+RESET migration_guard.check_head_before_ddl;
 SELECT count(*) AS paid_column FROM pg_attribute WHERE attrelid = 'billing_invoice'::regclass AND attname = 'paid';
 -- unapplying the head of one app
 DELETE FROM "django_migrations" WHERE ("django_migrations"."app" = 'billing' AND "django_migrations"."name" = '0002_invoice_due');

@@ -25,6 +25,7 @@
 #include "migration_guard.h"
 #include "deprecation.h"
 #include "heads.h"
+#include "heads_expected.h"
 
 /* policy */
 int			mg_mode = MG_SEV_ENFORCE;
@@ -391,7 +392,7 @@ mg_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   mg_check_head_list, NULL, NULL);
+							   mg_check_expected_head, mg_assign_expected_head, NULL);
 
 	DefineCustomStringVariable("migration_guard.known_heads",
 							   "Every migration revision the release knows, oldest first, for tools whose versions have no order.",
@@ -439,6 +440,7 @@ mg_define_gucs(void)
 							 NULL, NULL, NULL);
 
 	mg_deprecation_define_gucs();
+	mg_heads_txmode_define_gucs();
 
 	MarkGUCPrefixReserved("migration_guard");
 }

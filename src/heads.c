@@ -61,6 +61,7 @@
 #include "migration_guard.h"
 #include "deprecation.h"
 #include "heads.h"
+#include "heads_expected.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
 
@@ -71,6 +72,7 @@ static int	candidate_count = 0;
 static bool candidates_valid = false;
 static char *candidates_tool = NULL;	/* settings the cache was built for */
 static char *candidates_table = NULL;
+static const MGTool *candidate_tool = NULL;	/* the tool, if one candidate */
 
 /* ---------- per-transaction state ---------- */
 
@@ -145,6 +147,7 @@ refresh_candidates(void)
 		pfree(candidate_relids);
 	candidate_relids = array;
 	candidate_count = n;
+	candidate_tool = n == 1 ? linitial(tools) : NULL;
 	if (candidates_tool)
 		pfree(candidates_tool);
 	if (candidates_table)
@@ -174,10 +177,28 @@ is_migration_table(Oid relid)
 	return false;
 }
 
+/*
+ * The single migration table the guard detected, and its tool (for the
+ * bookkeeping exemptions of heads_txmode.c).  False with none or several.
+ */
+bool
+mg_heads_detected(Oid *relid, const MGTool **tool)
+{
+	ensure_candidates();
+	if (candidate_count != 1 || candidate_tool == NULL)
+		return false;
+	*relid = candidate_relids[0];
+	*tool = candidate_tool;
+	return true;
+}
+
+/* The expected head comes from set_expected_head() or the GUC. */
 static bool
 expected_head_set(void)
 {
-	return mg_expected_head != NULL && mg_expected_head[0] != '\0';
+	const char *e = mg_heads_expected_setting();
+
+	return e != NULL && e[0] != '\0';
 }
 
 static bool
@@ -557,13 +578,62 @@ statement_changes_schema(Node *parsetree)
 static List *
 expected_heads(void)
 {
-	return mg_heads_parse_list(mg_expected_head);
+	return mg_heads_parse_list(mg_heads_expected_setting());
 }
 
 static List *
 known_heads(void)
 {
-	return mg_heads_parse_list(mg_known_heads);
+	return mg_heads_parse_list(mg_heads_known_setting());
+}
+
+/*
+ * For tools that record a migration after its DDL's transaction, a refusal
+ * at commit would come after the DDL committed.  While the database is at
+ * or beyond the expected head, any schema change can only belong to a
+ * migration past the head or to a downgrade: refuse it before it runs.
+ */
+static void
+check_head_before_ddl(MGStatement *st)
+{
+	MGHeadReading *r;
+	MGHeadJudgement j;
+	const char *tag = CreateCommandName(st->parsetree);
+
+	if (mg_allow_downgrade || xs.written ||
+		mg_check_head_before_ddl == MG_BEFORE_DDL_OFF)
+		return;
+	/* updating an extension (this one included) is the DBA's, not a migration */
+	if (creating_extension || IsA(st->parsetree, AlterExtensionStmt))
+		return;
+	ensure_candidates();
+	if (candidate_count == 0 ||
+		(mg_check_head_before_ddl == MG_BEFORE_DDL_AUTO &&
+		 !mg_heads_check_before_ddl_applies(candidate_tool)))
+		return;
+	r = read_head();
+	if (r->tool == NULL || !mg_heads_check_before_ddl_applies(r->tool))
+		return;
+	j = mg_heads_judge(r, expected_heads(), known_heads(), true);
+	if (j.state != MG_HEAD_AT_HEAD && j.state != MG_HEAD_AHEAD)
+		return;
+	if (mg_tool_records_in_ddl_transaction(r->tool))
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_SCHEMA_FROZEN),
+				 errmsg("schema change refused before it ran: the database is %s the expected migration head",
+						j.state == MG_HEAD_AT_HEAD ? "at" : "beyond"),
+				 errdetail("The database is at %s (%s, table %s); the expected head is %s. \"migration_guard.check_head_before_ddl\" is on, so %s runs only while the database is behind the expected head.",
+						   heads_text(mg_heads_current(r)), r->tool->name, r->table,
+						   heads_text(expected_heads()), tag),
+				 errhint("Nothing of this statement was applied. Declare the next release's head first (migration_guard.set_expected_head), or, for a deliberate downgrade, set \"migration_guard.allow_downgrade\" = on for the migrating role.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_MG_SCHEMA_FROZEN),
+			 errmsg("schema change refused before it ran: the database is %s the expected migration head",
+					j.state == MG_HEAD_AT_HEAD ? "at" : "beyond"),
+			 errdetail("The database is at %s (%s, table %s); the expected head is %s. %s records a migration in a transaction after its DDL, so %s here can only belong to a migration past the expected head or to a downgrade, and a refusal at commit would come after the DDL committed.",
+					   heads_text(mg_heads_current(r)), r->tool->name, r->table,
+					   heads_text(expected_heads()), r->tool->name, tag),
+			 errhint("Nothing of this statement was applied. Declare the next release's head first (migration_guard.set_expected_head), or, for a deliberate downgrade, set \"migration_guard.allow_downgrade\" = on for the migrating role (docs/poolers.md).")));
 }
 
 /* Refuses the DDL if the database sits at the expected head. */
@@ -589,8 +659,10 @@ check_freeze(const char *tag, bool at_commit)
 static void
 note_ddl(MGStatement *st)
 {
-	if (!mg_freeze_at_head || !expected_head_set() ||
-		!statement_changes_schema(st->parsetree))
+	if (!expected_head_set() || !statement_changes_schema(st->parsetree))
+		return;
+	check_head_before_ddl(st);
+	if (!mg_freeze_at_head)
 		return;
 
 	/*
@@ -756,18 +828,28 @@ check_migration_commit(void)
 		const char *table = after->table ? after->table
 			: before->table ? before->table : "the migration table";
 		if (ja.state == MG_HEAD_AHEAD || ja.state == MG_HEAD_UNKNOWN)
+		{
+			char	   *note = mg_heads_format_note(after, expected);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_MG_HEAD_MOVE_REFUSED),
 					 errmsg(ja.state == MG_HEAD_AHEAD
 							? "migration would move the head beyond the expected head"
 							: "migration would move the head to a revision this release does not know"),
-					 errdetail("The transaction moves %s (%s) from %s to %s; \"migration_guard.expected_head\" is %s. %s",
+					 errdetail("The transaction moves %s (%s) from %s to %s; %s is %s. %s%s%s",
 							   table, tool,
 							   position_text(before),
 							   position_text(after),
-							   heads_text(expected), ja.detail ? ja.detail : ""),
-					 errhint("Set \"migration_guard.expected_head\" to the head of the release being deployed before migrating%s; nothing of this migration was applied.",
-							 ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "")));
+							   mg_heads_expected_origin(),
+							   heads_text(expected), ja.detail ? ja.detail : "",
+							   note ? " " : "", note ? note : ""),
+					 mg_tool_records_in_ddl_transaction(t)
+					 ? errhint("Declare the head of the release being deployed before migrating (migration_guard.set_expected_head)%s; nothing of this migration was applied.",
+							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "")
+					 : errhint("Declare the head of the release being deployed before migrating (migration_guard.set_expected_head)%s. This transaction's writes were rolled back, but %s runs a migration's DDL in an earlier transaction: DDL of this migration that ran before may have been committed (\"migration_guard.check_head_before_ddl\" refuses it before it runs unless it is off).",
+							   ja.state == MG_HEAD_UNKNOWN ? ", and list its revisions in \"migration_guard.known_heads\"" : "",
+							   tool)));
+		}
 		if ((ja.state == MG_HEAD_BEHIND || ja.state == MG_HEAD_NO_TABLE) &&
 			!mg_allow_downgrade)
 		{
@@ -779,7 +861,9 @@ check_migration_commit(void)
 						 errdetail("The database was at the expected head %s; the transaction moves %s (%s) to %s.",
 								   heads_text(mg_heads_current(before)), table, tool,
 								   position_text(after)),
-						 errhint("Migrations are forward-only at the expected head. To roll back deliberately, have a superuser SET migration_guard.allow_downgrade = on for the downgrade.")));
+						 mg_tool_records_in_ddl_transaction(t)
+						 ? errhint("Nothing of this transaction was applied. Migrations are forward-only at the expected head. To roll back deliberately, set \"migration_guard.allow_downgrade\" = on for the downgrade (docs/poolers.md).")
+						 : errhint("This transaction's writes were rolled back, but %s runs a migration's DDL in another transaction, which may have been committed. Migrations are forward-only at the expected head. To roll back deliberately, set \"migration_guard.allow_downgrade\" = on for the downgrade (docs/poolers.md).", tool)));
 		}
 	}
 	record_history(before, after,
@@ -848,6 +932,7 @@ mg_heads_init(void)
 	RegisterSubXactCallback(heads_subxact_callback, NULL);
 	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_candidates, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_candidates, (Datum) 0);
+	mg_heads_expected_init();
 }
 
 /* ---------- SQL functions ---------- */
@@ -873,6 +958,13 @@ mg_head(PG_FUNCTION_ARGS)
 
 	r = read_head();
 	j = mg_heads_judge(r, expected, known_heads(), false);
+	if (j.state == MG_HEAD_AHEAD || j.state == MG_HEAD_BEHIND)
+	{
+		char	   *note = mg_heads_format_note(r, expected);
+
+		if (note)
+			j.detail = j.detail ? psprintf("%s %s", j.detail, note) : note;
+	}
 
 	values[0] = r->tool ? CStringGetTextDatum(r->tool->name) : (Datum) 0;
 	nulls[0] = r->tool == NULL;
@@ -907,6 +999,13 @@ mg_assert_head(PG_FUNCTION_ARGS)
 
 	if (j.state == MG_HEAD_AT_HEAD)
 		PG_RETURN_VOID();
+	if (j.state == MG_HEAD_AHEAD || j.state == MG_HEAD_BEHIND)
+	{
+		char	   *note = mg_heads_format_note(r, expected);
+
+		if (note)
+			j.detail = j.detail ? psprintf("%s %s", j.detail, note) : note;
+	}
 
 	where = r->tool && r->table
 		? psprintf("The database is at %s (%s, table %s); the release expects %s.",
@@ -946,7 +1045,7 @@ mg_assert_head(PG_FUNCTION_ARGS)
 		case MG_HEAD_UNSET:
 			code = ERRCODE_MG_HEAD_UNSET;
 			msg = "no expected migration head is set";
-			hint = "Set \"migration_guard.expected_head\", for example ALTER DATABASE ... SET migration_guard.expected_head = '<head>'.";
+			hint = "Declare the release's head with SELECT migration_guard.set_expected_head('<head>').";
 			break;
 		case MG_HEAD_AT_HEAD:
 			break;

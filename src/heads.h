@@ -113,6 +113,8 @@ extern MGHeadJudgement mg_heads_judge(const MGHeadReading *r, List *expected,
 									  List *known, bool position_only);
 extern char *mg_heads_join(List *items);
 extern void mg_heads_enter_own_query(MGOwnQuery *q);
+/* heads.c: the single detected migration table and its tool */
+extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
 /* heads.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);

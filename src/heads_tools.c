@@ -71,6 +71,7 @@ static const char *const sequelize_cols[] = {"name:S", NULL};
 static const char *const atlas_cols[] = {"version:S", "applied:N", "total:N", NULL};
 static const char *const graphile_cols[] = {"hash:S", "previous_hash:S", "filename:S", NULL};
 static const char *const yoyo_cols[] = {"migration_hash:S", "migration_id:S", "applied_at_utc:D", NULL};
+static const char *const db_migrate_cols[] = {"id:N", "name:S", "run_on:D", NULL};
 
 /*
  * The registry.  When one table has the shape of several tools (a Rails
@@ -144,6 +145,10 @@ static const MGTool tools[] = {
 	MG_ORDER_NATURAL, false, false, NULL},
 	{"yoyo", "_yoyo_migration", yoyo_cols, NULL,
 		"SELECT NULL::text, migration_id::text, false, false FROM %s ORDER BY applied_at_utc",
+	MG_ORDER_NATURAL, false, false, NULL},
+	/* db-migrate: names are "/" and the file name without extension */
+	{"db_migrate", "migrations", db_migrate_cols, NULL,
+		"SELECT NULL::text, name::text, false, false FROM %s ORDER BY run_on, id",
 	MG_ORDER_NATURAL, false, false, NULL},
 };
 

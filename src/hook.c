@@ -305,7 +305,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		context == PROCESS_UTILITY_SUBCOMMAND ||
 		!statement_may_concern_us(parsetree) ||
 		IsAbortedTransactionBlockState() ||
-		refused_in_transaction_block(parsetree, context))
+		refused_in_transaction_block(parsetree, context) ||
+		mg_statement_is_noop(parsetree))
 	{
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,

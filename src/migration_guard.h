@@ -96,6 +96,9 @@ extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
 extern bool mg_statement_needs_own_transaction(Node *parsetree);
 
+/* CREATE ... IF NOT EXISTS of an existing object (if_not_exists.c) */
+extern bool mg_statement_is_noop(Node *parsetree);
+
 /* ---------- reporting (report.c) ---------- */
 
 typedef struct MGFinding

@@ -24,6 +24,7 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
+#include "heads_expected.h"
 
 MGCollector *mg_collector = NULL;
 
@@ -46,6 +47,11 @@ mg_rule_applies(MGRuleId rule, Oid relid)
 		return false;
 	if (mg_rules[rule].size_exempt && OidIsValid(relid) &&
 		mg_rel_exempt_from_size_rules(relid))
+		return false;
+	/* A migration tool's own bookkeeping tables see no application traffic. */
+	if ((mg_rules[rule].size_exempt || mg_rules[rule].family == MG_FAMILY_BLOCKING ||
+		 mg_rules[rule].family == MG_FAMILY_LOCKING) &&
+		mg_heads_is_bookkeeping_table(relid))
 		return false;
 	return true;
 }

@@ -404,6 +404,29 @@ SELECT is(h(), 'behind yoyo [20240101_01_abcde-create-users]', 'yoyo: behind');
 RESET migration_guard.expected_head;
 DROP TABLE _yoyo_migration;
 
+----------------------------------------------------------------- db-migrate
+-- as db-migrate-pg creates and writes it (names: "/" + file name without extension)
+CREATE TABLE "migrations" ("id" SERIAL PRIMARY KEY, "name" VARCHAR (255) NOT NULL, "run_on" TIMESTAMP NOT NULL);
+INSERT INTO "migrations" ("name", "run_on") VALUES ('/20240101000001-account', '2024-01-01 10:00:00');
+INSERT INTO "migrations" ("name", "run_on") VALUES ('/20240101000002-invoice', '2024-01-01 10:00:01');
+SET migration_guard.expected_head = '/20240101000002-invoice';
+SELECT is(h(), 'at_head db_migrate [/20240101000002-invoice]', 'db-migrate: at head');
+SET migration_guard.expected_head = '/20240101000003-note';
+SELECT is(h(), 'behind db_migrate [/20240101000002-invoice]', 'db-migrate: behind');
+SET migration_guard.expected_head = '/20240101000001-account';
+SELECT is(h(), 'ahead db_migrate [/20240101000002-invoice]', 'db-migrate: ahead');
+SET migration_guard.expected_head = '20240101000002-invoice';
+SELECT matches(hd(), 'not written the way db_migrate writes its versions', 'db-migrate: a head without its "/" is named a format problem');
+RESET migration_guard.expected_head;
+SELECT is(migration_guard.set_expected_head('20240101000002-invoice'), '/20240101000002-invoice', 'db-migrate: set_expected_head normalises the "/"');
+SELECT is(h(), 'at_head db_migrate [/20240101000002-invoice]', 'db-migrate: at the declared head');
+SELECT ok(migration_guard.clear_expected_head(), 'db-migrate: declaration cleared');
+DELETE FROM "migrations" WHERE name = '/20240101000002-invoice';
+SET migration_guard.expected_head = '/20240101000002-invoice';
+SELECT is(h(), 'behind db_migrate [/20240101000001-account]', 'db-migrate: down deletes the row');
+RESET migration_guard.expected_head;
+DROP TABLE "migrations";
+
 ----------------------------------------------------------------- detection
 CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
 CREATE TABLE knex_migrations ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz);
