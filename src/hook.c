@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 
 #include "migration_guard.h"
+#include "stats.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -343,7 +344,10 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_TRY();
 	{
 		if (mg_mode != MG_SEV_OFF)
+		{
+			mg_stats_count_judged();
 			mg_judge_statement(&st);
+		}
 		mg_heads_check_statement(&st);
 		mg_locks_execute(&st, &call);
 	}

@@ -24,6 +24,7 @@
 #include "storage/shmem.h"
 
 #include "shmem.h"
+#include "stats.h"
 
 /*
  * One entry per feature.  request_size runs in the postmaster before shared
@@ -39,6 +40,7 @@ typedef struct MGShmemUser
 } MGShmemUser;
 
 static const MGShmemUser shmem_users[] = {
+	{"stats", mg_stats_shmem_size, mg_stats_shmem_startup},
 	{NULL, NULL, NULL}			/* end of list */
 };
 
