@@ -130,6 +130,28 @@ compat_find_guc(const char *name)
 #endif
 
 /*
+ * The records of our own parameters, looked up once: they live as long as
+ * the backend (PostgreSQL 15 has no lookup by name, only a linear search).
+ */
+static struct config_generic *
+cached_guc(const char *name)
+{
+	static const char *names[] = {"migration_guard.allow", "migration_guard.mode",
+	"migration_guard.rules"};
+	static struct config_generic *records[lengthof(names)];
+
+	for (int i = 0; i < lengthof(names); i++)
+	{
+		if (strcmp(names[i], name) != 0)
+			continue;
+		if (records[i] == NULL)
+			records[i] = compat_find_guc(name);
+		return records[i];
+	}
+	return compat_find_guc(name);
+}
+
+/*
  * Was the parameter's current value set by SET LOCAL, or by a function's
  * SET clause (both end with the transaction or the call)?  Read from the
  * GUC's stack of saved values: PostgreSQL keeps no other record of it.
@@ -137,7 +159,7 @@ compat_find_guc(const char *name)
 static bool
 guc_set_locally(const char *name)
 {
-	struct config_generic *gconf = compat_find_guc(name);
+	struct config_generic *gconf = cached_guc(name);
 
 	if (gconf == NULL || gconf->stack == NULL)
 		return false;
@@ -154,9 +176,35 @@ guc_set_locally(const char *name)
 static bool
 guc_set_in_session(const char *name)
 {
-	struct config_generic *gconf = compat_find_guc(name);
+	struct config_generic *gconf = cached_guc(name);
 
 	return gconf != NULL && gconf->source >= PGC_S_CLIENT;
+}
+
+/*
+ * Was "off" for this rule set in the session (migration_guard.mode or
+ * .rules), where the rule enforces by default?  That is an override like
+ * any other, so such rules are still judged and their findings recorded;
+ * an "off" from the DBA's configuration costs nothing.
+ */
+bool
+mg_audit_judges_off_rule(MGRuleId rule)
+{
+	MGSeverity	sev;
+
+	if (mg_rules[rule].default_severity != MG_SEV_ENFORCE)
+		return false;
+	if (mg_mode == MG_SEV_OFF)
+		return guc_set_in_session("migration_guard.mode");
+	return mg_rule_override(rule, &sev) && sev == MG_SEV_OFF &&
+		guc_set_in_session("migration_guard.rules");
+}
+
+/* Is migration_guard.mode off by the session's own SET?  (hook.c) */
+bool
+mg_audit_mode_off_in_session(void)
+{
+	return mg_mode == MG_SEV_OFF && guc_set_in_session("migration_guard.mode");
 }
 
 /* SET or SET LOCAL, for an override by migration_guard.allow. */

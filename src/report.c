@@ -42,7 +42,8 @@ MGCollector *mg_collector = NULL;
 bool
 mg_rule_applies(MGRuleId rule, Oid relid)
 {
-	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF)
+	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF &&
+		!mg_audit_judges_off_rule(rule))
 		return false;
 	/* Design advice is for migrations, not for extensions' install scripts. */
 	if (creating_extension && mg_rules[rule].family == MG_FAMILY_DESIGN)
