@@ -91,3 +91,31 @@ COMMENT ON FUNCTION @extschema@.stats_reset() IS
 'Zeroes migration_guard.stats (superusers and roles granted EXECUTE)';
 
 REVOKE ALL ON FUNCTION @extschema@.stats_reset() FROM PUBLIC;
+
+-- check() returns where each statement starts in the script (line, col),
+-- for pg_migration_check's annotations.  New output columns change the
+-- function's type: drop and create it again.
+DROP FUNCTION @extschema@.check(text, text, boolean);
+CREATE FUNCTION @extschema@.check(
+    sql text,
+    mode text DEFAULT NULL,
+    include_off boolean DEFAULT false,
+    OUT statement integer,
+    OUT statement_text text,
+    OUT rule text,
+    OUT severity text,
+    OUT relation text,
+    OUT lock_mode text,
+    OUT rewrites boolean,
+    OUT message text,
+    OUT detail text,
+    OUT hint text,
+    OUT note text,
+    OUT line integer,
+    OUT col integer)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'mg_check';
+
+COMMENT ON FUNCTION @extschema@.check(text, text, boolean) IS
+'The findings of a migration script against this database''s catalog; nothing the script does persists';
