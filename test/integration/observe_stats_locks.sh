@@ -42,4 +42,14 @@ q -c 'GRANT EXECUTE ON FUNCTION migration_guard.stats_reset() TO mg_stats_reader
 q -c 'SET ROLE mg_stats_reader' -c 'SELECT migration_guard.stats_reset()' >/dev/null
 is "$(stat lock_timeouts)" 0 'a role granted EXECUTE can'
 q -c 'REVOKE EXECUTE ON FUNCTION migration_guard.stats_reset() FROM mg_stats_reader' -c 'DROP ROLE mg_stats_reader' >/dev/null
+
+# the postgres_exporter queries shipped in contrib/ run, one row per label set
+for spec in migration_guard_database:1 migration_guard_rule:2; do
+	name=${spec%:*} labels=${spec#*:}
+	sql=$(awk -v n="$name:" '$1 == n { f = 1; next } f && /^ *query: \|/ { q = 1; next } q && /^  master:/ { exit } q { print }' \
+		"$MG_ROOT/contrib/postgres_exporter/migration_guard.yaml")
+	out=$(q -c "$sql")
+	ok $([ -n "$sql" ] && [[ $out != *ERROR* ]] && [ "$(sort <<<"$out" | cut -d'|' -f1-$labels | uniq -d)" = "" ]; echo $?) \
+		"exporter query $name runs, without duplicate label sets"
+done
 done_testing
