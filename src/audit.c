@@ -419,6 +419,21 @@ write_audit_row(const MGFinding *f, MGOverrideMechanism how, const char *reason)
 }
 
 /*
+ * DROP INDEX CONCURRENTLY must be the first action of its transaction
+ * (index_drop() refuses to run once a transaction ID is assigned), and
+ * writing the row would assign one.  Such an override is in the server log
+ * only.
+ */
+static bool
+statement_forbids_writes_before(void)
+{
+	Node	   *parsetree = mg_current_statement ? mg_current_statement->parsetree : NULL;
+
+	return parsetree != NULL && IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->concurrent;
+}
+
+/*
  * The one call where an override is granted (report.c): refuses it when a
  * reason is required and missing, or when it cannot be recorded; else
  * records it and counts it.  On refusal, *refusal says why, for the
@@ -441,7 +456,13 @@ mg_audit_override(const MGFinding *f, MGOverrideMechanism how, const char **refu
 							mechanism_names[how]);
 		return false;
 	}
-	write_audit_row(f, how, reason);
+	if (statement_forbids_writes_before())
+		ereport(LOG,
+				(errmsg("migration_guard: override of rule \"%s\" not recorded in migration_guard.overrides: DROP INDEX CONCURRENTLY must be the first action of its transaction",
+						mg_rules[f->rule].name),
+				 errhidestmt(true)));
+	else
+		write_audit_row(f, how, reason);
 	mg_stats_count_override(f->rule, how);
 	return true;
 }
