@@ -78,7 +78,7 @@ ok $(validate_sarif <"$MG_WORK/report.sarif"; echo $?) '--output writes the repo
 
 # a hot standby: check() judges without running
 STANDBY_PORT=$((MG_PORT + 17))
-pg_basebackup -D "$MG_WORK/standby" -R -X stream >/dev/null 2>&1
+pg_basebackup -D "$MG_WORK/standby" -R -X stream -c fast >/dev/null 2>&1
 echo "port = $STANDBY_PORT" >>"$MG_WORK/standby/postgresql.conf"
 pg_ctl -D "$MG_WORK/standby" -l "$MG_WORK/standby.log" -w start >/dev/null 2>&1
 is "$(psql -X -At -p $STANDBY_PORT -d $DB -c 'SELECT pg_is_in_recovery()' 2>&1)" t 'a hot standby is running'
