@@ -52,3 +52,19 @@ demo:
 
 bench:
 	bash bench/run
+
+# The CI client, client/pg_migration_check: built by "make" and installed
+# into pg_config --bindir by "make install", like PostgreSQL's own clients.
+ifneq ($(PGXS),)
+all: client
+install: install-client
+clean: clean-client
+endif
+
+.PHONY: client install-client clean-client
+client:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG)
+install-client: client
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) install
+clean-client:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) clean

@@ -16,7 +16,9 @@ CREATE FUNCTION @extschema@.check(
     OUT message text,
     OUT detail text,
     OUT hint text,
-    OUT note text)
+    OUT note text,
+    OUT line integer,
+    OUT col integer)
 RETURNS SETOF record
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'mg_check';

@@ -55,6 +55,7 @@
 
 #include "migration_guard.h"
 #include "backfill.h"
+#include "stats.h"
 
 PG_FUNCTION_INFO_V1(mg_backfill);
 
@@ -1125,6 +1126,7 @@ job_step(BackfillRun *run)
 						   run->batch_size, res.ms, account(run),
 						   run->percent, run->percent_null, state, reason);
 	commit();
+	mg_stats_count_backfill_batch(res.rows);
 	report_activity(run, state);
 
 	if (res.done)

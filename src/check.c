@@ -65,6 +65,8 @@ bool		mg_check_simulating = false;
 #define CHECK_LOCK_TIMEOUT "10ms"
 
 #define CHECK_NUM_COLUMNS 11
+/* line and col, from 1.1 on: filled only when the SQL definition has them */
+#define CHECK_NUM_POSITION_COLUMNS 2
 
 /* Longest statement quote in a message about an earlier statement. */
 
@@ -73,6 +75,8 @@ typedef struct CheckRow
 {
 	int			stmtno;
 	char	   *stmt_text;
+	int			line;			/* 1-based, where stmt_text starts in the script */
+	int			col;			/* 1-based, in characters */
 	const char *rule;			/* NULL for a note */
 	const char *severity;
 	char	   *relation;
@@ -135,6 +139,9 @@ typedef struct CheckState
 	bool		multiple_reported;	/* multiple_exclusive_locks reported */
 	/* columns judged-only statements add to existing tables */
 	List	   *added_columns;	/* of ScriptColumn * */
+	/* where the statement being checked starts in the script */
+	int			cur_line;
+	int			cur_col;
 } CheckState;
 
 /* The check running in this backend, for mg_check_script_adds_column(). */
@@ -157,6 +164,8 @@ new_row(CheckState *cs, int stmtno, char *stmt_text)
 
 	row->stmtno = stmtno;
 	row->stmt_text = stmt_text;
+	row->line = cs->cur_line;
+	row->col = cs->cur_col;
 	cs->rows = lappend(cs->rows, row);
 	return row;
 }
@@ -286,6 +295,59 @@ script_line(const char *script, int charpos)
 		p += pg_mblen(p);
 	}
 	return line;
+}
+
+/* Skips white space and comments (nested block comments too). */
+static const char *
+skip_space_and_comments(const char *p)
+{
+	for (;;)
+	{
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
+			p++;
+		if (p[0] == '-' && p[1] == '-')
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			for (p += 2; *p && depth > 0; p++)
+			{
+				if (p[0] == '/' && p[1] == '*')
+					depth++, p++;
+				else if (p[0] == '*' && p[1] == '/')
+					depth--, p++;
+			}
+		}
+		else
+			return p;
+	}
+}
+
+/*
+ * Line and column (1-based, in characters) of the statement's first token
+ * in the script, after the white space and comments before it.  For CI
+ * annotations (pg_migration_check).
+ */
+static void
+statement_position(const char *script, RawStmt *raw, int *line, int *col)
+{
+	const char *p = script;
+	const char *start = skip_space_and_comments(script + Max(raw->stmt_location, 0));
+
+	*line = 1;
+	*col = 1;
+	while (p < start && *p)
+	{
+		if (*p == '\n')
+		{
+			(*line)++;
+			*col = 1;
+		}
+		else
+			(*col)++;
+		p += pg_mblen(p);
+	}
 }
 
 /*
@@ -1347,6 +1409,8 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 	char	   *stmt_text = statement_text(cs->script, raw);
 	const char *reason;
 
+	statement_position(cs->script, raw, &cs->cur_line, &cs->cur_col);
+
 	if (is_transaction_control(raw->stmt))
 	{
 		add_note(cs, stmtno, stmt_text,
@@ -1421,8 +1485,8 @@ emit_rows(FunctionCallInfo fcinfo, List *rows)
 	foreach(lc, rows)
 	{
 		CheckRow   *row = lfirst(lc);
-		Datum		values[CHECK_NUM_COLUMNS] = {0};
-		bool		nulls[CHECK_NUM_COLUMNS] = {0};
+		Datum		values[CHECK_NUM_COLUMNS + CHECK_NUM_POSITION_COLUMNS] = {0};
+		bool		nulls[CHECK_NUM_COLUMNS + CHECK_NUM_POSITION_COLUMNS] = {0};
 		int			i = 0;
 
 #define TEXT_OR_NULL(s) \
@@ -1449,6 +1513,12 @@ emit_rows(FunctionCallInfo fcinfo, List *rows)
 		TEXT_OR_NULL(row->note);
 #undef TEXT_OR_NULL
 		Assert(i == CHECK_NUM_COLUMNS);
+		/* the 1.0 definition of check() has no position columns */
+		if (rsinfo->setDesc->natts >= CHECK_NUM_COLUMNS + CHECK_NUM_POSITION_COLUMNS)
+		{
+			values[i++] = Int32GetDatum(row->line);
+			values[i++] = Int32GetDatum(row->col);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 }

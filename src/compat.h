@@ -148,4 +148,15 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_type_ownercheck(typid, roleid)	pg_type_ownercheck((typid), (roleid))
 #endif
 
+/*
+ * A parameter's internal record (for its stack of saved values, audit.c):
+ * find_option() is exported from PostgreSQL 16 on; 15 has only the array.
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_find_guc(name)	find_option((name), false, true, ERROR)
+#else
+struct config_generic;
+extern struct config_generic *compat_find_guc(const char *name);
+#endif
+
 #endif							/* MG_COMPAT_H */

@@ -22,6 +22,8 @@
 #include "miscadmin.h"
 
 #include "migration_guard.h"
+#include "audit.h"
+#include "stats.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -343,8 +345,11 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	mg_current_statement = &st;
 	PG_TRY();
 	{
-		if (mg_mode != MG_SEV_OFF)
+		if (mg_mode != MG_SEV_OFF || mg_audit_mode_off_in_session())
+		{
+			mg_stats_count_judged();
 			mg_judge_statement(&st);
+		}
 		mg_heads_check_statement(&st);
 		mg_locks_execute(&st, &call);
 	}

@@ -61,6 +61,7 @@
 #include "heads.h"
 #include "lockinfo.h"
 #include "relfacts.h"
+#include "stats.h"
 
 /* Longest statement text quoted in messages. */
 /* Most blocking sessions listed in a retry message. */
@@ -862,6 +863,7 @@ execute_explaining_timeout(MGUtilityCall *call, const char *tag, MGLockPlan *pla
 		edata = CopyErrorData();
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			PG_RE_THROW();
+		mg_stats_count_lock_timeout();
 		edata = explain_lock_timeout(edata, tag, lock_not_granted(plan, guarded), 1);
 		FlushErrorState();
 		ReThrowError(edata);
@@ -941,14 +943,20 @@ execute_with_retries(MGUtilityCall *call, const char *tag, MGLockPlan *plan,
 		PG_END_TRY();
 
 		if (edata == NULL)
+		{
+			if (attempt > 0)
+				mg_stats_count_lock_retry_succeeded();
 			return;
+		}
 		if (waited == NULL)
 			ReThrowError(edata);
+		mg_stats_count_lock_timeout();
 		if (attempt >= mg_lock_retries)
 			ReThrowError(explain_lock_timeout(edata, tag, waited, attempt + 1));
 
 		delay = retry_delay_ms(attempt);
 		report_retry(tag, waited, attempt + 1, delay);
+		mg_stats_count_lock_retry();
 		FreeErrorData(edata);
 		sleep_ms(delay);
 	}

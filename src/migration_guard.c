@@ -24,6 +24,7 @@
 #include "utils/guc.h"
 
 #include "migration_guard.h"
+#include "audit.h"
 #include "shmem.h"
 
 MG_MODULE_MAGIC;
@@ -58,6 +59,7 @@ _PG_init(void)
 	mg_load_method = detect_load_method();
 
 	mg_define_gucs();
+	mg_audit_define_gucs();
 
 	mg_shmem_init();
 	mg_install_hooks();

@@ -112,6 +112,8 @@ typedef struct MGFinding
 	char	   *hint;			/* errhint: the safe pattern, full sentences */
 	bool		advisory;		/* at most a warning unless migration_guard.rules
 								 * sets the rule's severity explicitly */
+	const char *column;			/* column concerned, or NULL (the error's
+								 * column_name field) */
 } MGFinding;
 
 /*

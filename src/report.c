@@ -21,10 +21,13 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "migration_guard.h"
+#include "audit.h"
 #include "relfacts.h"
 #include "heads_expected.h"
+#include "stats.h"
 
 MGCollector *mg_collector = NULL;
 
@@ -40,7 +43,8 @@ MGCollector *mg_collector = NULL;
 bool
 mg_rule_applies(MGRuleId rule, Oid relid)
 {
-	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF)
+	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF &&
+		!mg_audit_judges_off_rule(rule))
 		return false;
 	/* Design advice is for migrations, not for extensions' install scripts. */
 	if (creating_extension && mg_rules[rule].family == MG_FAMILY_DESIGN)
@@ -197,6 +201,29 @@ log_override(const MGFinding *f, const char *how)
 			 errhidestmt(true)));
 }
 
+/*
+ * The finding's table and column as the error's structured fields
+ * (PG_DIAG_SCHEMA_NAME, _TABLE_NAME, _COLUMN_NAME), as errtable() and
+ * errtablecol() set them, for drivers that act on them.  Taken from the
+ * catalog by OID, without opening the relation: it may be one the
+ * statement has not locked yet.
+ */
+static int
+finding_relation_fields(const MGFinding *f)
+{
+	char	   *relname;
+	Oid			nspid;
+
+	if (!OidIsValid(f->relid) || (relname = get_rel_name(f->relid)) == NULL)
+		return 0;
+	nspid = get_rel_namespace(f->relid);
+	err_generic_string(PG_DIAG_SCHEMA_NAME, get_namespace_name(nspid));
+	err_generic_string(PG_DIAG_TABLE_NAME, relname);
+	if (f->column != NULL)
+		err_generic_string(PG_DIAG_COLUMN_NAME, f->column);
+	return 0;
+}
+
 static void
 raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
 {
@@ -221,7 +248,8 @@ raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
 			(errcode(mg_family_sqlstate(r->family)),
 			 errmsg("%s", f->message),
 			 detail.len > 0 ? errdetail("%s", detail.data) : 0,
-			 errhint("%s", hint.data)));
+			 errhint("%s", hint.data),
+			 finding_relation_fields(f)));
 }
 
 /* Which setting lowered a rule's severity: its own override, or the mode. */
@@ -258,6 +286,7 @@ mg_report(MGFinding *f)
 	MGSeverity	sev;
 	MGSeverity	default_sev = mg_rules[f->rule].default_severity;
 	const char *extra_detail = NULL;
+	const char *refusal = NULL;
 
 	/* The table_rewrite backstop lets through rewrites a rule foresaw. */
 	if (f->rewrites && OidIsValid(f->relid) && mg_current_statement != NULL)
@@ -276,31 +305,53 @@ mg_report(MGFinding *f)
 	sev = mg_finding_severity(f);
 	if (sev == MG_SEV_OFF)
 	{
-		if (default_sev == MG_SEV_ENFORCE)
+		if (default_sev != MG_SEV_ENFORCE)
+			return;
+		if (mg_audit_override(f, MG_OVERRIDE_SEVERITY, &refusal))
+		{
 			log_override(f, policy_source(f->rule));
-		return;
+			return;
+		}
+		/* refused (no reason given, or not recordable): the rule's own severity */
+		sev = MG_SEV_ENFORCE;
 	}
 
-	if (mg_rule_allowed_by_setting(f->rule))
+	if (mg_rule_allowed_by_setting(f->rule) &&
+		mg_audit_override(f, mg_allow_mechanism(), &refusal))
 	{
 		log_override(f, "migration_guard.allow");
 		return;
 	}
 	if (mg_directive_allows(f->rule))
 	{
-		if (mg_role_may_loosen_policy())
+		if (!mg_role_may_loosen_policy())
+			extra_detail = psprintf("The migration_guard:allow directive was ignored: role \"%s\" may not loosen the policy.",
+									GetUserNameFromId(GetUserId(), false));
+		else if (mg_audit_override(f, MG_OVERRIDE_DIRECTIVE, &refusal))
 		{
 			log_override(f, "a migration_guard:allow directive");
 			return;
 		}
-		extra_detail = psprintf("The migration_guard:allow directive was ignored: role \"%s\" may not loosen the policy.",
-								GetUserNameFromId(GetUserId(), false));
 	}
+	if (extra_detail == NULL)
+		extra_detail = refusal;
 
 	if (sev == MG_SEV_ENFORCE)
+	{
+		mg_stats_count_finding(f->rule, true);
 		raise_finding(f, ERROR, extra_detail);
+	}
 
+	/* warn where the rule enforces: an override of the severity */
 	if (default_sev == MG_SEV_ENFORCE && !f->advisory)
+	{
+		if (!mg_audit_override(f, MG_OVERRIDE_SEVERITY, &refusal))
+		{
+			mg_stats_count_finding(f->rule, true);
+			raise_finding(f, ERROR, refusal);
+		}
 		log_override(f, policy_source(f->rule));
+	}
+	mg_stats_count_finding(f->rule, false);
 	raise_finding(f, WARNING, extra_detail);
 }

@@ -652,6 +652,7 @@ check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 
 	f.rule = MG_RULE_ALTER_COLUMN_TYPE;
 	f.relid = ctx->relid;
+	f.column = colname;
 	f.lockmode = ctx->lockmode;
 
 	rewrites = type_change_rewrites(ctx->st, ctx->relid, def, &chg, &castable);
@@ -823,6 +824,7 @@ check_add_column(MGAlterContext *ctx, ColumnDef *def)
 	{
 		f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
 		f.relid = ctx->relid;
+		f.column = def->colname;
 		f.lockmode = ctx->lockmode;
 		f.rewrites = true;
 		f.message = psprintf("ADD COLUMN \"%s\" would rewrite table \"%s\"",

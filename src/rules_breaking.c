@@ -159,6 +159,8 @@ report_drop(MGRuleId rule, Oid relid, const char *what, List *targets,
 	f.rule = rule;
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
+	if (column)
+		f.column = get_attname(relid, ((ObjectAddress *) linitial(targets))->objectSubId, true);
 
 	if (nrefs > 0)
 	{
@@ -436,6 +438,7 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 
 	f.rule = MG_RULE_RENAME_COLUMN;
 	f.relid = relid;
+	f.column = oldname;
 	f.lockmode = AccessExclusiveLock;
 	f.message = psprintf("renaming column \"%s\" of %s \"%s\" breaks queries of the running release",
 						 oldname, relkind_noun(relkind), relname);
@@ -892,6 +895,7 @@ mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 	type = def->typeName ? TypeNameToString(def->typeName) : pstrdup("...");
 	f.rule = MG_RULE_ADD_COLUMN_REQUIRED;
 	f.relid = relid;
+	f.column = def->colname;
 	f.lockmode = AccessExclusiveLock;
 	f.message = psprintf("adding column \"%s\" to table \"%s\" as NOT NULL without a default breaks INSERTs of the running release",
 						 def->colname, get_rel_name(relid));

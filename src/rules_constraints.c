@@ -196,6 +196,7 @@ report_not_null(MGAlterContext *ctx, const char *colname, const char *what)
 
 	init_finding(&f, ctx, MG_RULE_SET_NOT_NULL);
 	f.relid = scanned;
+	f.column = colname;
 	f.message = psprintf("%s on column \"%s\" would scan table \"%s\" under an %s lock",
 						 what, colname, get_rel_name(scanned), mg_lockmode_name(ctx->lockmode));
 	if (OidIsValid(invalid_conoid))

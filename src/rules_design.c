@@ -62,6 +62,7 @@ report_design(MGRuleId rule, const DesignColumn *col, char *message,
 
 	f.rule = rule;
 	f.relid = col->relid;
+	f.column = col->colname;
 	f.message = message;
 	f.detail = detail;
 	f.hint = hint;

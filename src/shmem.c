@@ -25,6 +25,7 @@
 
 #include "deprecation.h"
 #include "shmem.h"
+#include "stats.h"
 
 /*
  * One entry per feature.  request_size runs in the postmaster before shared
@@ -41,6 +42,7 @@ typedef struct MGShmemUser
 
 static const MGShmemUser shmem_users[] = {
 	{"deprecation usage", mg_usage_shmem_size, mg_usage_shmem_startup},
+	{"stats", mg_stats_shmem_size, mg_stats_shmem_startup},
 	{NULL, NULL, NULL}			/* end of list */
 };
 
