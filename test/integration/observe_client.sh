@@ -45,9 +45,9 @@ validate_sarif() {
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.load(sys.stdin))
-' "$FX/sarif-schema-2.1.0.json"
+' "$FX/sarif-2.1.0-subset.schema.json"
 }
-ok $(pmc -f sarif errors | validate_sarif; echo $?) 'sarif: valid against the SARIF 2.1.0 schema'
+ok $(pmc -f sarif errors | validate_sarif; echo $?) 'sarif: valid against the SARIF 2.1.0 schema (the part the client writes)'
 ok $(pmc -f sarif clean | validate_sarif; echo $?) 'sarif: an empty report is valid too'
 ok $(echo '{"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]}' | validate_sarif 2>/dev/null; [ $? -ne 0 ]; echo $?) \
 	'sarif: the validation can fail (a driver without a name is refused)'
