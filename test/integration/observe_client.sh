@@ -41,7 +41,7 @@ ok $(pmc -f json errors | python3 -c 'import json,sys; d=json.load(sys.stdin); s
 ok $(pmc -f gitlab errors | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not all(set(i) >= {"description","check_name","fingerprint","severity","location"} for i in d) or len({i["fingerprint"] for i in d}) != len(d))'; echo $?) \
 	'gitlab: parses, every issue has the required keys and a unique fingerprint'
 validate_sarif() {
-	python3 -c '
+	/usr/bin/python3 -c '
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.load(sys.stdin))
