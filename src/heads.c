@@ -60,6 +60,8 @@
 
 #include "migration_guard.h"
 #include "heads.h"
+#include "heads_read.h"
+#include "relfacts.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
 
@@ -641,9 +643,9 @@ heads_array(List *heads)
 
 /*
  * Records the change in migration_guard.head_history, in this
- * transaction, as the bootstrap superuser (the migrating role need not be
- * able to write the history).  Skipped where the extension is not
- * installed.
+ * transaction, as the table's owner (the migrating role need not be able
+ * to write the history; heads_read.c).  Skipped where the extension is
+ * not installed.
  */
 static void
 record_history(const MGHeadReading *before, const MGHeadReading *after,
@@ -657,13 +659,14 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[8];
 	char		nulls[8] = "        ";
-	char	   *nspname;
-	bool		isnull;
+	Oid			relid;
+	Oid			owner;
 	int			rc;
 	const MGTool *tool;
 	const char *table;
 
-	if (!extension_installed())
+	relid = mg_heads_history_table(&owner);
+	if (!OidIsValid(relid))
 		return;
 
 	/* a dropped table is named by the reading before the drop */
@@ -682,30 +685,19 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	nulls[7] = appname ? ' ' : 'n';
 
 	in_guard_query = true;
-	mg_heads_enter_own_query(&own);
+	mg_heads_enter_as(&own, owner);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-
-	rc = SPI_execute("SELECT n.nspname::text FROM pg_catalog.pg_extension e"
-					 " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-					 " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-					 " WHERE e.extname = 'migration_guard' AND c.relname = 'head_history'",
-					 true, 1);
-	if (rc == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		nspname = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-													SPI_tuptable->tupdesc, 1, &isnull));
-		rc = SPI_execute_with_args(psprintf("INSERT INTO %s.head_history"
-											" (tool, migration_table, from_heads, to_heads, state,"
-											" role_name, session_role, application_name, txid)"
-											" VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-											" pg_catalog.pg_current_xact_id())",
-											quote_identifier(nspname)),
-								   8, argtypes, values, nulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "recording the head change failed: %s", SPI_result_code_string(rc));
-	}
+	rc = SPI_execute_with_args(psprintf("INSERT INTO %s"
+										" (tool, migration_table, from_heads, to_heads, state,"
+										" role_name, session_role, application_name, txid)"
+										" VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+										" pg_catalog.pg_current_xact_id())",
+										mg_rel_name(relid)),
+							   8, argtypes, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "recording the head change failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	PopActiveSnapshot();
 	mg_heads_leave_own_query(&own);
