@@ -60,6 +60,7 @@
 
 #include "migration_guard.h"
 #include "heads.h"
+#include "heads_guard.h"
 #include "heads_read.h"
 #include "relfacts.h"
 
@@ -81,6 +82,7 @@ typedef struct HeadsXactState
 	CommandId	first_write_cid;	/* command of the first write */
 	bool		before_read;	/* "before" was read at a utility write */
 	MGHeadReading *before;		/* in TopTransactionContext */
+	bool		table_ddl;		/* DDL changed the migration table (heads_guard.c) */
 	bool		ddl;			/* schema DDL ran (for freeze_at_head) */
 	SubTransactionId ddl_subid; /* subtransaction that first ran DDL */
 	const char *ddl_tag;		/* its command tag, for the message */
@@ -129,6 +131,8 @@ refresh_candidates(void)
 	PG_TRY();
 	{
 		relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+		/* the rows of children and partitions are read with the table */
+		relids = mg_heads_guard_expand(relids);
 	}
 	PG_CATCH();
 	{
@@ -305,7 +309,8 @@ read_head_before_own_writes(void)
 	MGHeadReading *r;
 
 	PushCopiedSnapshot(GetTransactionSnapshot());
-	GetActiveSnapshot()->curcid = xs.first_write_cid;
+	GetActiveSnapshot()->curcid = xs.written ? xs.first_write_cid
+		: GetCurrentCommandId(false);
 	r = read_head();
 	PopActiveSnapshot();
 	return r;
@@ -414,76 +419,21 @@ rangevar_is_migration_table(RangeVar *rv)
 	return OidIsValid(relid) && is_migration_table(relid);
 }
 
-/* Does the schema hold a candidate migration table (DROP SCHEMA)? */
-static bool
-schema_holds_migration_table(const char *nspname)
-{
-	Oid			nspid = get_namespace_oid(nspname, true);
-
-	if (!OidIsValid(nspid))
-		return false;
-	ensure_candidates();
-	for (int i = 0; i < candidate_count; i++)
-		if (get_rel_namespace(candidate_relids[i]) == nspid)
-			return true;
-	return false;
-}
-
 /*
- * TRUNCATE (golang-migrate's SetVersion), DROP, DROP SCHEMA, and renaming
- * or moving the table away change the head as surely as a DELETE.
+ * TRUNCATE (golang-migrate's SetVersion) writes the rows as surely as a
+ * DELETE: it makes the transaction a migration.  DROP, renames, SET SCHEMA
+ * and every other DDL on the table are changes of it too, but no
+ * migration: heads_guard.c notices them.
  */
 static void
 note_utility_writes(Node *parsetree)
 {
 	ListCell   *lc;
 
-	switch (nodeTag(parsetree))
-	{
-		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) parsetree)->relations)
-				if (rangevar_is_migration_table(lfirst(lc)))
-					note_migration_table_write(true);
-			break;
-		case T_DropStmt:
-			{
-				DropStmt   *drop = (DropStmt *) parsetree;
-
-				foreach(lc, drop->objects)
-				{
-					if (drop->removeType == OBJECT_TABLE &&
-						rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
-						note_migration_table_write(true);
-					else if (drop->removeType == OBJECT_SCHEMA &&
-							 schema_holds_migration_table(strVal(lfirst(lc))))
-						note_migration_table_write(true);
-				}
-			}
-			break;
-		case T_RenameStmt:
-			{
-				RenameStmt *rename = (RenameStmt *) parsetree;
-
-				if (rename->renameType == OBJECT_TABLE && rename->relation &&
-					rangevar_is_migration_table(rename->relation))
-					note_migration_table_write(true);
-				else if (rename->renameType == OBJECT_SCHEMA &&
-						 schema_holds_migration_table(rename->subname))
-					note_migration_table_write(true);
-			}
-			break;
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *move = (AlterObjectSchemaStmt *) parsetree;
-
-				if (move->objectType == OBJECT_TABLE && move->relation &&
-					rangevar_is_migration_table(move->relation))
-					note_migration_table_write(true);
-			}
-			break;
-		default:
-			break;
-	}
+	if (IsA(parsetree, TruncateStmt))
+		foreach(lc, ((TruncateStmt *) parsetree)->relations)
+			if (rangevar_is_migration_table(lfirst(lc)))
+				note_migration_table_write(true);
 }
 
 /* ---------- schema freeze ---------- */
@@ -572,6 +522,18 @@ check_freeze(const char *tag, bool at_commit)
 	MGHeadJudgement j;
 
 	r = at_commit ? read_head_at_commit() : read_head();
+
+	/*
+	 * Fails closed: a head that cannot be read (two candidate tables, a
+	 * view, an empty version) may be the expected one.
+	 */
+	if (r->problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_HEAD_CONFIG),
+				 errmsg("cannot tell whether the schema is frozen at the expected migration head"),
+				 errdetail("\"migration_guard.freeze_at_head\" is on and %s would change the schema, but the migration head cannot be read: %s",
+						   tag, r->problem),
+				 errhint("Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table, or have a superuser SET migration_guard.freeze_at_head = off for a deliberate change.")));
 	j = mg_heads_judge(r, expected_heads(), known_heads(), false);
 	if (j.state != MG_HEAD_AT_HEAD)
 		return;
@@ -620,8 +582,77 @@ mg_heads_check_statement(MGStatement *st)
 {
 	if (IsBinaryUpgrade || in_guard_query)
 		return;
+	mg_heads_guard_statement(st->parsetree);
 	note_utility_writes(st->parsetree);
 	note_ddl(st);
+}
+
+/* ---------- for heads_guard.c ---------- */
+
+/* Is head enforcement or the history on, and is this no guard query? */
+bool
+mg_heads_guard_active(void)
+{
+	if (IsBinaryUpgrade || in_guard_query || mg_check_simulating)
+		return false;
+	return expected_head_set() || extension_installed();
+}
+
+/*
+ * The candidate tables and their descendants.  refresh: rebuild the cache
+ * if it is stale; the object access hook passes false, so that a statement
+ * that renames the table is judged against the set it started with.
+ */
+const Oid *
+mg_heads_guarded_relids(int *n, bool refresh)
+{
+	if (refresh || candidate_relids == NULL)
+		ensure_candidates();
+	*n = candidate_count;
+	return candidate_relids;
+}
+
+/* Reads the head now, before a statement that may change the table. */
+void
+mg_heads_take_before_reading(void)
+{
+	MemoryContext old;
+
+	if (xs.before_read)
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	xs.before = read_head_before_utility_write();
+	xs.before_read = true;
+	MemoryContextSwitchTo(old);
+}
+
+bool
+mg_heads_before_reading_taken(void)
+{
+	return xs.before_read;
+}
+
+void
+mg_heads_note_table_change(void)
+{
+	xs.table_ddl = true;
+}
+
+/* Is the freeze on, and has this transaction run no frozen DDL yet? */
+bool
+mg_heads_freeze_undecided(void)
+{
+	return mg_freeze_at_head && !xs.ddl && !xs.written && expected_head_set();
+}
+
+void
+mg_heads_note_schema_change(const char *tag)
+{
+	if (xs.ddl)
+		return;
+	xs.ddl = true;
+	xs.ddl_subid = GetCurrentSubTransactionId();
+	xs.ddl_tag = tag;
 }
 
 /* ---------- the commit check ---------- */
@@ -774,12 +805,21 @@ check_migration_commit(void)
 				   mg_heads_judge(after, expected, known, false).state);
 }
 
+/*
+ * A transaction that wrote the version table's rows is a migration: the
+ * head it leaves is judged.  DDL on the table (heads_guard.c) is judged
+ * the same way, but makes no migration: the freeze still applies to it.
+ */
 static void
 heads_pre_commit(void)
 {
-	if (xs.written)
+	if (xs.written || xs.table_ddl)
 		check_migration_commit();
-	else if (xs.ddl && mg_freeze_at_head && expected_head_set())
+	if (xs.written || !mg_freeze_at_head || !expected_head_set())
+		return;
+	if (!xs.ddl && mg_heads_guard_created_objects())
+		mg_heads_note_schema_change("a statement");
+	if (xs.ddl)
 		check_freeze(xs.ddl_tag, true);
 }
 
@@ -787,6 +827,7 @@ static void
 reset_xact_state(void)
 {
 	memset(&xs, 0, sizeof(xs));
+	mg_heads_guard_reset();
 	in_guard_query = false;
 }
 
@@ -834,6 +875,7 @@ mg_heads_init(void)
 	ExecutorCheckPerms_hook = heads_check_perms;
 	RegisterXactCallback(heads_xact_callback, NULL);
 	RegisterSubXactCallback(heads_subxact_callback, NULL);
+	mg_heads_guard_init();
 	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_candidates, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_candidates, (Datum) 0);
 }
