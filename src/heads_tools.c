@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -903,7 +904,15 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 		r->problem = psprintf("Table %s lacks %s, which %s writes.", r->table, missing, r->tool->name);
 		return r;
 	}
+	/*
+	 * Locked before it is checked (the query takes the same lock), so that
+	 * it cannot be renamed away and its name given to another relation
+	 * between the check and the query.
+	 */
+	LockRelationOid(r->relid, AccessShareLock);
 	r->problem = mg_heads_check_readable(r->relid, &owner);
+	if (r->problem == NULL)
+		r->table = mg_rel_name(r->relid);
 	if (r->problem)
 		return r;
 	run_tool_query(r, owner);
