@@ -148,4 +148,16 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_type_ownercheck(typid, roleid)	pg_type_ownercheck((typid), (roleid))
 #endif
 
+/*
+ * PostgreSQL 16 replaced the per-catalog ACL checks (pg_namespace_aclcheck,
+ * ...) by object_aclcheck(); pg_class_aclcheck stayed.
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_namespace_aclcheck(nspid, roleid, mode) \
+	object_aclcheck(NamespaceRelationId, (nspid), (roleid), (mode))
+#else
+#define compat_namespace_aclcheck(nspid, roleid, mode) \
+	pg_namespace_aclcheck((nspid), (roleid), (mode))
+#endif
+
 #endif							/* MG_COMPAT_H */

@@ -268,8 +268,12 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 			{
 				RenameStmt *rename = (RenameStmt *) parsetree;
 
+				/* a schema rename is an event on the schema, not the table */
 				if (rename->renameType == OBJECT_SCHEMA)
-					return schema_holds(rename->subname, guarded, n);
+				{
+					*mark = schema_holds(rename->subname, guarded, n);
+					return *mark;
+				}
 				return rangevar_in(rename->relation, related_relations(guarded, n));
 			}
 		case T_AlterObjectSchemaStmt:
@@ -282,6 +286,30 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 				if (rangevar_in(lfirst(lc), related))
 					return true;
 			return false;
+		case T_GrantStmt:
+			{
+				/*
+				 * Privileges are no object access event, but a REVOKE can
+				 * make the table unreadable to its owner, as whom it is read.
+				 */
+				GrantStmt  *grant = (GrantStmt *) parsetree;
+
+				if (grant->targtype == ACL_TARGET_ALL_IN_SCHEMA ||
+					(grant->targtype == ACL_TARGET_OBJECT && grant->objtype == OBJECT_SCHEMA))
+				{
+					foreach(lc, grant->objects)
+						if (schema_holds(strVal(lfirst(lc)), guarded, n))
+							*mark = true;
+				}
+				else if (grant->targtype == ACL_TARGET_OBJECT && grant->objtype == OBJECT_TABLE)
+				{
+					related = related_relations(guarded, n);
+					foreach(lc, grant->objects)
+						if (rangevar_in(lfirst(lc), related))
+							*mark = true;
+				}
+				return *mark;
+			}
 		case T_RuleStmt:
 			/*
 			 * A rule is no object access event on the table, but on 15 an ON

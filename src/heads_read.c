@@ -48,6 +48,7 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
+#include "compat.h"
 #include "heads.h"
 #include "heads_read.h"
 #include "relfacts.h"
@@ -211,7 +212,7 @@ mg_heads_check_readable(Oid relid, Oid *owner)
 							mg_rel_name(child), mg_rel_name(relid));
 	}
 
-	if (pg_namespace_aclcheck(nspid, *owner, ACL_USAGE) != ACLCHECK_OK ||
+	if (compat_namespace_aclcheck(nspid, *owner, ACL_USAGE) != ACLCHECK_OK ||
 		pg_class_aclcheck(relid, *owner, ACL_SELECT) != ACLCHECK_OK)
 		return psprintf("The owner of %s, role \"%s\", cannot read it, and migration_guard reads it as its owner.",
 						mg_rel_name(relid), GetUserNameFromId(*owner, true) ? GetUserNameFromId(*owner, true) : "?");

@@ -4,8 +4,8 @@
 # tampering by DDL instead of DML, and evasion of freeze_at_head.
 #
 # The attacker, mg_sh_mallory, is the worst case the guard must withstand:
-# it owns the version table (as a migration role does), owns a schema, has
-# TEMP.  Every attack runs in its own connection and must fail with the
+# it owns the version table (as a migration role does), owns schemas, may
+# create schemas, has TEMP.  Every attack runs in its own connection and must fail with the
 # SQLSTATE given, leave the version table, the schema and the head exactly
 # as they were, and leave the attacker without superuser.  Commit-time
 # refusals need real transactions, hence psql and not pgTAP.
@@ -30,6 +30,7 @@ SET migration_guard.mode = off;
 CREATE SCHEMA app AUTHORIZATION $A;
 CREATE SCHEMA app2 AUTHORIZATION $A;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CREATE ON DATABASE $DB TO $A;
 SET ROLE $A;
 CREATE TABLE app.alembic_version (version_num varchar(32) PRIMARY KEY);
 INSERT INTO app.alembic_version VALUES ('a1');
@@ -50,6 +51,7 @@ END \$f\$;
 CREATE TABLE app.other (version_num varchar(32) NOT NULL);
 INSERT INTO app.other VALUES ('z9');
 CREATE DOMAIN app.vdom AS varchar(32);
+CREATE FUNCTION app.mk() RETURNS void LANGUAGE sql AS 'CREATE TABLE app.x (id int)';
 RESET ROLE;
 ALTER DATABASE $DB SET migration_guard.mode = off;
 ALTER DATABASE $DB SET migration_guard.expected_head = 'a1';
@@ -191,6 +193,13 @@ SET search_path = app, pg_catalog;
 SET migration_guard.expected_head = 'a1';
 SELECT * FROM migration_guard.head();"
 
+# 9b. Column defaults and generated columns are not evaluated by a read.
+escalation "column default calling the attacker's function" "
+ALTER TABLE app.alembic_version ADD COLUMN note text DEFAULT app.trap();" "
+SET migration_guard.expected_head = 'a1';
+SELECT * FROM migration_guard.head();"
+AS -c "ALTER TABLE app.alembic_version DROP COLUMN note" >/dev/null 2>&1
+
 # 10. A trigger on the guard's history table would run when the guard
 # records a head change: only the history's owner can add one.
 attack "trigger on migration_guard.head_history" 42501 "
@@ -207,6 +216,12 @@ CREATE TEMP TABLE c () INHERITS (app.alembic_version);"
 attack "UPDATE to an unknown revision (DML baseline)" MG017 "UPDATE app.alembic_version SET version_num = 'z9';"
 attack "DELETE the head row" MG018 "DELETE FROM app.alembic_version;"
 attack "empty version" MG010 "UPDATE app.alembic_version SET version_num = '';"
+attack "NULL version" MG010 "
+BEGIN;
+ALTER TABLE app.alembic_version DROP CONSTRAINT alembic_version_pkey;
+ALTER TABLE app.alembic_version ALTER version_num DROP NOT NULL;
+INSERT INTO app.alembic_version VALUES (NULL);
+COMMIT;"
 attack "ALTER COLUMN TYPE ... USING" MG017 "ALTER TABLE app.alembic_version ALTER version_num TYPE varchar(40) USING 'z9';"
 attack "ALTER COLUMN TYPE ... USING in a DO block" MG017 "DO \$\$ BEGIN EXECUTE 'ALTER TABLE app.alembic_version ALTER version_num TYPE text USING ''z9'''; END \$\$;"
 attack "DROP COLUMN" "MG01[08]" "ALTER TABLE app.alembic_version DROP COLUMN version_num;"
@@ -219,6 +234,7 @@ attack "RENAME COLUMN" "MG01[08]" "ALTER TABLE app.alembic_version RENAME versio
 attack "rename through ALTER INDEX" MG018 "ALTER INDEX app.alembic_version RENAME TO alembic_version_x;"
 attack "ALTER TABLE RENAME" MG018 "ALTER TABLE app.alembic_version RENAME TO alembic_version_x;"
 attack "SET SCHEMA" MG018 "ALTER TABLE app.alembic_version SET SCHEMA app2;"
+attack "rename the schema holding the table" MG018 "ALTER SCHEMA app RENAME TO app3;"
 attack "swap in another table under the name" MG017 "
 BEGIN;
 ALTER TABLE app.alembic_version RENAME TO alembic_version_x;
@@ -234,6 +250,8 @@ BEGIN;
 ALTER TABLE app.other ALTER version_num SET NOT NULL;
 ALTER TABLE app.other INHERIT app.alembic_version;
 COMMIT;"
+attack "REVOKE the owner's own SELECT" MG010 "REVOKE SELECT ON app.alembic_version FROM $A;"
+attack "REVOKE the owner's own USAGE on the schema" MG010 "REVOKE USAGE ON SCHEMA app FROM $A;"
 attack "DROP TABLE" MG018 "DROP TABLE app.alembic_version;"
 attack "TRUNCATE" MG018 "TRUNCATE app.alembic_version;"
 attack "DROP OWNED BY the owner" MG018 "DROP OWNED BY $A;"
@@ -266,6 +284,15 @@ attack "CREATE MATERIALIZED VIEW" MG019 "CREATE MATERIALIZED VIEW app.x AS SELEC
 attack "EXPLAIN ANALYZE CREATE MATERIALIZED VIEW" MG019 "EXPLAIN ANALYZE CREATE MATERIALIZED VIEW app.x AS SELECT 1 AS id;"
 attack "CREATE TABLE AS EXECUTE" MG019 "PREPARE p AS SELECT 1 AS id; CREATE TABLE app.x AS EXECUTE p;"
 attack "EXPLAIN ANALYZE CREATE TABLE AS in a DO block" MG019 "DO \$\$ BEGIN EXECUTE 'EXPLAIN ANALYZE CREATE TABLE app.x AS SELECT 1 AS id'; END \$\$;"
+attack "DDL in a released savepoint" MG019 "
+BEGIN;
+SAVEPOINT s;
+CREATE TABLE app.x (id int);
+RELEASE SAVEPOINT s;
+COMMIT;"
+attack "CREATE TABLE from a SQL function called by SELECT" MG019 "SELECT app.mk();"
+attack "turn the freeze off" 42501 "SET migration_guard.freeze_at_head = off; CREATE TABLE app.x (id int);"
+attack "allow a downgrade" 42501 "SET migration_guard.allow_downgrade = on; DELETE FROM app.alembic_version;"
 attack "DDL on the version table itself is no migration" MG019 "ALTER TABLE app.alembic_version ADD COLUMN note text;"
 attack "rename the version table away and back, with DDL between" MG019 "
 BEGIN;
