@@ -107,6 +107,24 @@ invalidate_candidates(Datum arg, int cacheid, uint32 hashvalue)
 	candidates_valid = false;
 }
 
+/*
+ * A relcache invalidation of a guarded relation: an inheritance link to it
+ * may have changed (heads_guard.c sends one), which changes no pg_class
+ * row of it when it already had children.
+ */
+static void
+invalidate_candidates_rel(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		candidates_valid = false;
+		return;
+	}
+	for (int i = 0; i < candidate_count; i++)
+		if (candidate_relids[i] == relid)
+			candidates_valid = false;
+}
+
 static bool
 setting_changed(const char *cached, const char *current)
 {
@@ -878,6 +896,7 @@ mg_heads_init(void)
 	mg_heads_guard_init();
 	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_candidates, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_candidates, (Datum) 0);
+	CacheRegisterRelcacheCallback(invalidate_candidates_rel, (Datum) 0);
 }
 
 /* ---------- SQL functions ---------- */

@@ -51,6 +51,7 @@
 #include "nodes/makefuncs.h"
 #include "tcop/pquery.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -339,10 +340,9 @@ mg_heads_guard_statement(Node *parsetree)
 	const Oid  *guarded;
 	bool		mark;
 
-	if (!mg_heads_guard_active())
-		return;
 	guarded = mg_heads_guarded_relids(&n, true);
-	if (n == 0 || !statement_reaches(parsetree, guarded, n, &mark))
+	if (n == 0 || !mg_heads_guard_active() ||
+		!statement_reaches(parsetree, guarded, n, &mark))
 		return;
 
 	/*
@@ -537,11 +537,18 @@ heads_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		internal = (((ObjectAccessDrop *) arg)->dropflags & PERFORM_DELETION_INTERNAL) != 0;
 
 	guarded = mg_heads_guarded_relids(&n, false);
-	if (n > 0 &&
-		((classId == RelationRelationId && relid_in(objectId, guarded, n)) ||
-		 (classId == InheritsRelationId && access == OAT_POST_ALTER && arg &&
-		  relid_in(((ObjectAccessPostAlter *) arg)->auxiliary_id, guarded, n))))
+	if (n > 0 && classId == RelationRelationId && relid_in(objectId, guarded, n))
 		note_version_table_event(access, internal);
+	else if (n > 0 && classId == InheritsRelationId && access == OAT_POST_ALTER && arg &&
+			 relid_in(((ObjectAccessPostAlter *) arg)->auxiliary_id, guarded, n))
+	{
+		/*
+		 * Every backend must learn that the relations read with the table
+		 * changed: a second child changes no pg_class row of the parent.
+		 */
+		CacheInvalidateRelcacheByRelid(((ObjectAccessPostAlter *) arg)->auxiliary_id);
+		note_version_table_event(access, internal);
+	}
 
 	if (access != OAT_TRUNCATE && subId == 0)
 		note_schema_object(access, classId, objectId, internal);

@@ -252,6 +252,20 @@ ALTER TABLE app.other INHERIT app.alembic_version;
 COMMIT;"
 attack "REVOKE the owner's own SELECT" MG010 "REVOKE SELECT ON app.alembic_version FROM $A;"
 attack "REVOKE the owner's own USAGE on the schema" MG010 "REVOKE USAGE ON SCHEMA app FROM $A;"
+# a long-lived session that knew the table before a child was attached
+AS -c "CREATE TABLE app.c0 () INHERITS (app.alembic_version); CREATE TABLE app.d (version_num varchar(32) NOT NULL);" >/dev/null 2>&1
+out=$(AS 2>&1 <<SQL
+\\set VERBOSITY sqlstate
+SELECT state FROM migration_guard.head();
+INSERT INTO app.other VALUES ('x');
+\\! psql -qX -d $DB -U $A -c 'ALTER TABLE app.d INHERIT app.alembic_version'
+INSERT INTO app.d VALUES ('z9');
+SQL
+)
+like "$out" 'ERROR: +MG017' "write through a child attached after the session started: refused with MG017"
+is "$(SU -tAc "SELECT current_heads::text || ' ' || state || ' ' || (SELECT count(*) FROM app.d) FROM migration_guard.head()")" "{a1} at_head 0" "write through a child attached after the session started: head and child unchanged"
+not_superuser "write through a child attached after the session started"
+AS -c "DROP TABLE app.c0, app.d; DELETE FROM app.other WHERE version_num = 'x';" >/dev/null 2>&1
 attack "DROP TABLE" MG018 "DROP TABLE app.alembic_version;"
 attack "TRUNCATE" MG018 "TRUNCATE app.alembic_version;"
 attack "DROP OWNED BY the owner" MG018 "DROP OWNED BY $A;"
