@@ -157,6 +157,15 @@ extern PGDLLEXPORT void _PG_init(void);
 #else
 struct config_generic;
 extern struct config_generic *compat_find_guc(const char *name);
+ * PostgreSQL 16 replaced the per-catalog ACL checks (pg_namespace_aclcheck,
+ * ...) by object_aclcheck(); pg_class_aclcheck stayed.
+ */
+#if PG_VERSION_NUM >= 160000
+#define compat_namespace_aclcheck(nspid, roleid, mode) \
+	object_aclcheck(NamespaceRelationId, (nspid), (roleid), (mode))
+#else
+#define compat_namespace_aclcheck(nspid, roleid, mode) \
+	pg_namespace_aclcheck((nspid), (roleid), (mode))
 #endif
 
 #endif							/* MG_COMPAT_H */

@@ -62,6 +62,9 @@
 #include "deprecation.h"
 #include "heads.h"
 #include "heads_expected.h"
+#include "heads_guard.h"
+#include "heads_read.h"
+#include "relfacts.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
 
@@ -82,6 +85,7 @@ typedef struct HeadsXactState
 	CommandId	first_write_cid;	/* command of the first write */
 	bool		before_read;	/* "before" was read at a utility write */
 	MGHeadReading *before;		/* in TopTransactionContext */
+	bool		table_ddl;		/* DDL changed the migration table (heads_guard.c) */
 	bool		ddl;			/* schema DDL ran (for freeze_at_head) */
 	SubTransactionId ddl_subid; /* subtransaction that first ran DDL */
 	const char *ddl_tag;		/* its command tag, for the message */
@@ -104,6 +108,24 @@ static void
 invalidate_candidates(Datum arg, int cacheid, uint32 hashvalue)
 {
 	candidates_valid = false;
+}
+
+/*
+ * A relcache invalidation of a guarded relation: an inheritance link to it
+ * may have changed (heads_guard.c sends one), which changes no pg_class
+ * row of it when it already had children.
+ */
+static void
+invalidate_candidates_rel(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		candidates_valid = false;
+		return;
+	}
+	for (int i = 0; i < candidate_count; i++)
+		if (candidate_relids[i] == relid)
+			candidates_valid = false;
 }
 
 static bool
@@ -130,6 +152,8 @@ refresh_candidates(void)
 	PG_TRY();
 	{
 		relids = mg_heads_find_candidates(mg_migration_tool, mg_migration_table, &tools);
+		/* the rows of children and partitions are read with the table */
+		relids = mg_heads_guard_expand(relids);
 	}
 	PG_CATCH();
 	{
@@ -325,7 +349,8 @@ read_head_before_own_writes(void)
 	MGHeadReading *r;
 
 	PushCopiedSnapshot(GetTransactionSnapshot());
-	GetActiveSnapshot()->curcid = xs.first_write_cid;
+	GetActiveSnapshot()->curcid = xs.written ? xs.first_write_cid
+		: GetCurrentCommandId(false);
 	r = read_head();
 	PopActiveSnapshot();
 	return r;
@@ -437,76 +462,21 @@ rangevar_is_migration_table(RangeVar *rv)
 	return OidIsValid(relid) && is_migration_table(relid);
 }
 
-/* Does the schema hold a candidate migration table (DROP SCHEMA)? */
-static bool
-schema_holds_migration_table(const char *nspname)
-{
-	Oid			nspid = get_namespace_oid(nspname, true);
-
-	if (!OidIsValid(nspid))
-		return false;
-	ensure_candidates();
-	for (int i = 0; i < candidate_count; i++)
-		if (get_rel_namespace(candidate_relids[i]) == nspid)
-			return true;
-	return false;
-}
-
 /*
- * TRUNCATE (golang-migrate's SetVersion), DROP, DROP SCHEMA, and renaming
- * or moving the table away change the head as surely as a DELETE.
+ * TRUNCATE (golang-migrate's SetVersion) writes the rows as surely as a
+ * DELETE: it makes the transaction a migration.  DROP, renames, SET SCHEMA
+ * and every other DDL on the table are changes of it too, but no
+ * migration: heads_guard.c notices them.
  */
 static void
 note_utility_writes(Node *parsetree)
 {
 	ListCell   *lc;
 
-	switch (nodeTag(parsetree))
-	{
-		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) parsetree)->relations)
-				if (rangevar_is_migration_table(lfirst(lc)))
-					note_migration_table_write(true);
-			break;
-		case T_DropStmt:
-			{
-				DropStmt   *drop = (DropStmt *) parsetree;
-
-				foreach(lc, drop->objects)
-				{
-					if (drop->removeType == OBJECT_TABLE &&
-						rangevar_is_migration_table(makeRangeVarFromNameList(lfirst(lc))))
-						note_migration_table_write(true);
-					else if (drop->removeType == OBJECT_SCHEMA &&
-							 schema_holds_migration_table(strVal(lfirst(lc))))
-						note_migration_table_write(true);
-				}
-			}
-			break;
-		case T_RenameStmt:
-			{
-				RenameStmt *rename = (RenameStmt *) parsetree;
-
-				if (rename->renameType == OBJECT_TABLE && rename->relation &&
-					rangevar_is_migration_table(rename->relation))
-					note_migration_table_write(true);
-				else if (rename->renameType == OBJECT_SCHEMA &&
-						 schema_holds_migration_table(rename->subname))
-					note_migration_table_write(true);
-			}
-			break;
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *move = (AlterObjectSchemaStmt *) parsetree;
-
-				if (move->objectType == OBJECT_TABLE && move->relation &&
-					rangevar_is_migration_table(move->relation))
-					note_migration_table_write(true);
-			}
-			break;
-		default:
-			break;
-	}
+	if (IsA(parsetree, TruncateStmt))
+		foreach(lc, ((TruncateStmt *) parsetree)->relations)
+			if (rangevar_is_migration_table(lfirst(lc)))
+				note_migration_table_write(true);
 }
 
 /* ---------- schema freeze ---------- */
@@ -644,6 +614,18 @@ check_freeze(const char *tag, bool at_commit)
 	MGHeadJudgement j;
 
 	r = at_commit ? read_head_at_commit() : read_head();
+
+	/*
+	 * Fails closed: a head that cannot be read (two candidate tables, a
+	 * view, an empty version) may be the expected one.
+	 */
+	if (r->problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_MG_HEAD_CONFIG),
+				 errmsg("cannot tell whether the schema is frozen at the expected migration head"),
+				 errdetail("\"migration_guard.freeze_at_head\" is on and %s would change the schema, but the migration head cannot be read: %s",
+						   tag, r->problem),
+				 errhint("Set \"migration_guard.migration_table\" (and \"migration_guard.migration_tool\") to the release's migration table, or have a superuser SET migration_guard.freeze_at_head = off for a deliberate change.")));
 	j = mg_heads_judge(r, expected_heads(), known_heads(), false);
 	if (j.state != MG_HEAD_AT_HEAD)
 		return;
@@ -694,8 +676,77 @@ mg_heads_check_statement(MGStatement *st)
 {
 	if (IsBinaryUpgrade || in_guard_query)
 		return;
+	mg_heads_guard_statement(st->parsetree);
 	note_utility_writes(st->parsetree);
 	note_ddl(st);
+}
+
+/* ---------- for heads_guard.c ---------- */
+
+/* Is head enforcement or the history on, and is this no guard query? */
+bool
+mg_heads_guard_active(void)
+{
+	if (IsBinaryUpgrade || in_guard_query || mg_check_simulating)
+		return false;
+	return expected_head_set() || extension_installed();
+}
+
+/*
+ * The candidate tables and their descendants.  refresh: rebuild the cache
+ * if it is stale; the object access hook passes false, so that a statement
+ * that renames the table is judged against the set it started with.
+ */
+const Oid *
+mg_heads_guarded_relids(int *n, bool refresh)
+{
+	if (refresh || candidate_relids == NULL)
+		ensure_candidates();
+	*n = candidate_count;
+	return candidate_relids;
+}
+
+/* Reads the head now, before a statement that may change the table. */
+void
+mg_heads_take_before_reading(void)
+{
+	MemoryContext old;
+
+	if (xs.before_read)
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	xs.before = read_head_before_utility_write();
+	xs.before_read = true;
+	MemoryContextSwitchTo(old);
+}
+
+bool
+mg_heads_before_reading_taken(void)
+{
+	return xs.before_read;
+}
+
+void
+mg_heads_note_table_change(void)
+{
+	xs.table_ddl = true;
+}
+
+/* Is the freeze on, and has this transaction run no frozen DDL yet? */
+bool
+mg_heads_freeze_undecided(void)
+{
+	return mg_freeze_at_head && !xs.ddl && !xs.written && expected_head_set();
+}
+
+void
+mg_heads_note_schema_change(const char *tag)
+{
+	if (xs.ddl)
+		return;
+	xs.ddl = true;
+	xs.ddl_subid = GetCurrentSubTransactionId();
+	xs.ddl_tag = tag;
 }
 
 /* ---------- the commit check ---------- */
@@ -717,9 +768,9 @@ heads_array(List *heads)
 
 /*
  * Records the change in migration_guard.head_history, in this
- * transaction, as the bootstrap superuser (the migrating role need not be
- * able to write the history).  Skipped where the extension is not
- * installed.
+ * transaction, as the table's owner (the migrating role need not be able
+ * to write the history; heads_read.c).  Skipped where the extension is
+ * not installed.
  */
 static void
 record_history(const MGHeadReading *before, const MGHeadReading *after,
@@ -733,13 +784,14 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[8];
 	char		nulls[8] = "        ";
-	char	   *nspname;
-	bool		isnull;
+	Oid			relid;
+	Oid			owner;
 	int			rc;
 	const MGTool *tool;
 	const char *table;
 
-	if (!extension_installed())
+	relid = mg_heads_history_table(&owner);
+	if (!OidIsValid(relid))
 		return;
 
 	/* a dropped table is named by the reading before the drop */
@@ -758,30 +810,19 @@ record_history(const MGHeadReading *before, const MGHeadReading *after,
 	nulls[7] = appname ? ' ' : 'n';
 
 	in_guard_query = true;
-	mg_heads_enter_own_query(&own);
+	mg_heads_enter_as(&own, owner);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-
-	rc = SPI_execute("SELECT n.nspname::text FROM pg_catalog.pg_extension e"
-					 " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-					 " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-					 " WHERE e.extname = 'migration_guard' AND c.relname = 'head_history'",
-					 true, 1);
-	if (rc == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		nspname = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
-													SPI_tuptable->tupdesc, 1, &isnull));
-		rc = SPI_execute_with_args(psprintf("INSERT INTO %s.head_history"
-											" (tool, migration_table, from_heads, to_heads, state,"
-											" role_name, session_role, application_name, txid)"
-											" VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-											" pg_catalog.pg_current_xact_id())",
-											quote_identifier(nspname)),
-								   8, argtypes, values, nulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "recording the head change failed: %s", SPI_result_code_string(rc));
-	}
+	rc = SPI_execute_with_args(psprintf("INSERT INTO %s"
+										" (tool, migration_table, from_heads, to_heads, state,"
+										" role_name, session_role, application_name, txid)"
+										" VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+										" pg_catalog.pg_current_xact_id())",
+										mg_rel_name(relid)),
+							   8, argtypes, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "recording the head change failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	PopActiveSnapshot();
 	mg_heads_leave_own_query(&own);
@@ -870,12 +911,21 @@ check_migration_commit(void)
 				   mg_heads_judge(after, expected, known, false).state);
 }
 
+/*
+ * A transaction that wrote the version table's rows is a migration: the
+ * head it leaves is judged.  DDL on the table (heads_guard.c) is judged
+ * the same way, but makes no migration: the freeze still applies to it.
+ */
 static void
 heads_pre_commit(void)
 {
-	if (xs.written)
+	if (xs.written || xs.table_ddl)
 		check_migration_commit();
-	else if (xs.ddl && mg_freeze_at_head && expected_head_set())
+	if (xs.written || !mg_freeze_at_head || !expected_head_set())
+		return;
+	if (!xs.ddl && mg_heads_guard_created_objects())
+		mg_heads_note_schema_change("a statement");
+	if (xs.ddl)
 		check_freeze(xs.ddl_tag, true);
 }
 
@@ -883,6 +933,7 @@ static void
 reset_xact_state(void)
 {
 	memset(&xs, 0, sizeof(xs));
+	mg_heads_guard_reset();
 	in_guard_query = false;
 }
 
@@ -930,9 +981,11 @@ mg_heads_init(void)
 	ExecutorCheckPerms_hook = heads_check_perms;
 	RegisterXactCallback(heads_xact_callback, NULL);
 	RegisterSubXactCallback(heads_subxact_callback, NULL);
+	mg_heads_guard_init();
 	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_candidates, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_candidates, (Datum) 0);
 	mg_heads_expected_init();
+	CacheRegisterRelcacheCallback(invalidate_candidates_rel, (Datum) 0);
 }
 
 /* ---------- SQL functions ---------- */

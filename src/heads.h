@@ -112,11 +112,11 @@ extern List *mg_heads_parse_list(const char *value);
 extern MGHeadJudgement mg_heads_judge(const MGHeadReading *r, List *expected,
 									  List *known, bool position_only);
 extern char *mg_heads_join(List *items);
-extern void mg_heads_enter_own_query(MGOwnQuery *q);
 /* heads.c: the single detected migration table and its tool */
 extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
 /* heads.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
+/* heads_read.c: mg_heads_enter_as() in heads_read.h starts one */
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 
 /* check hooks for the head GUCs (guc.c registers them) */

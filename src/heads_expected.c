@@ -57,6 +57,7 @@
 #include "migration_guard.h"
 #include "heads.h"
 #include "heads_expected.h"
+#include "heads_read.h"
 
 #define SETTING_TABLE "expected_head_setting"
 
@@ -302,6 +303,8 @@ validate_head_list(const char *name, const char *value)
 							 GUC_ACTION_SET, false, ERROR, false);
 }
 
+static void enter_as_table_owner(MGOwnQuery *own, Oid relid);
+
 /* Writes the row as the guard's own query: the caller needs no privilege. */
 static void
 write_setting(Oid relid, const char *expected, const char *known)
@@ -324,7 +327,7 @@ write_setting(Oid relid, const char *expected, const char *known)
 				   quote_identifier(get_namespace_name(get_rel_namespace(relid))),
 				   quote_identifier(SETTING_TABLE));
 
-	mg_heads_enter_own_query(&own);
+	enter_as_table_owner(&own, relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_with_args(sql, 3, argtypes, values, NULL, false, 0);
@@ -332,6 +335,24 @@ write_setting(Oid relid, const char *expected, const char *known)
 		elog(ERROR, "writing the expected head failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 	mg_heads_leave_own_query(&own);
+}
+
+/*
+ * The setting table is written as its owner (whoever installed the
+ * extension) with a fixed search_path, never as the bootstrap superuser:
+ * the caller's right to declare the head was checked already.
+ */
+static void
+enter_as_table_owner(MGOwnQuery *own, Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	mg_heads_enter_as(own, owner);
 }
 
 static Oid
@@ -398,7 +419,7 @@ mg_clear_expected_head(PG_FUNCTION_ARGS)
 
 	check_may_set_expected_head();
 	relid = setting_table_or_error();
-	mg_heads_enter_own_query(&own);
+	enter_as_table_owner(&own, relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute(psprintf("DELETE FROM %s.%s",

@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -47,6 +48,7 @@
 #include "utils/varlena.h"
 
 #include "heads.h"
+#include "heads_read.h"
 #include "relfacts.h"
 
 /*
@@ -656,30 +658,19 @@ mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 	*found_tools = NIL;
 	if (!setting_is_auto(table_setting))
 	{
-		char	   *raw = pstrdup(table_setting);
-		List	   *names;
-		Oid			relid;
+		ListCell   *lc;
 
-		if (!SplitIdentifierString(raw, '.', &names) || names == NIL ||
-			list_length(names) > 2)
-			return NIL;
 		/*
-		 * Looked up without privilege checks: an application role without
-		 * USAGE on the table's schema must neither fail here (this runs for
-		 * its DML) nor see a different table.
+		 * Resolved without the session's search_path and without privilege
+		 * checks (heads_read.c): neither a temporary relation of the name
+		 * nor an application role without USAGE on the schema may make the
+		 * guard see another table.  Several matches are all returned: the
+		 * reading reports them as ambiguous and fails closed.
 		 */
-		if (list_length(names) == 1)
-			relid = RelnameGetRelid(linitial(names));
-		else
-		{
-			Oid			nspid = get_namespace_oid(linitial(names), true);
-
-			relid = OidIsValid(nspid) ? get_relname_relid(lsecond(names), nspid) : InvalidOid;
-		}
-		if (!OidIsValid(relid))
-			return NIL;
-		relids = list_make1_oid(relid);
-		*found_tools = list_make1((void *) (only ? only : tool_for_table(relid)));
+		relids = mg_heads_resolve_table(table_setting);
+		foreach(lc, relids)
+			*found_tools = lappend(*found_tools,
+								   (void *) (only ? only : tool_for_table(lfirst_oid(lc))));
 		return relids;
 	}
 
@@ -795,39 +786,14 @@ apply_row(MGKeyHeads *kh, const char *version, bool failed, bool undo)
 }
 
 /*
- * The guard's own queries (reading the migration table, recording the head
- * history) run as the bootstrap superuser in a restricted security context
- * with search_path pg_catalog, pg_temp: the migrating role need not be able
- * to read or write those tables, and nothing it set can redirect a name.
- * An error on the way restores both at (sub)transaction abort.
- */
-void
-mg_heads_enter_own_query(MGOwnQuery *q)
-{
-	GetUserIdAndSecContext(&q->save_userid, &q->save_sec);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   q->save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	q->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-}
-
-void
-mg_heads_leave_own_query(const MGOwnQuery *q)
-{
-	AtEOXact_GUC(true, q->save_nestlevel);
-	SetUserIdAndSecContext(q->save_userid, q->save_sec);
-}
-
-/*
- * Runs the tool's query as the guard's own query, inside the caller's
- * memory context.  The caller provides the snapshot (an active one is
- * used as is).
+ * Runs the tool's query as the table's owner (heads_read.c), inside the
+ * caller's memory context.  The caller provides the snapshot (an active
+ * one is used as is).  An empty or NULL version makes the reading a
+ * problem: no tool writes one, and a head that cannot be named cannot be
+ * judged.
  */
 static void
-run_tool_query(MGHeadReading *r)
+run_tool_query(MGHeadReading *r, Oid owner)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	MGOwnQuery	own;
@@ -838,7 +804,7 @@ run_tool_query(MGHeadReading *r)
 
 	sql = psprintf(r->tool->query, r->table);
 
-	mg_heads_enter_own_query(&own);
+	mg_heads_enter_as(&own, owner);
 	if (!ActiveSnapshotSet())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
@@ -862,8 +828,14 @@ run_tool_query(MGHeadReading *r)
 		bool		undo = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull)) && !isnull;
 		MemoryContext spicxt;
 
-		if (version == NULL)
+		if (version == NULL || version[0] == '\0')
+		{
+			if (r->problem == NULL)
+				r->problem = MemoryContextStrdup(callercxt,
+												 psprintf("Table %s holds %s version, which no migration tool writes.",
+														  r->table, version ? "an empty" : "a NULL"));
 			continue;
+		}
 		spicxt = MemoryContextSwitchTo(callercxt);
 		apply_row(key_heads(r, key ? key : ""), version, failed, undo);
 		MemoryContextSwitchTo(spicxt);
@@ -899,6 +871,7 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 	List	   *found_tools;
 	List	   *relids = mg_heads_find_candidates(tool_setting, table_setting, &found_tools);
 	const char *missing = NULL;
+	Oid			owner;
 
 	if (!setting_is_auto(tool_setting))
 		r->tool = mg_tool_lookup(tool_setting);
@@ -936,7 +909,18 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 		r->problem = psprintf("Table %s lacks %s, which %s writes.", r->table, missing, r->tool->name);
 		return r;
 	}
-	run_tool_query(r);
+	/*
+	 * Locked before it is checked (the query takes the same lock), so that
+	 * it cannot be renamed away and its name given to another relation
+	 * between the check and the query.
+	 */
+	LockRelationOid(r->relid, AccessShareLock);
+	r->problem = mg_heads_check_readable(r->relid, &owner);
+	if (r->problem == NULL)
+		r->table = mg_rel_name(r->relid);
+	if (r->problem)
+		return r;
+	run_tool_query(r, owner);
 	return r;
 }
 

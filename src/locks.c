@@ -742,7 +742,18 @@ describe_blockers(Oid relid, LOCKMODE mode)
 	running_own_query = true;
 	PG_TRY();
 	{
+		/*
+		 * Unqualified functions and operators of the query resolve in
+		 * pg_catalog, whatever the caller's search_path puts first
+		 * (docs/security-review.md).
+		 */
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 		ret = SPI_execute(sql, false, 0);
+		AtEOXact_GUC(true, nestlevel);
 	}
 	PG_FINALLY();
 	{
