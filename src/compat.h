@@ -157,6 +157,9 @@ extern PGDLLEXPORT void _PG_init(void);
 #else
 struct config_generic;
 extern struct config_generic *compat_find_guc(const char *name);
+#endif
+
+/*
  * PostgreSQL 16 replaced the per-catalog ACL checks (pg_namespace_aclcheck,
  * ...) by object_aclcheck(); pg_class_aclcheck stayed.
  */
