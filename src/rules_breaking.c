@@ -147,9 +147,8 @@ partition_key_among(List *deps)
  */
 static void
 report_drop(MGRuleId rule, Oid relid, const char *what, List *targets,
-			List *also_dropped, bool cascade)
+			List *deps, bool cascade)
 {
-	List	   *deps = mg_dependents(targets, also_dropped, cascade);
 	int			nrefs = mg_count_references(deps);
 	bool		column = ((ObjectAddress *) linitial(targets))->objectSubId != 0;
 	bool		partition_key = partition_key_among(deps);
@@ -249,6 +248,9 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 {
 	List	   *relids = NIL;
 	List	   *addresses = NIL;
+	List	   *groups = NIL;
+	MGDropSet  *set;
+	int			group = 0;
 	ListCell   *lc;
 
 	switch (stmt->removeType)
@@ -285,8 +287,13 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		addr = palloc(sizeof(ObjectAddress));
 		ObjectAddressSet(*addr, RelationRelationId, relid);
 		addresses = lappend(addresses, addr);
+		groups = lappend(groups, list_make1(addr));
 	}
+	if (addresses == NIL)
+		return;
 
+	/* the parts of all of them, walked once for the whole statement */
+	set = mg_drop_set_create(groups);
 	foreach(lc, addresses)
 	{
 		ObjectAddress *addr = lfirst(lc);
@@ -294,13 +301,17 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		char	   *what;
 
 		if (rel_is_private(relid))
+		{
+			group++;
 			continue;
+		}
 		what = psprintf("%s \"%s\"", relkind_noun(get_rel_relkind(relid)),
 						get_rel_name(relid));
 		report_drop(MG_RULE_DROP_TABLE, relid, what, list_make1(addr),
-					list_delete_ptr(list_copy(addresses), addr),
+					mg_dependents_of_group(set, group++, stmt->behavior == DROP_CASCADE),
 					stmt->behavior == DROP_CASCADE);
 	}
+	mg_drop_set_free(set);
 }
 
 /*
@@ -391,7 +402,8 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 
 	what = psprintf("column \"%s\" of %s \"%s\"", cmd->name,
 					relkind_noun(get_rel_relkind(relid)), get_rel_name(relid));
-	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, also_dropped,
+	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets,
+				mg_dependents(targets, also_dropped, cmd->behavior == DROP_CASCADE),
 				cmd->behavior == DROP_CASCADE);
 }
 
