@@ -636,6 +636,13 @@ mg_drop_set_create(List *groups)
 	return set;
 }
 
+/* The groups the set was built from. */
+List *
+mg_drop_set_groups(MGDropSet *set)
+{
+	return set->groups;
+}
+
 void
 mg_drop_set_free(MGDropSet *set)
 {

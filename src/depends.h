@@ -50,6 +50,7 @@ typedef struct MGDropSet MGDropSet;
 
 extern MGDropSet *mg_drop_set_create(List *groups);
 extern List *mg_dependents_of_group(MGDropSet *set, int group, bool cascade);
+extern List *mg_drop_set_groups(MGDropSet *set);
 extern void mg_drop_set_free(MGDropSet *set);
 
 extern int	mg_count_references(List *dependents);
