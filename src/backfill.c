@@ -748,7 +748,7 @@ check_relation_recreated(BackfillRun *run, MGBackfillJob *job)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_MG_BACKFILL_CURSOR_CHANGED),
-			 errmsg("backfill \"%s\" cannot resume: its relation was dropped since it began", run->name),
+			 errmsg("backfill \"%s\" cannot resume: its relation was dropped or replaced since it began", run->name),
 			 recorded ?
 			 errdetail("The job's relation was %s when it began; %s is relation %u now.",
 					   recorded, run->plan->reldisplay, run->plan->relid) :

@@ -16,10 +16,10 @@
  *	  those facts is recorded, and a resume that finds one changed refuses
  *	  with MG027, naming the fact.
  *
- *	  Each fact is a name and a value; a value ends with "[what oid]" where
- *	  an OID identifies it, and only that part is compared, so that
+ *	  Each fact is a name and a value ending with "[what number]" (an OID,
+ *	  attnum or typmod), and only that last bracket is compared, so that
  *	  renaming an index or a type does not stop a job, while dropping and
- *	  re-creating it does.
+ *	  re-creating it does.  Names before it are for the messages only.
  *
  * IDENTIFICATION
  *	  src/backfill_facts.c
@@ -116,7 +116,9 @@ plan_facts(MGBackfillPlan *plan)
 		facts = add_fact(facts, psprintf("key column %d type", pos),
 						 psprintf("%s [type %u]", format_type_be(att->atttypid), att->atttypid));
 		facts = add_fact(facts, psprintf("key column %d typmod", pos),
-						 psprintf("%s", format_type_with_typemod(att->atttypid, att->atttypmod)));
+						 psprintf("%s [typmod %d]",
+								  format_type_with_typemod(att->atttypid, att->atttypmod),
+								  att->atttypmod));
 		facts = add_fact(facts, psprintf("key column %d collation", pos),
 						 collation_value(att->attcollation));
 		facts = add_fact(facts, psprintf("key column %d operator class", pos),
