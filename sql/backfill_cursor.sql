@@ -1,7 +1,9 @@
 -- Backfills whose cursor stops meaning the same rows between two CALLs
 -- (key type, collation, index, the table itself) refuse to resume (MG027);
 -- done is verified against where_clause before a job says it (issue 16)
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
+RESET client_min_messages;
 SET migration_guard.mode = off;
 
 -- the key widened from integer to text between two CALLs: under text
