@@ -1018,91 +1018,6 @@ finish_job(BackfillRun *run, bool verified)
 }
 
 /*
- * The rows of a keyset job's range (keys up to its upper bound, from the
- * smallest there is now) that still match its where_clause, counted in
- * chunks of max_batch_size keys, each in its own transaction.  *first gets
- * the first such key.
- */
-static int64
-rows_left_keyset(BackfillRun *run, char **first)
-{
-	MGBackfillPlan *plan = run->plan;
-	int			n = plan->nkeys;
-	Datum	   *values = palloc(sizeof(Datum) * (2 * n + 1));
-	Datum	   *lo = NULL;
-	int64		left = 0;
-
-	for (;;)
-	{
-		Datum	   *end = run->cur.hi;
-		bool		last = false;
-		int			k;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = 0; k < n; k++)
-		{
-			values[k] = lo ? lo[k] : run->cur.hi[k];
-			values[n + k] = run->cur.hi[k];
-		}
-		values[2 * n] = Int64GetDatum((int64) run->opt.max_batch_size - 1);
-		exec_plan(lo ? plan->end_after : plan->end_from_start, values, 1);
-		if (SPI_processed == 1)
-			end = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
-		else
-			last = true;
-		SPI_freetuptable(SPI_tuptable);
-		for (k = 0; k < n; k++)
-			values[n + k] = end[k];
-		exec_plan(lo ? plan->verify_after : plan->verify_from_start, values, 0);
-		if (SPI_processed > 0 && left == 0)
-			*first = mg_bf_keys_to_string(plan, mg_bf_copy_keys(plan, SPI_tuptable->vals[0],
-																SPI_tuptable->tupdesc));
-		left += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
-		commit();
-		if (last)
-			break;
-		lo = end;
-	}
-	return left;
-}
-
-/*
- * The rows of a ctid job's table that still match its where_clause: all
- * its pages now, since an updated row can move past the page count taken
- * at the start.  Counted in chunks of pages, each in its own transaction.
- */
-static int64
-rows_left_ctid(BackfillRun *run, char **first)
-{
-	BlockNumber pages = mg_bf_relation_pages(run->plan->relid);
-	BlockNumber step = (BlockNumber) Max(1.0, run->opt.max_batch_size / run->tuples_per_page);
-	int64		left = 0;
-
-	for (BlockNumber p = 0; p < pages; p += step)
-	{
-		ItemPointerData lo;
-		ItemPointerData hi;
-		Datum		values[2];
-
-		CHECK_FOR_INTERRUPTS();
-		ItemPointerSet(&lo, p, 0);
-		ItemPointerSet(&hi, Min(p + step, pages), 0);
-		values[0] = PointerGetDatum(&lo);
-		values[1] = PointerGetDatum(&hi);
-		exec_plan(run->plan->verify_ctid, values, 0);
-		if (SPI_processed > 0 && left == 0)
-			*first = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		left += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
-		commit();
-		if (p + step < p)
-			break;				/* no wraparound past the last block */
-	}
-	return left;
-}
-
-/*
  * A pass reached the end of the job's range.  Before the job says done it
  * checks that no row of the range still matches its where_clause: a row
  * whose key the application moved behind the cursor, or that an update
@@ -1126,9 +1041,11 @@ complete_pass(BackfillRun *run)
 	}
 	report_activity(run, "verifying");
 	if (plan->method == MG_BF_CTID)
-		left = rows_left_ctid(run, &first);
+		left = mg_bf_rows_left_ctid(plan, run->opt.max_batch_size,
+									run->tuples_per_page, &first);
 	else if (!run->cur.empty)
-		left = rows_left_keyset(run, &first);
+		left = mg_bf_rows_left_keyset(plan, run->cur.hi, run->opt.max_batch_size,
+									  &first);
 	if (left == 0)
 	{
 		finish_job(run, true);

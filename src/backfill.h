@@ -12,6 +12,8 @@
  *	                   job lock, and the control functions
  *	  backfill.c       the procedure: the batch loop, retries, throttling
  *	                   and progress
+ *	  backfill_facts.c what the cursor means: recorded, checked at resume
+ *	  backfill_verify.c  the check before done: rows still matching
  *
  * IDENTIFICATION
  *	  src/backfill.h
@@ -154,6 +156,12 @@ extern char *mg_bf_key_facts_json(MGBackfillPlan *plan);
 extern bool mg_bf_check_key_facts(const char *jobname, MGBackfillPlan *plan,
 								  const char *json);
 extern char *mg_bf_recorded_relation(const char *json);
+
+/* backfill_verify.c */
+extern int64 mg_bf_rows_left_keyset(MGBackfillPlan *plan, Datum *hi, int chunk,
+									char **first);
+extern int64 mg_bf_rows_left_ctid(MGBackfillPlan *plan, int chunk,
+								  double tuples_per_page, char **first);
 
 /* backfill_job.c */
 extern MGBackfillJob *mg_bf_job_load(const char *name);
