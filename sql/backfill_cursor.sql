@@ -1,8 +1,15 @@
 -- Backfills whose cursor stops meaning the same rows between two CALLs
 -- (key type, collation, index, the table itself) refuse to resume (MG027);
 -- done is verified against where_clause before a job says it (issue 16)
+-- in a database of its own: the tables it creates and drops would move
+-- other files' catalog rows around (and the order PostgreSQL visits them)
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS migration_guard;
+SELECT current_database() AS regress_db \gset
+DROP DATABASE IF EXISTS mg_backfill_cursor;
+CREATE DATABASE mg_backfill_cursor;
+\c mg_backfill_cursor
+SET client_min_messages = warning;
+CREATE EXTENSION migration_guard;
 RESET client_min_messages;
 SET migration_guard.mode = off;
 
@@ -141,3 +148,5 @@ SELECT migration_guard.backfill_forget(name) FROM migration_guard.backfill_jobs
 DROP TABLE bfc_type, bfc_coll, bfc_index, bfc_table, bfc_old, bfc_moved, bfc_unverified;
 DROP FUNCTION bfc_move();
 RESET migration_guard.mode;
+\c :regress_db
+DROP DATABASE mg_backfill_cursor;
