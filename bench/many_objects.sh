@@ -33,7 +33,7 @@ WORKLOADS=${MG_BENCH_WORKLOADS:-"drop_tables drop_columns drop_indexes drop_view
 COLS=$((N / 2 > 1500 ? 1500 : N / 2))
 DB=mg_bench_many
 
-psql -qX -c "DROP DATABASE IF EXISTS $DB" >/dev/null
+psql -qX -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
 psql -qX -c "CREATE DATABASE $DB" >/dev/null
 run() { psql -qX -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 run -c 'CREATE EXTENSION migration_guard' >/dev/null
