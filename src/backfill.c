@@ -49,6 +49,7 @@
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -99,6 +100,7 @@ typedef struct BackfillRun
 	int64		batches;
 	int64		total_estimate;
 	int64		rows_this_call;
+	int			passes;			/* this pass over the key range: 1, 2, ... */
 	double		active_seconds; /* all runs, up to this one */
 	double		percent;
 	bool		percent_null;
@@ -730,6 +732,53 @@ same_text(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * The job's relation is gone, or a relation of the same name stands in
+ * its place: the table was dropped (and re-created) since the job began,
+ * and neither its cursor nor its rows done mean anything for this one.
+ */
+static void
+check_relation_recreated(BackfillRun *run, MGBackfillJob *job)
+{
+	char	   *recorded = mg_bf_recorded_relation(job->key_facts);
+	bool		gone = get_rel_name(job->relid) == NULL;
+
+	if (!gone && (recorded == NULL ||
+				  strncmp(recorded, run->plan->reldisplay, strlen(run->plan->reldisplay)) != 0 ||
+				  recorded[strlen(run->plan->reldisplay)] != ' '))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_MG_BACKFILL_CURSOR_CHANGED),
+			 errmsg("backfill \"%s\" cannot resume: its relation was dropped or replaced since it began", run->name),
+			 recorded ?
+			 errdetail("The job's relation was %s when it began; %s is relation %u now.",
+					   recorded, run->plan->reldisplay, run->plan->relid) :
+			 errdetail("The job's relation, OID %u, no longer exists; %s is relation %u.",
+					   job->relid, run->plan->reldisplay, run->plan->relid),
+			 errhint("Start a new job under another name for the new table, then remove this one with migration_guard.backfill_forget(%s).",
+					 quote_literal_cstr(run->name))));
+}
+
+/*
+ * The facts the cursor's meaning depends on (backfill_facts.c) must be
+ * those recorded when the job began.  A job begun before 1.1 has none: they
+ * are recorded at its first resume, which cannot see what changed before.
+ */
+static void
+check_key_facts(BackfillRun *run, MGBackfillJob *job)
+{
+	if (strcmp(job->state, "done") == 0 || strcmp(job->state, "cancelled") == 0)
+		return;					/* nothing to resume */
+	if (mg_bf_check_key_facts(run->name, run->plan, job->key_facts))
+		return;
+	mg_bf_job_record_facts(run->name, run->plan);
+	ereport(NOTICE,
+			(errmsg("backfill \"%s\" began before migration_guard 1.1: its key facts are recorded now", run->name),
+			 errdetail("From now on a resume refuses if the key's columns, types, collations or index change; changes made before this call cannot be detected."),
+			 errhint("If the key of %s changed since the job began, cancel it and start a new job under another name.",
+					 run->plan->reldisplay)));
+}
+
 /* A resumed job must be the same job. */
 static void
 check_same_job(BackfillRun *run, MGBackfillJob *job)
@@ -737,6 +786,8 @@ check_same_job(BackfillRun *run, MGBackfillJob *job)
 	MGBackfillPlan *plan = run->plan;
 	const char *what = NULL;
 
+	if (job->relid != plan->relid)
+		check_relation_recreated(run, job);
 	if (job->relid != plan->relid)
 		what = "relation";
 	else if (!same_text(job->set_clause, plan->set_clause))
@@ -761,6 +812,7 @@ check_same_job(BackfillRun *run, MGBackfillJob *job)
 				 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget(%s) and start it again, with a where_clause that skips the rows it already updated.",
 						 quote_literal_cstr(run->name)) :
 				 errhint("Call it with the same arguments to resume it, or choose another name.")));
+	check_key_facts(run, job);
 }
 
 static void
@@ -948,18 +1000,78 @@ dry_run(BackfillRun *run)
 }
 
 static void
-finish_job(BackfillRun *run)
+finish_job(BackfillRun *run, bool verified)
 {
 	run->percent = 100;
 	run->percent_null = false;
-	mg_bf_job_finish(run->name, account(run));
+	mg_bf_job_finish(run->name, account(run), verified);
 	commit();
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" is done: %lld rows updated in %lld batches",
 					run->name, (long long) run->rows_done, (long long) run->batches),
-			 errdetail("This call updated %lld rows in %.1f s.",
+			 verified ?
+			 errdetail("This call updated %lld rows in %.1f s. No row of the job's range matches its where_clause any more.",
+					   (long long) run->rows_this_call,
+					   ms_since(run->call_start) / 1000.0) :
+			 errdetail("This call updated %lld rows in %.1f s. Done is unverified: without a where_clause no check can tell whether a row was missed.",
 					   (long long) run->rows_this_call,
 					   ms_since(run->call_start) / 1000.0)));
+}
+
+/*
+ * A pass reached the end of the job's range.  Before the job says done it
+ * checks that no row of the range still matches its where_clause: a row
+ * whose key the application moved behind the cursor, or that an update
+ * carried past a ctid job's pages, was never met.  If some are left, the
+ * job is paused with their count, and its next CALL makes another pass
+ * (never this one by itself: a where_clause that stays true once a row is
+ * done would have set_clause applied twice).
+ */
+static void
+complete_pass(BackfillRun *run)
+{
+	MGBackfillPlan *plan = run->plan;
+	char	   *first = NULL;
+	int64		left = 0;
+	char	   *reason;
+
+	if (plan->where_clause == NULL)
+	{
+		finish_job(run, false);
+		return;
+	}
+	report_activity(run, "verifying");
+	if (plan->method == MG_BF_CTID)
+		left = mg_bf_rows_left_ctid(plan, run->opt.max_batch_size,
+									run->tuples_per_page, &first);
+	else if (!run->cur.empty)
+		left = mg_bf_rows_left_keyset(plan, run->cur.hi, run->opt.max_batch_size,
+									  &first);
+	if (left == 0)
+	{
+		finish_job(run, true);
+		return;
+	}
+
+	reason = left == 1 ?
+		psprintf("1 row of its range still matches where_clause after pass %d", run->passes) :
+		psprintf("%lld rows of its range still match where_clause after pass %d",
+				 (long long) left, run->passes);
+	mg_bf_job_rows_left(run->name, left, reason,
+						plan->method == MG_BF_CTID ?
+						page_array(mg_bf_relation_pages(plan->relid)) : (Datum) 0,
+						plan->method != MG_BF_CTID, account(run));
+	commit();
+	ereport(WARNING,
+			(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
+			 errmsg_plural("backfill \"%s\" is not done: %lld row of its range still matches where_clause",
+						   "backfill \"%s\" is not done: %lld rows of its range still match where_clause",
+						   (unsigned long) Min(left, (int64) ULONG_MAX),
+						   run->name, (long long) left),
+			 errdetail("Pass %d ended; the first of them is at %s %s. A pass does not meet rows whose key the application moved behind its cursor, nor rows an update carried past the pages of a ctid job.",
+					   run->passes, plan->method == MG_BF_CTID ? "ctid" : "key", first),
+			 errhint("CALL the backfill again with the same arguments: pass %d goes over the whole range and updates only the rows that still match. If where_clause stays true once a row is done, it cannot tell; cancel the job instead.",
+					 run->passes + 1)));
 }
 
 static void
@@ -1026,6 +1138,7 @@ resume_job(BackfillRun *run, MGBackfillJob *job)
 	run->rows_done = job->rows_done;
 	run->keys_done = job->keys_done;
 	run->batches = job->batches;
+	run->passes = Max(job->passes, 1);
 	run->total_estimate = job->total_estimate > 0 ? job->total_estimate : -1;
 	run->active_seconds = job->active_seconds;
 	compute_percent(run);
@@ -1051,6 +1164,7 @@ start_job(BackfillRun *run)
 	MGBackfillCursor *cur = &run->cur;
 
 	capture_bounds(run);
+	run->passes = 1;
 	run->total_estimate = mg_bf_estimate_rows(plan->relid);
 	compute_percent(run);
 	if (!cur->empty)
@@ -1131,7 +1245,7 @@ job_step(BackfillRun *run)
 
 	if (res.done)
 	{
-		finish_job(run);
+		complete_pass(run);
 		return false;
 	}
 	maybe_notice(run);
@@ -1166,7 +1280,7 @@ run_job(BackfillRun *run)
 		if (run->cur.empty || (run->plan->method == MG_BF_CTID &&
 							   run->cur.next_page >= run->cur.end_page))
 		{
-			finish_job(run);
+			complete_pass(run);
 			return;
 		}
 		MemoryContextReset(run->batchcxt);

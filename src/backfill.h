@@ -12,6 +12,8 @@
  *	                   job lock, and the control functions
  *	  backfill.c       the procedure: the batch loop, retries, throttling
  *	                   and progress
+ *	  backfill_facts.c what the cursor means: recorded, checked at resume
+ *	  backfill_verify.c  the check before done: rows still matching
  *
  * IDENTIFICATION
  *	  src/backfill.h
@@ -33,6 +35,7 @@
 #define ERRCODE_MG_BACKFILL_CANCELLED		MAKE_SQLSTATE('M', 'G', '0', '2', '4')
 #define ERRCODE_MG_BACKFILL_KEY_ASSIGNED	MAKE_SQLSTATE('M', 'G', '0', '2', '5')
 #define ERRCODE_MG_BACKFILL_NO_KEY			MAKE_SQLSTATE('M', 'G', '0', '2', '6')
+#define ERRCODE_MG_BACKFILL_CURSOR_CHANGED	MAKE_SQLSTATE('M', 'G', '0', '2', '7')
 
 /* Advisory lock class of backfill jobs: pg_locks.classid, objsubid 2 */
 #define MG_BACKFILL_LOCK_CLASS	0x4D47	/* "MG" */
@@ -53,6 +56,7 @@ typedef struct MGBackfillPlan
 	MGBackfillMethod method;
 
 	/* keyset: the key columns */
+	Oid			keyindex;		/* the index batches follow */
 	int			nkeys;
 	char	  **keynames;		/* raw column names */
 	Oid		   *keytypes;
@@ -77,6 +81,14 @@ typedef struct MGBackfillPlan
 	/* ctid statement: $1 first tid, $2 tid past the range */
 	SPIPlanPtr	update_ctid;
 	char	   *update_sql_ctid;
+
+	/*
+	 * with a where_clause: the rows of a range that still match it, for the
+	 * check before done (keyset: key values in key order; ctid: ctids)
+	 */
+	SPIPlanPtr	verify_from_start;
+	SPIPlanPtr	verify_after;
+	SPIPlanPtr	verify_ctid;
 } MGBackfillPlan;
 
 /* Where a job stands: the key (or page) range still to do. */
@@ -117,6 +129,10 @@ typedef struct MGBackfillJob
 	Datum		cursor;
 	bool		cursor_null;
 	char	   *key_columns;	/* text form of the key_columns array */
+	char	   *key_facts;		/* JSON text; NULL for jobs begun before 1.1 */
+	int			passes;			/* passes over the key range begun */
+	bool		verified;		/* done, and no row still matches where_clause */
+	bool		verified_null;	/* not done, or done before 1.1 */
 } MGBackfillJob;
 
 /* backfill_plan.c */
@@ -135,6 +151,18 @@ extern double mg_bf_tuples_per_page(Oid relid);
 extern BlockNumber mg_bf_relation_pages(Oid relid);
 extern const char *mg_bf_method_name(MGBackfillMethod method);
 
+/* backfill_facts.c */
+extern char *mg_bf_key_facts_json(MGBackfillPlan *plan);
+extern bool mg_bf_check_key_facts(const char *jobname, MGBackfillPlan *plan,
+								  const char *json);
+extern char *mg_bf_recorded_relation(const char *json);
+
+/* backfill_verify.c */
+extern int64 mg_bf_rows_left_keyset(MGBackfillPlan *plan, Datum *hi, int chunk,
+									char **first);
+extern int64 mg_bf_rows_left_ctid(MGBackfillPlan *plan, int chunk,
+								  double tuples_per_page, char **first);
+
 /* backfill_job.c */
 extern MGBackfillJob *mg_bf_job_load(const char *name);
 extern Datum mg_bf_key_names_array(MGBackfillPlan *plan);
@@ -151,7 +179,10 @@ extern void mg_bf_job_record_batch(const char *name, Datum cursor,
 								   const char *state, const char *reason);
 extern void mg_bf_job_set_state(const char *name, const char *state,
 								const char *reason, double seconds);
-extern void mg_bf_job_finish(const char *name, double seconds);
+extern void mg_bf_job_record_facts(const char *name, MGBackfillPlan *plan);
+extern void mg_bf_job_rows_left(const char *name, int64 rows_left, const char *reason,
+								Datum upper, bool upper_null, double seconds);
+extern void mg_bf_job_finish(const char *name, double seconds, bool verified);
 extern void mg_bf_job_fail(const char *name, ErrorData *edata, double seconds);
 extern char *mg_bf_job_read_control(const char *name);
 extern double mg_bf_replication_lag_ms(char **standby);

@@ -175,7 +175,7 @@ mg_bf_job_load(const char *name)
 	owner_execute("SELECT name, relation::oid, set_clause, where_clause, method, state,"
 				  " control, owner::oid, rows_done, keys_done, batches, total_estimate,"
 				  " active_seconds, batch_size, lower_bound, upper_bound, cursor,"
-				  " key_columns::text"
+				  " key_columns::text, key_facts::text, passes, verified"
 				  " FROM " JOBS " WHERE name = $1",
 				  1, argtypes, values, NULL);
 	job->name = pstrdup(name);
@@ -205,6 +205,10 @@ mg_bf_job_load(const char *name)
 		job->upper_bound = get_array(tup, desc, 16, &job->upper_null);
 		job->cursor = get_array(tup, desc, 17, &job->cursor_null);
 		job->key_columns = get_text(tup, desc, 18);
+		job->key_facts = get_text(tup, desc, 19);
+		job->passes = DatumGetInt32(SPI_getbinval(tup, desc, 20, &isnull));
+		job->verified = DatumGetBool(SPI_getbinval(tup, desc, 21, &isnull));
+		job->verified_null = isnull;
 	}
 	if (SPI_tuptable)
 		SPI_freetuptable(SPI_tuptable);
@@ -228,10 +232,11 @@ mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
 				 Datum lower, bool lower_null, Datum upper, bool upper_null,
 				 int64 total_estimate, int batch_size, const char *state)
 {
-	Oid			argtypes[12] = {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, REGROLEOID, INT8OID, INT4OID};
-	Datum		values[12];
-	char		nulls[12];
+	Oid			argtypes[13] = {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID, REGROLEOID, INT8OID, INT4OID,
+	TEXTOID};
+	Datum		values[13];
+	char		nulls[13];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(name);
@@ -249,12 +254,54 @@ mg_bf_job_insert(const char *name, MGBackfillPlan *plan,
 	values[10] = Int64GetDatum(total_estimate);
 	nulls[10] = total_estimate < 0 ? 'n' : ' ';
 	values[11] = Int32GetDatum(batch_size);
+	values[12] = CStringGetTextDatum(mg_bf_key_facts_json(plan));
 
 	owner_execute("INSERT INTO " JOBS " (name, relation, set_clause, where_clause, method,"
 				  " key_columns, lower_bound, upper_bound, state, owner, total_estimate,"
-				  " batch_size, runner_pid)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, pg_backend_pid())",
-				  12, argtypes, values, nulls);
+				  " batch_size, runner_pid, key_facts)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, pg_backend_pid(),"
+				  " $13::jsonb)",
+				  13, argtypes, values, nulls);
+}
+
+/* Records the key facts of a job begun before 1.1, at its first resume. */
+void
+mg_bf_job_record_facts(const char *name, MGBackfillPlan *plan)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(name),
+	CStringGetTextDatum(mg_bf_key_facts_json(plan))};
+
+	owner_execute("UPDATE " JOBS " SET key_facts = $2::jsonb WHERE name = $1",
+				  2, argtypes, values, NULL);
+}
+
+/*
+ * The verification after a pass found rows of the job's range that still
+ * match its where_clause: the job is not done.  It is paused with the
+ * count, and its next CALL begins another pass over the whole range
+ * (cursor NULL; a ctid job's upper bound becomes the table's pages now).
+ */
+void
+mg_bf_job_rows_left(const char *name, int64 rows_left, const char *reason,
+					Datum upper, bool upper_null, double seconds)
+{
+	Oid			argtypes[5] = {TEXTOID, INT8OID, TEXTOID, TEXTARRAYOID, FLOAT8OID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int64GetDatum(rows_left);
+	values[2] = CStringGetTextDatum(reason);
+	values[3] = upper;
+	nulls[3] = upper_null ? 'n' : ' ';
+	values[4] = Float8GetDatum(seconds);
+	owner_execute("UPDATE " JOBS " SET state = 'paused', state_reason = $3, rows_left = $2,"
+				  " cursor = NULL, passes = passes + 1, percent = 0,"
+				  " upper_bound = coalesce($4, upper_bound),"
+				  " active_seconds = active_seconds + $5, updated_at = clock_timestamp()"
+				  " WHERE name = $1",
+				  5, argtypes, values, nulls);
 }
 
 void
@@ -326,17 +373,23 @@ mg_bf_job_set_state(const char *name, const char *state, const char *reason,
 				  4, argtypes, values, nulls);
 }
 
+/*
+ * The job is done; verified says whether a check found no row of its range
+ * still matching its where_clause (false: it has none to check).
+ */
 void
-mg_bf_job_finish(const char *name, double seconds)
+mg_bf_job_finish(const char *name, double seconds, bool verified)
 {
-	Oid			argtypes[2] = {TEXTOID, FLOAT8OID};
-	Datum		values[2] = {CStringGetTextDatum(name), Float8GetDatum(seconds)};
+	Oid			argtypes[3] = {TEXTOID, FLOAT8OID, BOOLOID};
+	Datum		values[3] = {CStringGetTextDatum(name), Float8GetDatum(seconds),
+	BoolGetDatum(verified)};
 
 	owner_execute("UPDATE " JOBS " SET state = 'done', state_reason = NULL, control = NULL,"
 				  " percent = 100, active_seconds = active_seconds + $2,"
+				  " verified = $3, rows_left = CASE WHEN $3 THEN 0 END,"
 				  " updated_at = clock_timestamp(), finished_at = clock_timestamp()"
 				  " WHERE name = $1",
-				  2, argtypes, values, NULL);
+				  3, argtypes, values, NULL);
 }
 
 void
@@ -708,6 +761,13 @@ mg_assert_backfill_done(PG_FUNCTION_ARGS)
 				 errhint("Let it finish before this migration: CALL migration_guard.backfill(%s, ...) with the same arguments resumes it.",
 						 quote_literal_cstr(name))));
 	}
+	if (job->verified_null || !job->verified)
+		ereport(NOTICE,
+				(errmsg("backfill \"%s\" is done, but unverified", name),
+				 job->where_clause == NULL ?
+				 errdetail("It has no where_clause, so no check can tell whether a row was missed (for example one whose key the application moved behind its cursor).") :
+				 errdetail("It finished before migration_guard 1.1, which checks that no row still matches the where_clause."),
+				 errhint("Check the data yourself before the contract step, or run the backfill with an idempotency predicate in where_clause, which makes done verified.")));
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -308,6 +308,7 @@ plan_set_key(MGBackfillPlan *plan, Relation rel, Oid indexoid)
 	StringInfoData keylist;
 	int			i;
 
+	plan->keyindex = indexoid;
 	plan->nkeys = IndexRelationGetNumberOfKeyAttributes(idx);
 	plan->keynames = palloc(sizeof(char *) * plan->nkeys);
 	plan->keytypes = palloc(sizeof(Oid) * plan->nkeys);
@@ -492,6 +493,16 @@ update_sql(MGBackfillPlan *plan, const char *range)
 	return buf.data;
 }
 
+/* The rows of a range that still match where_clause (verification). */
+static char *
+verify_sql(MGBackfillPlan *plan, const char *columns, const char *range,
+		   const char *order)
+{
+	return psprintf("SELECT %s FROM %s WHERE %s\nAND (\n%s\n)%s%s", columns,
+					plan->relname, range, plan->where_clause,
+					order ? " ORDER BY " : "", order ? order : "");
+}
+
 /*
  * Prepares every statement of the job (inside SPI).  Parse analysis here
  * reports unknown columns, type errors and the like before anything runs.
@@ -535,6 +546,16 @@ mg_bf_plan_prepare(MGBackfillPlan *plan)
 														   krow, gt, lo, krow, le, hi));
 		plan->update_from_start = prepare_kept(plan->update_sql_from_start, 2 * n, argtypes);
 		plan->update_after = prepare_kept(plan->update_sql_after, 2 * n, argtypes);
+		if (plan->where_clause)
+		{
+			plan->verify_from_start =
+				prepare_kept(verify_sql(plan, plan->keylist, psprintf("%s %s %s", krow, le, hi),
+										plan->keylist), 2 * n, argtypes);
+			plan->verify_after =
+				prepare_kept(verify_sql(plan, plan->keylist,
+										psprintf("%s %s %s AND %s %s %s", krow, gt, lo, krow, le, hi),
+										plan->keylist), 2 * n, argtypes);
+		}
 	}
 	else
 	{
@@ -543,6 +564,10 @@ mg_bf_plan_prepare(MGBackfillPlan *plan)
 		plan->update_sql_ctid =
 			update_sql(plan, "ctid OPERATOR(pg_catalog.>=) $1 AND ctid OPERATOR(pg_catalog.<) $2");
 		plan->update_ctid = prepare_kept(plan->update_sql_ctid, 2, argtypes);
+		plan->verify_ctid =
+			prepare_kept(verify_sql(plan, "ctid",
+									"ctid OPERATOR(pg_catalog.>=) $1 AND ctid OPERATOR(pg_catalog.<) $2",
+									NULL), 2, argtypes);
 	}
 }
 
@@ -556,7 +581,8 @@ mg_bf_plan_free(MGBackfillPlan *plan)
 {
 	SPIPlanPtr *plans[] = {&plan->bound_first, &plan->bound_last,
 		&plan->end_from_start, &plan->end_after, &plan->update_from_start,
-	&plan->update_after, &plan->update_ctid};
+	&plan->update_after, &plan->update_ctid, &plan->verify_from_start,
+	&plan->verify_after, &plan->verify_ctid};
 	int			i;
 
 	for (i = 0; i < lengthof(plans); i++)

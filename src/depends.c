@@ -74,9 +74,38 @@ typedef struct WalkEntry
 	bool		quiet;			/* its silent dependents are its own parts */
 } WalkEntry;
 
+/*
+ * An object in the parts of a statement's drop groups (MGDropSet): the
+ * first group whose walk reached it, the last one (so that each group's
+ * walk expands it once), and whether more than one group reached it.
+ */
+typedef struct SetEntry
+{
+	ObjectAddress address;		/* hash key: must be first */
+	int			first_group;
+	int			last_group;
+	bool		shared;
+} SetEntry;
+
+struct MGDropSet
+{
+	HTAB	   *parts;			/* SetEntry by ObjectAddress */
+	List	   *groups;			/* List * of ObjectAddress * */
+};
+
+/* An object found, by address (Walk.found_index). */
+typedef struct FoundEntry
+{
+	ObjectAddress address;		/* hash key: must be first */
+	MGDependent *dep;
+} FoundEntry;
+
 typedef struct Walk
 {
 	HTAB	   *dropped;		/* WalkEntry by ObjectAddress */
+	const MGDropSet *set;		/* the statement's other drops, or NULL */
+	int			group;			/* ... and which of its groups is walked */
+	HTAB	   *found_index;	/* FoundEntry by ObjectAddress */
 	List	   *queue;			/* WalkEntry * still to expand */
 	List	   *found;			/* MGDependent * */
 	List	   *column_rels;	/* relations whose columns are the targets */
@@ -100,18 +129,44 @@ is_relation(const ObjectAddress *addr)
 	return addr->classId == RelationRelationId && addr->objectSubId == 0;
 }
 
+static HTAB *
+address_hash(const char *name, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	/* ObjectAddress is three 4-byte fields, without padding */
+	ctl.keysize = sizeof(ObjectAddress);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Does another group of the statement drop exactly this object? */
+static bool
+dropped_by_others(const Walk *walk, const ObjectAddress *addr)
+{
+	SetEntry   *entry;
+
+	if (walk->set == NULL)
+		return false;
+	entry = hash_search(walk->set->parts, addr, HASH_FIND, NULL);
+	return entry != NULL && (entry->shared || entry->first_group != walk->group);
+}
+
 /* Is the object, or the whole relation it is a column of, being dropped? */
 static bool
 is_dropped(Walk *walk, const ObjectAddress *addr)
 {
 	ObjectAddress whole = *addr;
 
-	if (hash_search(walk->dropped, addr, HASH_FIND, NULL) != NULL)
+	if (hash_search(walk->dropped, addr, HASH_FIND, NULL) != NULL ||
+		dropped_by_others(walk, addr))
 		return true;
 	if (addr->objectSubId != 0)
 	{
 		whole.objectSubId = 0;
-		if (hash_search(walk->dropped, &whole, HASH_FIND, NULL) != NULL)
+		if (hash_search(walk->dropped, &whole, HASH_FIND, NULL) != NULL ||
+			dropped_by_others(walk, &whole))
 			return true;
 	}
 	return false;
@@ -123,6 +178,8 @@ add_dropped(Walk *walk, const ObjectAddress *addr, bool quiet)
 	WalkEntry  *entry;
 	bool		found;
 
+	if (dropped_by_others(walk, addr))
+		return;
 	entry = hash_search(walk->dropped, addr, HASH_ENTER, &found);
 	if (found)
 		return;
@@ -300,24 +357,24 @@ describe_object(const ObjectAddress *addr)
 static void
 add_found(Walk *walk, const ObjectAddress *addr, bool dropped_with_it, bool reference)
 {
-	ListCell   *lc;
+	FoundEntry *entry;
 	MGDependent *dep;
+	bool		exists;
 
-	foreach(lc, walk->found)
+	entry = hash_search(walk->found_index, addr, HASH_ENTER, &exists);
+	if (exists)
 	{
-		dep = lfirst(lc);
-		if (same_object(&dep->address, addr))
+		dep = entry->dep;
+		/* found both ways: a reference outweighs a silent drop */
+		if (reference && !dep->reference)
 		{
-			/* found both ways: a reference outweighs a silent drop */
-			if (reference && !dep->reference)
-			{
-				dep->reference = true;
-				dep->dropped_with_it = dropped_with_it;
-			}
-			return;
+			dep->reference = true;
+			dep->dropped_with_it = dropped_with_it;
 		}
+		return;
 	}
 	dep = palloc(sizeof(MGDependent));
+	entry->dep = dep;
 	dep->address = *addr;
 	dep->description = describe_object(addr);
 	dep->dropped_with_it = dropped_with_it;
@@ -464,10 +521,140 @@ check_partition_key(Walk *walk, const ObjectAddress *column)
 	list_free_deep(rows);
 }
 
-List *
-mg_dependents(List *targets, List *also_dropped, bool cascade)
+/* ---------- the statement's drops, walked once ---------- */
+
+/* Adds addr to group's walk; false if that walk reached it already. */
+static bool
+set_visit(MGDropSet *set, int group, const ObjectAddress *addr)
 {
-	HASHCTL		ctl;
+	SetEntry   *entry;
+	bool		found;
+
+	entry = hash_search(set->parts, addr, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->first_group = entry->last_group = group;
+		entry->shared = false;
+		return true;
+	}
+	if (entry->last_group == group)
+		return false;
+	entry->shared = true;
+	entry->last_group = group;
+	return true;
+}
+
+/* Has group's walk reached the object, or the whole relation of a column? */
+static bool
+set_reached(MGDropSet *set, int group, const ObjectAddress *addr)
+{
+	ObjectAddress whole = *addr;
+	SetEntry   *entry = hash_search(set->parts, addr, HASH_FIND, NULL);
+
+	if (entry != NULL && entry->last_group == group)
+		return true;
+	if (addr->objectSubId == 0)
+		return false;
+	whole.objectSubId = 0;
+	entry = hash_search(set->parts, &whole, HASH_FIND, NULL);
+	return entry != NULL && entry->last_group == group;
+}
+
+/*
+ * The parts of one group's objects: what goes silently with them (AUTO,
+ * INTERNAL and partition dependents, and the owners of those), as the
+ * expand() of a parts-only walk finds them.  Each group's walk reaches an
+ * object once, so the whole build is linear in the parts of all groups.
+ */
+static void
+set_walk_group(MGDropSet *set, int group, List *objects)
+{
+	List	   *queue = NIL;
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		ObjectAddress *addr = lfirst(lc);
+
+		if (set_visit(set, group, addr))
+			queue = lappend(queue, addr);
+	}
+	for (int i = 0; i < list_length(queue); i++)
+	{
+		ObjectAddress *addr = list_nth(queue, i);
+		List	   *rows = depend_rows(addr, true);
+		ListCell   *lr;
+
+		CHECK_FOR_INTERRUPTS();
+		foreach(lr, rows)
+		{
+			DepRow	   *row = lfirst(lr);
+			ObjectAddress *dependent;
+			ObjectAddress *owner;
+
+			if (row->deptype != DEPENDENCY_AUTO &&
+				row->deptype != DEPENDENCY_INTERNAL &&
+				row->deptype != DEPENDENCY_PARTITION_PRI &&
+				row->deptype != DEPENDENCY_PARTITION_SEC)
+				continue;
+			if (set_reached(set, group, &row->dependent))
+				continue;
+			dependent = palloc(sizeof(ObjectAddress));
+			*dependent = row->dependent;
+			owner = palloc(sizeof(ObjectAddress));
+			*owner = owner_of(dependent);
+			if (set_visit(set, group, dependent))
+				queue = lappend(queue, dependent);
+			if (set_visit(set, group, owner))
+				queue = lappend(queue, owner);
+		}
+		list_free_deep(rows);
+	}
+	list_free(queue);
+}
+
+/*
+ * The objects one statement drops, in groups (List * of ObjectAddress *):
+ * one group per object a finding is about (a relation of DROP TABLE, a
+ * column and its inherited copies, the tables of one schema).  The parts
+ * of every group are walked once here, so that judging each group against
+ * all the others (mg_dependents_of_group) costs the group's own walk
+ * only, and a statement naming thousands of objects is judged in linear
+ * time rather than walking all the others again for each one.
+ */
+MGDropSet *
+mg_drop_set_create(List *groups)
+{
+	MGDropSet  *set = palloc0(sizeof(MGDropSet));
+	int			group = 0;
+	ListCell   *lc;
+
+	set->parts = address_hash("migration_guard drop set", sizeof(SetEntry));
+	set->groups = groups;
+	foreach(lc, groups)
+		set_walk_group(set, group++, (List *) lfirst(lc));
+	return set;
+}
+
+/* The groups the set was built from. */
+List *
+mg_drop_set_groups(MGDropSet *set)
+{
+	return set->groups;
+}
+
+void
+mg_drop_set_free(MGDropSet *set)
+{
+	hash_destroy(set->parts);
+	pfree(set);
+}
+
+/* ---------- the walk of one group ---------- */
+
+static List *
+walk_dependents(const MGDropSet *set, int group, List *targets, bool cascade)
+{
 	Walk		walk = {0};
 	ListCell   *lc;
 	List	   *references = NIL;
@@ -475,32 +662,24 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 	int			start;
 	int			end;
 
-	/* ObjectAddress is three 4-byte fields, without padding */
-	ctl.keysize = sizeof(ObjectAddress);
-	ctl.entrysize = sizeof(WalkEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	walk.dropped = hash_create("migration_guard dependents", 64, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	walk.dropped = address_hash("migration_guard dependents", sizeof(WalkEntry));
+	walk.found_index = address_hash("migration_guard dependents found", sizeof(FoundEntry));
+	walk.set = set;
+	walk.group = group;
 	walk.cascade = cascade;
 
 	/*
 	 * The other objects of the statement are dropped too: they, and the
 	 * parts that go with them, are not dependents of these (DROP TABLE
-	 * parent, child takes the child's foreign key with it).
-	 */
-	walk.parts_only = true;
-	walk.unnamed = true;
-	foreach(lc, also_dropped)
-		add_dropped(&walk, (ObjectAddress *) lfirst(lc), true);
-	run_walk(&walk, 0);
-
-	/*
+	 * parent, child takes the child's foreign key with it).  The drop set
+	 * knows them (dropped_by_others).
+	 *
 	 * So are the parts of relations dropped whole, whichever of several
 	 * targets a dependent is met from first: with DROP SCHEMA, a foreign key
 	 * between two of its tables is a part of one, not a dependent of the
 	 * other.  Then their parts are walked again for what uses them.
 	 */
-	walk.unnamed = false;
+	walk.parts_only = true;
 	start = list_length(walk.queue);
 	foreach(lc, targets)
 	{
@@ -546,7 +725,31 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 			silent = lappend(silent, dep);
 	}
 	hash_destroy(walk.dropped);
+	hash_destroy(walk.found_index);
+	list_free(walk.queue);
 	return list_concat(references, silent);
+}
+
+/* What depends on the objects of one group of the set, as mg_dependents. */
+List *
+mg_dependents_of_group(MGDropSet *set, int group, bool cascade)
+{
+	return walk_dependents(set, group, (List *) list_nth(set->groups, group),
+						   cascade);
+}
+
+List *
+mg_dependents(List *targets, List *also_dropped, bool cascade)
+{
+	MGDropSet  *set;
+	List	   *result;
+
+	if (also_dropped == NIL)
+		return walk_dependents(NULL, 0, targets, cascade);
+	set = mg_drop_set_create(list_make2(targets, also_dropped));
+	result = mg_dependents_of_group(set, 0, cascade);
+	mg_drop_set_free(set);
+	return result;
 }
 
 int

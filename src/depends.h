@@ -39,6 +39,20 @@ typedef struct MGDependent
  */
 extern List *mg_dependents(List *targets, List *also_dropped, bool cascade);
 
+/*
+ * The objects one statement drops, in groups (List * of ObjectAddress *),
+ * with their parts walked once: mg_dependents_of_group(set, i, cascade)
+ * is mg_dependents(group i, all other groups, cascade) without walking
+ * the other groups again, so judging a statement that names thousands of
+ * objects stays linear.
+ */
+typedef struct MGDropSet MGDropSet;
+
+extern MGDropSet *mg_drop_set_create(List *groups);
+extern List *mg_dependents_of_group(MGDropSet *set, int group, bool cascade);
+extern List *mg_drop_set_groups(MGDropSet *set);
+extern void mg_drop_set_free(MGDropSet *set);
+
 extern int	mg_count_references(List *dependents);
 
 /* "view public.v, index users_email_idx (dropped with it), and 3 more" */

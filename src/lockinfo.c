@@ -54,6 +54,7 @@
 #include "parser/parse_type.h"
 #include "storage/lock.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -162,25 +163,40 @@ mg_plan_guarded_lock(const MGLockPlan *plan)
 	return best;
 }
 
+/* A lock of the plan, by relation (MGLockPlan.by_relid). */
+typedef struct PlannedLock
+{
+	Oid			relid;			/* hash key: must be first */
+	MGRelLock  *lock;
+} PlannedLock;
+
 /* Adds a lock on relid, keeping the strongest mode asked for it. */
 static void
 add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
 {
-	ListCell   *lc;
+	PlannedLock *entry;
 	MGRelLock  *l;
 	char		relkind;
+	bool		found;
 
 	if (!OidIsValid(relid) || mode == NoLock)
 		return;
-	foreach(lc, plan->locks)
+	if (plan->by_relid == NULL)
 	{
-		l = lfirst(lc);
-		if (l->relid == relid)
-		{
-			if (mode > l->mode)
-				l->mode = mode;
-			return;
-		}
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(PlannedLock);
+		ctl.hcxt = CurrentMemoryContext;
+		plan->by_relid = hash_create("migration_guard lock plan", 64, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(plan->by_relid, &relid, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		if (mode > entry->lock->mode)
+			entry->lock->mode = mode;
+		return;
 	}
 	relkind = get_rel_relkind(relid);
 	if (relkind == '\0')
@@ -195,6 +211,8 @@ add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
 	l->relname = mg_rel_name(relid);
 	l->role = role;
 	plan->locks = lappend(plan->locks, l);
+	entry = hash_search(plan->by_relid, &relid, HASH_ENTER, &found);
+	entry->lock = l;
 }
 
 static Oid

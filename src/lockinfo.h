@@ -37,6 +37,10 @@ typedef struct MGLockPlan
 	bool		subxact_ok;		/* may run inside a (sub)transaction, so it
 								 * can be retried in a subtransaction */
 	bool		own_transactions;	/* commits internally (VACUUM) */
+	struct HTAB *by_relid;		/* MGRelLock * of locks by relation, built
+								 * with the first lock: a statement naming
+								 * thousands of relations is planned in
+								 * linear time */
 } MGLockPlan;
 
 extern MGLockPlan *mg_statement_lock_plan(Node *parsetree);

@@ -41,6 +41,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "depends.h"
@@ -148,9 +149,8 @@ partition_key_among(List *deps)
  */
 static void
 report_drop(MGRuleId rule, Oid relid, const char *what, List *targets,
-			List *also_dropped, bool cascade)
+			List *deps, bool cascade)
 {
-	List	   *deps = mg_dependents(targets, also_dropped, cascade);
 	int			nrefs = mg_count_references(deps);
 	bool		column = ((ObjectAddress *) linitial(targets))->objectSubId != 0;
 	bool		partition_key = partition_key_among(deps);
@@ -255,6 +255,9 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 {
 	List	   *relids = NIL;
 	List	   *addresses = NIL;
+	List	   *groups = NIL;
+	MGDropSet  *set;
+	int			group = 0;
 	ListCell   *lc;
 
 	switch (stmt->removeType)
@@ -291,8 +294,13 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		addr = palloc(sizeof(ObjectAddress));
 		ObjectAddressSet(*addr, RelationRelationId, relid);
 		addresses = lappend(addresses, addr);
+		groups = lappend(groups, list_make1(addr));
 	}
+	if (addresses == NIL)
+		return;
 
+	/* the parts of all of them, walked once for the whole statement */
+	set = mg_drop_set_create(groups);
 	foreach(lc, addresses)
 	{
 		ObjectAddress *addr = lfirst(lc);
@@ -300,13 +308,17 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		char	   *what;
 
 		if (rel_is_private(relid))
+		{
+			group++;
 			continue;
+		}
 		what = psprintf("%s \"%s\"", relkind_noun(get_rel_relkind(relid)),
 						get_rel_name(relid));
 		report_drop(MG_RULE_DROP_TABLE, relid, what, list_make1(addr),
-					list_delete_ptr(list_copy(addresses), addr),
+					mg_dependents_of_group(set, group++, stmt->behavior == DROP_CASCADE),
 					stmt->behavior == DROP_CASCADE);
 	}
+	mg_drop_set_free(set);
 }
 
 /*
@@ -342,6 +354,114 @@ add_inherited_columns(Oid relid, const char *colname, List **targets)
 	}
 }
 
+/*
+ * The DROP COLUMNs of one ALTER TABLE, judged against each other: one
+ * group per column (with the copies a recursive drop takes in children),
+ * their parts walked once, when the dispatcher reaches the statement's
+ * first DROP COLUMN.  The others reuse it, so that a statement dropping
+ * hundreds of columns walks each column's parts once instead of walking
+ * all the others again for each.  It lives in the memory of the statement
+ * being judged; a reset callback forgets it with that memory.
+ */
+typedef struct DropColumns
+{
+	const AlterTableStmt *stmt;
+	Oid			relid;
+	MGDropSet  *set;
+	int			ncmds;
+	AlterTableCmd **cmds;		/* the DROP COLUMNs of the statement */
+	int		   *group_of;		/* ... and the group of each */
+	MemoryContextCallback callback;
+} DropColumns;
+
+static DropColumns *drop_columns = NULL;
+
+static void
+forget_drop_columns(void *arg)
+{
+	if (drop_columns == arg)
+		drop_columns = NULL;
+}
+
+static bool
+is_first_drop_column(AlterTableStmt *stmt, AlterTableCmd *cmd)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *other = lfirst_node(AlterTableCmd, lc);
+
+		if (other->subtype == AT_DropColumn)
+			return other == cmd;
+	}
+	return false;
+}
+
+static DropColumns *
+build_drop_columns(AlterTableStmt *stmt, Oid relid)
+{
+	DropColumns *dc = palloc0(sizeof(DropColumns));
+	int		   *group_of_attnum = palloc(sizeof(int) * (MaxHeapAttributeNumber + 1));
+	List	   *groups = NIL;
+	ListCell   *lc;
+
+	for (int i = 0; i <= MaxHeapAttributeNumber; i++)
+		group_of_attnum[i] = -1;
+	dc->stmt = stmt;
+	dc->relid = relid;
+	dc->cmds = palloc(sizeof(AlterTableCmd *) * list_length(stmt->cmds));
+	dc->group_of = palloc(sizeof(int) * list_length(stmt->cmds));
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		AttrNumber	attnum;
+
+		if (cmd->subtype != AT_DropColumn || cmd->name == NULL)
+			continue;
+		attnum = get_attnum(relid, cmd->name);
+		if (attnum <= 0 || attnum > MaxHeapAttributeNumber)
+			continue;
+		if (group_of_attnum[attnum] < 0)
+		{
+			ObjectAddress *target = palloc(sizeof(ObjectAddress));
+			List	   *targets;
+
+			ObjectAddressSubSet(*target, RelationRelationId, relid, attnum);
+			targets = list_make1(target);
+			/* ALTER TABLE ONLY leaves the children's copies in place */
+			if (stmt->relation->inh)
+				add_inherited_columns(relid, cmd->name, &targets);
+			group_of_attnum[attnum] = list_length(groups);
+			groups = lappend(groups, targets);
+		}
+		dc->cmds[dc->ncmds] = cmd;
+		dc->group_of[dc->ncmds] = group_of_attnum[attnum];
+		dc->ncmds++;
+	}
+	pfree(group_of_attnum);
+	dc->set = mg_drop_set_create(groups);
+	dc->callback.func = forget_drop_columns;
+	dc->callback.arg = dc;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &dc->callback);
+	return dc;
+}
+
+/* The group of cmd among the statement's DROP COLUMNs, or -1. */
+static int
+drop_column_group(AlterTableStmt *stmt, Oid relid, AlterTableCmd *cmd)
+{
+	if (drop_columns == NULL || drop_columns->stmt != stmt ||
+		drop_columns->relid != relid || is_first_drop_column(stmt, cmd))
+		drop_columns = build_drop_columns(stmt, relid);
+	for (int i = 0; i < drop_columns->ncmds; i++)
+	{
+		if (drop_columns->cmds[i] == cmd)
+			return drop_columns->group_of[i];
+	}
+	return -1;
+}
+
 /* ALTER TABLE ... DROP COLUMN, called by the ALTER TABLE dispatcher. */
 void
 mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
@@ -349,9 +469,9 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 	AttrNumber	attnum;
 	ObjectAddress *target;
 	List	   *targets;
-	List	   *also_dropped = NIL;
+	List	   *deps;
 	char	   *what;
-	bool		recurse = true;
+	bool		cascade = cmd->behavior == DROP_CASCADE;
 
 	if (!OidIsValid(relid) || cmd->name == NULL)
 		return;
@@ -361,44 +481,33 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 	if (attnum <= 0)
 		return;					/* missing or a system column: PostgreSQL says so */
 
-	target = palloc(sizeof(ObjectAddress));
-	ObjectAddressSubSet(*target, RelationRelationId, relid, attnum);
-	targets = list_make1(target);
-	if (st != NULL && IsA(st->parsetree, AlterTableStmt))
+	/*
+	 * The statement's other DROP COLUMNs go too: an index on both columns
+	 * is no loss to a column that stays.
+	 */
+	if (st != NULL && IsA(st->parsetree, AlterTableStmt) &&
+		list_member_ptr(((AlterTableStmt *) st->parsetree)->cmds, cmd))
 	{
 		AlterTableStmt *stmt = (AlterTableStmt *) st->parsetree;
-		ListCell   *lc;
+		int			group = drop_column_group(stmt, relid, cmd);
 
-		/* ALTER TABLE ONLY leaves the children's copies in place */
-		recurse = stmt->relation->inh;
-
-		/*
-		 * The statement's other DROP COLUMNs go too: an index on both
-		 * columns is no loss to a column that stays.
-		 */
-		foreach(lc, stmt->cmds)
-		{
-			AlterTableCmd *other = lfirst_node(AlterTableCmd, lc);
-			AttrNumber	other_attnum;
-			ObjectAddress *addr;
-
-			if (other == cmd || other->subtype != AT_DropColumn || other->name == NULL)
-				continue;
-			other_attnum = get_attnum(relid, other->name);
-			if (other_attnum <= 0 || other_attnum == attnum)
-				continue;
-			addr = palloc(sizeof(ObjectAddress));
-			ObjectAddressSubSet(*addr, RelationRelationId, relid, other_attnum);
-			also_dropped = lappend(also_dropped, addr);
-		}
+		if (group < 0)
+			return;
+		targets = list_nth(mg_drop_set_groups(drop_columns->set), group);
+		deps = mg_dependents_of_group(drop_columns->set, group, cascade);
 	}
-	if (recurse)
+	else
+	{
+		target = palloc(sizeof(ObjectAddress));
+		ObjectAddressSubSet(*target, RelationRelationId, relid, attnum);
+		targets = list_make1(target);
 		add_inherited_columns(relid, cmd->name, &targets);
+		deps = mg_dependents(targets, NIL, cascade);
+	}
 
 	what = psprintf("column \"%s\" of %s \"%s\"", cmd->name,
 					relkind_noun(get_rel_relkind(relid)), get_rel_name(relid));
-	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, also_dropped,
-				cmd->behavior == DROP_CASCADE);
+	report_drop(MG_RULE_DROP_COLUMN, relid, what, targets, deps, cascade);
 }
 
 /* ---------- rename_column and rename_table ---------- */
