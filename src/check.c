@@ -252,18 +252,25 @@ add_findings(CheckState *cs, int stmtno, char *stmt_text, List *findings)
 
 /* ---------- statement text and parsing ---------- */
 
-/* The statement's slice of the script, without surrounding white space. */
+/*
+ * The statement as written, with the comments that belong to it before it
+ * (directives.c), without surrounding white space.
+ */
 static char *
 statement_text(const char *script, RawStmt *raw)
 {
 	MGStatement st = {0};
 	char	   *text;
 	char	   *end;
+	int			start;
+	int			body_end;
+	int			extent_end;
 
 	st.query_string = script;
 	st.location = raw->stmt_location;
 	st.length = raw->stmt_len;
-	text = mg_statement_text(&st);
+	mg_statement_extent(&st, &start, &body_end, &extent_end);
+	text = pnstrdup(script + start, Max(body_end - start, 0));
 	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
 		text++;
 	end = text + strlen(text);

@@ -94,6 +94,11 @@ extern bool mg_statement_may_concern_us(Node *parsetree);
 extern void mg_judge_statement(MGStatement *st);
 extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
+
+/* ---------- comments that belong to a statement (directives.c) ---------- */
+
+extern void mg_statement_extent(const MGStatement *st, int *start,
+								int *body_end, int *end);
 extern bool mg_statement_needs_own_transaction(Node *parsetree);
 
 /* ---------- reporting (report.c) ---------- */
