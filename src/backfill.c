@@ -250,6 +250,12 @@ interval_arg(FunctionCallInfo fcinfo, int argno, const char *argname, double nul
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname)));
+	/* the range of the millisecond settings (lock_timeout, ...) */
+	if (ms > INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is out of range", argname),
+				 errdetail("The largest value accepted is %d milliseconds (about 24 days).", INT_MAX)));
 	return ms;
 }
 
@@ -280,8 +286,18 @@ read_options(FunctionCallInfo fcinfo, BackfillOptions *opt)
 					 errhint("Pass NULL for no limit.")));
 	}
 	opt->lock_timeout_ms = interval_arg(fcinfo, 10, "lock_timeout", 0);
+	/* below a millisecond, lock_timeout would round to 0: wait forever */
+	if (opt->lock_timeout_ms > 0 && opt->lock_timeout_ms < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lock_timeout must be at least 1 millisecond"),
+				 errdetail("PostgreSQL's lock_timeout counts whole milliseconds; a shorter one would mean no timeout.")));
 	opt->max_lag_ms = interval_arg(fcinfo, 11, "max_replication_lag", -1);
-	opt->dry_run = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
+	if (PG_ARGISNULL(12))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("dry_run must not be null")));
+	opt->dry_run = PG_GETARG_BOOL(12);
 }
 
 /* ---------- progress ---------- */

@@ -148,4 +148,12 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_type_ownercheck(typid, roleid)	pg_type_ownercheck((typid), (roleid))
 #endif
 
+/* ... and for schemas (catalog/pg_namespace.h). */
+#if PG_VERSION_NUM >= 160000
+#define compat_namespace_ownercheck(nspid, roleid) \
+	object_ownercheck(NamespaceRelationId, (nspid), (roleid))
+#else
+#define compat_namespace_ownercheck(nspid, roleid)	pg_namespace_ownercheck((nspid), (roleid))
+#endif
+
 #endif							/* MG_COMPAT_H */

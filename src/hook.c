@@ -343,6 +343,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	mg_current_statement = &st;
 	PG_TRY();
 	{
+		/* PostgreSQL's permission error comes before any rule's finding */
+		mg_check_privileges_first(parsetree);
 		if (mg_mode != MG_SEV_OFF)
 			mg_judge_statement(&st);
 		mg_heads_check_statement(&st);
