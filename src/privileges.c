@@ -14,9 +14,11 @@
  *	  Only statements whose target PostgreSQL checks by ownership (or, for
  *	  TRUNCATE, by privilege) before doing anything are covered: ALTER
  *	  TABLE/INDEX/VIEW/SEQUENCE/MATERIALIZED VIEW, CREATE INDEX, DROP,
- *	  RENAME, SET SCHEMA, OWNER TO and TRUNCATE.  Lookups take no lock (a
- *	  lock taken here, weaker than the statement's, would be a lock upgrade
- *	  later) and ignore what does not exist: PostgreSQL reports that itself.
+ *	  RENAME, SET SCHEMA, OWNER TO and TRUNCATE.  Relations and schemas are
+ *	  looked up without a lock (a lock taken here, weaker than the
+ *	  statement's, would be a lock upgrade later); other objects with the
+ *	  ACCESS EXCLUSIVE lock PostgreSQL takes on them for these statements.
+ *	  What does not exist is ignored: PostgreSQL reports that itself.
  *	  A superuser passes every check, as in PostgreSQL.
  *
  * IDENTIFICATION
@@ -136,7 +138,27 @@ require_object_owner(ObjectType type, Node *object, bool dropping)
 	ObjectAddress address;
 	Relation	relation = NULL;
 
-	address = get_object_address(type, object, &relation, NoLock, true);
+	/* a schema is found without a lock: RenameSchema() takes none */
+	if (type == OBJECT_SCHEMA)
+	{
+		const char *name = strVal(object);
+		Oid			nsp = get_namespace_oid(name, true);
+
+		if (OidIsValid(nsp) && !compat_namespace_ownercheck(nsp, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_SCHEMA, name);
+		return;
+	}
+
+	/* RENAME, SET SCHEMA and OWNER TO name a type by a list, DROP by a TypeName */
+	if ((type == OBJECT_TYPE || type == OBJECT_DOMAIN) && IsA(object, List))
+		object = (Node *) makeTypeNameFromNameList((List *) object);
+
+	/*
+	 * Other objects with the lock the statement itself takes on them
+	 * (RemoveObjects, ExecRenameStmt, ExecAlterObjectSchemaStmt and
+	 * ExecAlterOwnerStmt all ask for ACCESS EXCLUSIVE): no upgrade later.
+	 */
+	address = get_object_address(type, object, &relation, AccessExclusiveLock, true);
 	if (!OidIsValid(address.objectId))
 		return;
 	if (dropping)
