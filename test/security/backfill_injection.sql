@@ -2,11 +2,11 @@
 -- relation and the options; and options out of range.  Every attack fails
 -- before the job row is written, and the table is untouched.
 SET client_min_messages = 'warning';
-CREATE ROLE attacker;
-GRANT CREATE, USAGE ON SCHEMA public TO attacker;
+CREATE ROLE bi_attacker;
+GRANT CREATE, USAGE ON SCHEMA public TO bi_attacker;
 CREATE TABLE victim_t (id bigint PRIMARY KEY, n int);
 INSERT INTO victim_t SELECT g, g FROM generate_series(1, 10) g;
-SET ROLE attacker;
+SET ROLE bi_attacker;
 CREATE TABLE bt (id bigint PRIMARY KEY, n int, v text);
 INSERT INTO bt SELECT g, g, 'x' FROM generate_series(1, 100) g;
 CREATE VIEW bv AS SELECT * FROM bt;
@@ -19,13 +19,13 @@ CREATE FUNCTION state() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
                    (SELECT sum(n) FROM bt), (SELECT count(*) FROM victim_t),
                    (SELECT sum(n) FROM victim_t), to_regclass('public.pwned')) $$;
 CREATE TABLE before AS SELECT state() AS s;
-GRANT SELECT ON before TO attacker;
+GRANT SELECT ON before TO bi_attacker;
 CREATE FUNCTION bf(args text) RETURNS void LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE 'CALL migration_guard.backfill(' || args || ', dry_run => true)'; END $$;
 CREATE FUNCTION bf_run(args text) RETURNS void LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE 'CALL migration_guard.backfill(' || args || ')'; END $$;
 
-SET ROLE attacker;
+SET ROLE bi_attacker;
 -- set_clause
 SELECT throws_ok($q$SELECT bf($$'j1', 'bt', 'n = 1; DROP TABLE victim_t'$$)$q$, '42601', NULL, 'set_clause: a second statement');
 SELECT throws_ok($q$SELECT bf($$'j2', 'bt', 'n = 1 WHERE false; DROP TABLE victim_t --'$$)$q$, '42601', NULL, 'set_clause: WHERE and a comment');

@@ -6,9 +6,9 @@
 -- The witness is a sequence: nextval() is not undone by check()'s
 -- rollback, so if the function ran, the sequence moved.
 SET client_min_messages = 'warning';
-CREATE ROLE planter;
-GRANT CREATE ON SCHEMA public TO planter;
-SET ROLE planter;
+CREATE ROLE cc_planter;
+GRANT CREATE ON SCHEMA public TO cc_planter;
+SET ROLE cc_planter;
 CREATE SEQUENCE witness;
 CREATE FUNCTION evil() RETURNS int LANGUAGE plpgsql IMMUTABLE AS
   $$ BEGIN PERFORM nextval('witness'); RETURN 1; END $$;
@@ -57,8 +57,8 @@ SELECT alike(notes('CREATE TABLE n6 (a int DEFAULT 1); ALTER TABLE n6 ADD COLUMN
             '%', 'a generated column expression (judged or refused)');
 SELECT ok(NOT moved(), '... and evil() did not run');
 
--- ... and as the planter itself: check() is the same for everyone.
-SET ROLE planter;
+-- ... and as the cc_planter itself: check() is the same for everyone.
+SET ROLE cc_planter;
 SELECT alike(notes('ALTER TABLE big ADD COLUMN c int DEFAULT evil()'), '%does not call the function evil()%',
             'for the function''s owner too');
 RESET ROLE;

@@ -4,9 +4,9 @@
 SET client_min_messages = 'warning';
 CREATE TABLE t (id int, v text);
 INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 500) g;
-CREATE ROLE attacker;
-GRANT CREATE ON SCHEMA public TO attacker;
-ALTER TABLE t OWNER TO attacker;
+CREATE ROLE pl_attacker;
+GRANT CREATE ON SCHEMA public TO pl_attacker;
+ALTER TABLE t OWNER TO pl_attacker;
 
 BEGIN;
 SELECT plan(45);
@@ -19,7 +19,7 @@ CREATE FUNCTION policy() RETURNS text LANGUAGE sql AS
                       current_setting('migration_guard.rules'),
                       current_setting('migration_guard.small_table_threshold')) $$;
 CREATE TABLE baseline AS SELECT policy() AS p;
-GRANT SELECT ON baseline TO attacker;
+GRANT SELECT ON baseline TO pl_attacker;
 CREATE FUNCTION unchanged() RETURNS boolean LANGUAGE sql AS
   $$ SELECT policy() = (SELECT p FROM baseline) $$;
 CREATE FUNCTION role_settings() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS
@@ -28,7 +28,7 @@ CREATE FUNCTION role_settings() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS
 CREATE FUNCTION index_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS
   $$ SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass $$;
 
-SET ROLE attacker;
+SET ROLE pl_attacker;
 
 -- 1-5: SET, in every form
 SELECT throws_ok($$SET migration_guard.mode = 'off'$$, '42501', NULL, 'SET mode off is refused');
@@ -49,20 +49,20 @@ SELECT lives_ok($$RESET ALL$$, 'RESET ALL runs');
 SELECT is(current_setting('migration_guard.mode'), 'enforce', 'RESET ALL leaves mode at the baseline (enforce)');
 RESET ROLE;
 SET LOCAL migration_guard.small_table_threshold = 0;
-SET ROLE attacker;
+SET ROLE pl_attacker;
 
 -- 11-13: persistent settings
-SELECT throws_ok($$ALTER ROLE attacker SET migration_guard.mode = 'off'$$, '42501', NULL, 'ALTER ROLE SET mode is refused');
-SELECT throws_ok($$ALTER ROLE attacker IN DATABASE postgres SET migration_guard.allow = 'create_index'$$, '42501', NULL, 'ALTER ROLE IN DATABASE SET allow is refused');
+SELECT throws_ok($$ALTER ROLE pl_attacker SET migration_guard.mode = 'off'$$, '42501', NULL, 'ALTER ROLE SET mode is refused');
+SELECT throws_ok($$ALTER ROLE pl_attacker IN DATABASE postgres SET migration_guard.allow = 'create_index'$$, '42501', NULL, 'ALTER ROLE IN DATABASE SET allow is refused');
 SELECT throws_ok(format($$ALTER DATABASE %I SET migration_guard.mode = 'off'$$, current_database()), '42501', NULL, 'ALTER DATABASE SET mode is refused');
 SELECT is(role_settings(), 0::bigint, 'no role or database setting was stored');
 SELECT throws_ok($$ALTER ROLE ALL SET migration_guard.mode = 'off'$$, '42501', NULL, 'ALTER ROLE ALL SET mode is refused');
 
 -- 14-16: granting itself the right to SET
-SELECT throws_ok($$GRANT SET ON PARAMETER migration_guard.allow TO attacker$$, '42501', NULL, 'GRANT SET ON PARAMETER to itself is refused');
+SELECT throws_ok($$GRANT SET ON PARAMETER migration_guard.allow TO pl_attacker$$, '42501', NULL, 'GRANT SET ON PARAMETER to itself is refused');
 SELECT throws_ok($$GRANT SET ON PARAMETER migration_guard.mode TO PUBLIC$$, '42501', NULL, 'GRANT SET ON PARAMETER to PUBLIC is refused');
-SELECT throws_ok($$GRANT ALTER SYSTEM ON PARAMETER migration_guard.mode TO attacker$$, '42501', NULL, 'GRANT ALTER SYSTEM ON PARAMETER is refused');
-SELECT ok(NOT has_parameter_privilege('attacker', 'migration_guard.allow', 'SET'), 'the attacker has no SET privilege on allow');
+SELECT throws_ok($$GRANT ALTER SYSTEM ON PARAMETER migration_guard.mode TO pl_attacker$$, '42501', NULL, 'GRANT ALTER SYSTEM ON PARAMETER is refused');
+SELECT ok(NOT has_parameter_privilege('pl_attacker', 'migration_guard.allow', 'SET'), 'the pl_attacker has no SET privilege on allow');
 
 -- 17-19: function and procedure SET clauses, SECURITY DEFINER wrappers
 SELECT throws_ok($$CREATE FUNCTION loosen() RETURNS int LANGUAGE sql SET migration_guard.mode = 'off' AS 'SELECT 1'$$,
@@ -80,7 +80,7 @@ SELECT throws_ok($$SET "Migration_Guard.Mode" = 'off'$$, '42501', NULL, 'the nam
 SELECT throws_ok($$SELECT set_config('migration_guard.allow ', 'create_index', false)$$, NULL, NULL, 'a name with trailing space is no placeholder to hide behind');
 SELECT ok(unchanged(), 'after placeholder tricks: the policy is unchanged');
 
--- 23-26: the guard still refuses the attacker's DDL, however wrapped
+-- 23-26: the guard still refuses the pl_attacker's DDL, however wrapped
 SELECT throws_ok('CREATE INDEX t_a ON t (v)', 'MG001', NULL, 'plain DDL is judged');
 SELECT throws_ok($q$DO $d$ BEGIN EXECUTE 'CREATE INDEX t_b ON t (v)'; END $d$$q$, 'MG001', NULL, 'DDL in a DO block is judged');
 CREATE FUNCTION hidden_ddl() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN CREATE INDEX t_c ON t (v); END $f$;

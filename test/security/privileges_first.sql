@@ -2,18 +2,18 @@
 -- statement gets PostgreSQL's own "must be owner" (42501), never a rule's
 -- finding with a hint on how to accept the risk.  And nothing changes.
 SET client_min_messages = 'warning';
-CREATE ROLE victim;
-CREATE ROLE attacker;
-GRANT CREATE ON SCHEMA public TO victim, attacker;
+CREATE ROLE pf_victim;
+CREATE ROLE pf_attacker;
+GRANT CREATE ON SCHEMA public TO pf_victim, pf_attacker;
 CREATE TABLE owned (id bigint PRIMARY KEY, n int, v text);
 INSERT INTO owned SELECT g, g, 'v' || g FROM generate_series(1, 500) g;
-ALTER TABLE owned OWNER TO victim;
-GRANT SELECT, INSERT, UPDATE ON owned TO attacker;
-CREATE SCHEMA vs AUTHORIZATION victim;
+ALTER TABLE owned OWNER TO pf_victim;
+GRANT SELECT, INSERT, UPDATE ON owned TO pf_attacker;
+CREATE SCHEMA vs AUTHORIZATION pf_victim;
 CREATE TYPE mood AS ENUM ('ok', 'bad');
-ALTER TYPE mood OWNER TO victim;
+ALTER TYPE mood OWNER TO pf_victim;
 CREATE FUNCTION vf() RETURNS int LANGUAGE sql AS 'SELECT 1';
-ALTER FUNCTION vf() OWNER TO victim;
+ALTER FUNCTION vf() OWNER TO pf_victim;
 
 BEGIN;
 SELECT plan(24);
@@ -30,10 +30,10 @@ CREATE FUNCTION shape() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
     (SELECT typname FROM pg_type WHERE oid = 'mood'::regtype),
     (SELECT proname FROM pg_proc WHERE oid = 'vf()'::regprocedure)) $$;
 CREATE TABLE before AS SELECT shape() AS s;
-GRANT SELECT ON before TO attacker;
+GRANT SELECT ON before TO pf_attacker;
 
-SET ROLE attacker;
--- Each of these would fire a rule for the owner; for the attacker it is
+SET ROLE pf_attacker;
+-- Each of these would fire a rule for the owner; for the pf_attacker it is
 -- PostgreSQL's 42501, with the message PostgreSQL gives.
 SELECT throws_ok('ALTER TABLE owned ALTER COLUMN n TYPE bigint', '42501', 'must be owner of table owned', 'ALTER COLUMN TYPE by a non-owner');
 SELECT throws_ok('ALTER TABLE owned ADD COLUMN x int NOT NULL', '42501', 'must be owner of table owned', 'ADD COLUMN NOT NULL by a non-owner');
@@ -54,8 +54,8 @@ SELECT throws_ok($$ALTER TYPE mood RENAME VALUE 'bad' TO 'worse'$$, '42501', 'mu
 SELECT throws_ok('DROP TYPE mood', '42501', 'must be owner of type mood', 'dropping another role''s type');
 SELECT throws_ok('ALTER FUNCTION vf() RENAME TO vg', '42501', 'must be owner of function vf', 'renaming another role''s function');
 SELECT throws_ok('DROP FUNCTION vf()', '42501', 'must be owner of function vf', 'dropping another role''s function');
-SELECT throws_ok('ALTER TABLE owned OWNER TO attacker', '42501', 'must be owner of table owned', 'taking ownership of a table');
-SELECT throws_ok('ALTER SCHEMA migration_guard OWNER TO attacker', '42501', 'must be owner of schema migration_guard', 'taking ownership of the extension''s schema');
+SELECT throws_ok('ALTER TABLE owned OWNER TO pf_attacker', '42501', 'must be owner of table owned', 'taking ownership of a table');
+SELECT throws_ok('ALTER SCHEMA migration_guard OWNER TO pf_attacker', '42501', 'must be owner of schema migration_guard', 'taking ownership of the extension''s schema');
 -- Also inside check(): the statement "fails" with the permission error.
 SELECT is((SELECT string_agg(coalesce(rule, '-') || ':' || coalesce(note, ''), ',')
              FROM migration_guard.check('ALTER TABLE owned ALTER COLUMN n TYPE bigint')),
