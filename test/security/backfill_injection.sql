@@ -13,7 +13,7 @@ CREATE VIEW bv AS SELECT * FROM bt;
 RESET ROLE;
 
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 CREATE FUNCTION state() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
   SELECT concat_ws('|', (SELECT count(*) FROM migration_guard.backfill_jobs),
                    (SELECT sum(n) FROM bt), (SELECT count(*) FROM victim_t),
@@ -53,6 +53,8 @@ SELECT throws_ok($q$SELECT bf($$'j22', 'bt', 'n = 0', batch_size => 0$$)$q$, '22
 SELECT throws_ok($q$SELECT bf($$'j23', 'bt', 'n = 0', max_rows => -1$$)$q$, '22023', NULL, 'negative max_rows');
 SELECT throws_ok($q$SELECT bf_run($$'j24', 'bt', 'n = 0', lock_timeout => '1000 years'$$)$q$, '22023', NULL, 'a real run validates its options first (not 25001 after a row)');
 SELECT throws_ok($q$SELECT bf_run($$'j25', 'bt', 'n = 0', dry_run => NULL$$)$q$, '22004', NULL, 'dry_run NULL');
+SELECT throws_ok($q$SELECT bf($$'j26', 'bt', 'n = 0', lock_timeout => NULL$$)$q$, '22004', NULL, 'lock_timeout NULL (would mean no timeout)');
+SELECT throws_ok($q$SELECT bf($$'j27', 'bt', 'n = 0', pause => NULL$$)$q$, '22004', NULL, 'pause NULL');
 RESET ROLE;
 SELECT is(state(), (SELECT s FROM before), 'no job row written, no row changed, nothing created');
 SELECT * FROM finish();
