@@ -13,7 +13,7 @@ CREATE VIEW bv AS SELECT * FROM bt;
 RESET ROLE;
 
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 CREATE FUNCTION state() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
   SELECT concat_ws('|', (SELECT count(*) FROM migration_guard.backfill_jobs),
                    (SELECT sum(n) FROM bt), (SELECT count(*) FROM victim_t),
@@ -38,6 +38,11 @@ SELECT throws_ok($q$SELECT bf($$'j8', 'bt', 'id = id + 1'$$)$q$, NULL, NULL, 'se
 -- where_clause
 SELECT throws_ok($q$SELECT bf($$'j9', 'bt', 'n = 1', 'true) OR (true'$$)$q$, '42601', NULL, 'where_clause: breaking out of its parentheses');
 SELECT throws_ok($q$SELECT bf($$'j10', 'bt', 'n = 1', 'true; DROP TABLE victim_t'$$)$q$, '42601', NULL, 'where_clause: a second statement');
+-- (the dry run EXPLAINs its first batch only when NOTICEs are shown)
+SET client_min_messages = 'notice';
+SELECT throws_ok($q$SELECT bf($$'j11', 'bt', 'n = 1', 'EXISTS (SELECT 1 FROM migration_guard.backfill_jobs)'$$)$q$,
+                 '42501', NULL, 'where_clause: reading the job table through a subquery');
+SET client_min_messages = 'warning';
 SELECT throws_ok($q$SELECT bf($$'j12', 'bt', 'n = 1', 'true RETURNING 1'$$)$q$, '42601', NULL, 'where_clause: RETURNING');
 SELECT throws_ok($q$SELECT bf($$'j13', 'bt', 'n = 1', ''$$)$q$, '22023', NULL, 'where_clause: empty');
 -- relation
