@@ -49,7 +49,14 @@ out=$(as_mallory -c "ALTER ROLE sc_mallory SET migration_guard.mode = 'off'")
 like "$out" 'permission denied' 'ALTER ROLE SET mode for its own later sessions is refused'
 out=$(as_mallory -c "ALTER SYSTEM SET migration_guard.mode = 'off'")
 like "$out" 'permission denied|must be superuser' 'ALTER SYSTEM SET mode is refused'
-is "$(su -c "SELECT count(*) FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') LIKE '%migration_guard.mode%'")" "0" 'no stored setting'
+# the database's owner may set ordinary parameters for it, not the policy
+psql -X -q -c "ALTER DATABASE $DB OWNER TO sc_mallory" >/dev/null
+out=$(as_mallory -c "ALTER DATABASE $DB SET migration_guard.mode = 'off'")
+like "$out" 'permission denied' 'the database owner cannot ALTER DATABASE SET mode'
+out=$(as_mallory -c "ALTER DATABASE $DB SET migration_guard.small_table_threshold = '1TB'")
+like "$out" 'permission denied' 'nor small_table_threshold'
+psql -X -q -c "ALTER DATABASE $DB OWNER TO postgres" >/dev/null
+is "$(su -c "SELECT count(*) FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') ~ 'migration_guard\.(mode|allow|rules)|1TB'")" "0" 'no stored setting'
 
 # 11-12: a backfill under another role's job name (at top level, where it commits)
 as_mallory -c 'CREATE TABLE mine (id bigint PRIMARY KEY, n int)' -c 'INSERT INTO mine SELECT g, 0 FROM generate_series(1, 10) g' >/dev/null
