@@ -87,7 +87,7 @@ LEFT JOIN pg_catalog.pg_locks AS l
       AND l.classid = 19783::oid            -- 0x4D47, "MG"
       AND l.objid = ((pg_catalog.hashtext(j.name COLLATE "C")::bigint
                       OPERATOR(pg_catalog.&) 4294967295)::oid)
-      AND l.objsubid = 2
+      AND l.objsubid = 3                    -- not makeable by pg_advisory_lock()
       AND l.granted;
 
 COMMENT ON VIEW @extschema@.backfills IS
@@ -119,9 +119,11 @@ COMMENT ON PROCEDURE @extschema@.backfill(text, regclass, text, text, integer, i
     integer, interval, interval, bigint, interval, interval, boolean) IS
 'Updates a table in small committed batches, resumable and throttled; CALL it at top level';
 
+-- The control functions are not STRICT: a NULL name is an error, never a
+-- silent no-op (assert_backfill_done(NULL) must not pass).
 CREATE FUNCTION @extschema@.backfill_pause(name text)
 RETURNS void
-LANGUAGE C STRICT
+LANGUAGE C CALLED ON NULL INPUT
 AS 'MODULE_PATHNAME', 'mg_backfill_pause';
 
 COMMENT ON FUNCTION @extschema@.backfill_pause(text) IS
@@ -129,7 +131,7 @@ COMMENT ON FUNCTION @extschema@.backfill_pause(text) IS
 
 CREATE FUNCTION @extschema@.backfill_resume(name text)
 RETURNS void
-LANGUAGE C STRICT
+LANGUAGE C CALLED ON NULL INPUT
 AS 'MODULE_PATHNAME', 'mg_backfill_resume';
 
 COMMENT ON FUNCTION @extschema@.backfill_resume(text) IS
@@ -137,7 +139,7 @@ COMMENT ON FUNCTION @extschema@.backfill_resume(text) IS
 
 CREATE FUNCTION @extschema@.backfill_cancel(name text)
 RETURNS void
-LANGUAGE C STRICT
+LANGUAGE C CALLED ON NULL INPUT
 AS 'MODULE_PATHNAME', 'mg_backfill_cancel';
 
 COMMENT ON FUNCTION @extschema@.backfill_cancel(text) IS
@@ -145,7 +147,7 @@ COMMENT ON FUNCTION @extschema@.backfill_cancel(text) IS
 
 CREATE FUNCTION @extschema@.backfill_forget(name text)
 RETURNS void
-LANGUAGE C STRICT
+LANGUAGE C CALLED ON NULL INPUT
 AS 'MODULE_PATHNAME', 'mg_backfill_forget';
 
 COMMENT ON FUNCTION @extschema@.backfill_forget(text) IS
@@ -153,7 +155,7 @@ COMMENT ON FUNCTION @extschema@.backfill_forget(text) IS
 
 CREATE FUNCTION @extschema@.assert_backfill_done(name text)
 RETURNS void
-LANGUAGE C STRICT
+LANGUAGE C CALLED ON NULL INPUT
 AS 'MODULE_PATHNAME', 'mg_assert_backfill_done';
 
 COMMENT ON FUNCTION @extschema@.assert_backfill_done(text) IS

@@ -13,7 +13,7 @@ CREATE FUNCTION @extschema@.statement_locks(
     OUT blocks text,
     OUT guarded boolean)
 RETURNS SETOF record
-LANGUAGE C STRICT VOLATILE
+LANGUAGE C CALLED ON NULL INPUT VOLATILE
 AS 'MODULE_PATHNAME', 'mg_statement_locks';
 
 COMMENT ON FUNCTION @extschema@.statement_locks(text) IS

@@ -27,6 +27,7 @@ SELECT to_regclass('check_big_v');
 SELECT count(*) FROM migration_guard.check('');
 SELECT count(*) FROM migration_guard.check('  -- only a comment
 ;;');
+-- NULL is an error: no rows would read as "no findings" in a CI gate
 SELECT count(*) FROM migration_guard.check(NULL);
 
 -- transaction control, data statements, CONCURRENTLY

@@ -253,12 +253,33 @@ interval_arg(FunctionCallInfo fcinfo, int argno, const char *argname, double nul
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname)));
+	/* the range of the millisecond settings (lock_timeout, ...) */
+	if (ms > INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is out of range", argname),
+				 errdetail("The largest value accepted is %d milliseconds (about 24 days).", INT_MAX)));
 	return ms;
+}
+
+/* An argument whose NULL has no documented meaning (e.g. lock_timeout). */
+static void
+not_null_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
 }
 
 static void
 read_options(FunctionCallInfo fcinfo, BackfillOptions *opt)
 {
+	/* only where_clause, max_rows and max_replication_lag mean something NULL */
+	not_null_arg(fcinfo, 7, "target_batch_time");
+	not_null_arg(fcinfo, 8, "pause");
+	not_null_arg(fcinfo, 10, "lock_timeout");
+	not_null_arg(fcinfo, 12, "dry_run");
 	opt->batch_size = positive_int_arg(fcinfo, 4, "batch_size");
 	opt->min_batch_size = positive_int_arg(fcinfo, 5, "min_batch_size");
 	opt->max_batch_size = positive_int_arg(fcinfo, 6, "max_batch_size");
@@ -283,8 +304,14 @@ read_options(FunctionCallInfo fcinfo, BackfillOptions *opt)
 					 errhint("Pass NULL for no limit.")));
 	}
 	opt->lock_timeout_ms = interval_arg(fcinfo, 10, "lock_timeout", 0);
+	/* below a millisecond, lock_timeout would round to 0: wait forever */
+	if (opt->lock_timeout_ms > 0 && opt->lock_timeout_ms < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lock_timeout must be at least 1 millisecond"),
+				 errdetail("PostgreSQL's lock_timeout counts whole milliseconds; a shorter one would mean no timeout.")));
 	opt->max_lag_ms = interval_arg(fcinfo, 11, "max_replication_lag", -1);
-	opt->dry_run = !PG_ARGISNULL(12) && PG_GETARG_BOOL(12);
+	opt->dry_run = PG_GETARG_BOOL(12);
 }
 
 /* ---------- progress ---------- */

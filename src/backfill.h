@@ -37,8 +37,13 @@
 #define ERRCODE_MG_BACKFILL_NO_KEY			MAKE_SQLSTATE('M', 'G', '0', '2', '6')
 #define ERRCODE_MG_BACKFILL_CURSOR_CHANGED	MAKE_SQLSTATE('M', 'G', '0', '2', '7')
 
-/* Advisory lock class of backfill jobs: pg_locks.classid, objsubid 2 */
+/* Advisory lock class of backfill jobs: pg_locks.classid, objsubid 3 */
 #define MG_BACKFILL_LOCK_CLASS	0x4D47	/* "MG" */
+/*
+ * pg_advisory_lock(int4, int4) makes objsubid 2 and (int8) objsubid 1: with
+ * 3, no role can take a job's lock from SQL and make the job look running.
+ */
+#define MG_BACKFILL_LOCK_SUBID	3
 
 typedef enum MGBackfillMethod
 {

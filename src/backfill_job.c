@@ -462,7 +462,8 @@ mg_bf_replication_lag_ms(char **standby)
 
 /*
  * A session-level advisory lock (pg_locks: locktype advisory, classid
- * MG_BACKFILL_LOCK_CLASS, objid hashtext(name), objsubid 2): it survives the
+ * MG_BACKFILL_LOCK_CLASS, objid hashtext(name), objsubid 3, which SQL's
+ * advisory lock functions cannot make): it survives the
  * procedure's commits and goes away with the session, unlike a
  * transaction-level lock that the first COMMIT would release.
  */
@@ -471,7 +472,7 @@ job_locktag(LOCKTAG *tag, const char *name)
 {
 	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) name, strlen(name)));
 
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MG_BACKFILL_LOCK_CLASS, h, 2);
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, MG_BACKFILL_LOCK_CLASS, h, MG_BACKFILL_LOCK_SUBID);
 }
 
 static int
@@ -487,7 +488,7 @@ job_lock_holder(const char *name)
 	values[1] = ObjectIdGetDatum(tag.locktag_field2);
 	values[2] = ObjectIdGetDatum(tag.locktag_field3);
 	owner_execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = $1"
-				  " AND classid = $2 AND objid = $3 AND objsubid = 2 AND granted",
+				  " AND classid = $2 AND objid = $3 AND objsubid = 3 AND granted",
 				  3, argtypes, values, NULL);
 	if (SPI_processed >= 1)
 	{

@@ -261,18 +261,25 @@ add_findings(CheckState *cs, int stmtno, char *stmt_text, List *findings)
 
 /* ---------- statement text and parsing ---------- */
 
-/* The statement's slice of the script, without surrounding white space. */
+/*
+ * The statement as written, with the comments that belong to it before it
+ * (directives.c), without surrounding white space.
+ */
 static char *
 statement_text(const char *script, RawStmt *raw)
 {
 	MGStatement st = {0};
 	char	   *text;
 	char	   *end;
+	int			start;
+	int			body_end;
+	int			extent_end;
 
 	st.query_string = script;
 	st.location = raw->stmt_location;
 	st.length = raw->stmt_len;
-	text = mg_statement_text(&st);
+	mg_statement_extent(&st, &start, &body_end, &extent_end);
+	text = pnstrdup(script + start, Max(body_end - start, 0));
 	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
 		text++;
 	end = text + strlen(text);
@@ -1271,6 +1278,8 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	judge_lock_held_across(cs, stmt);
 	if (mg_statement_may_concern_us(stmt))
 	{
+		/* a statement the role may not run fails as it would in the script */
+		mg_check_privileges_first(stmt);
 		mg_judge_statement(&st);
 		if (IsA(stmt, AlterTableStmt))
 			judge_validate_of_pending(cs, (AlterTableStmt *) stmt, collector.findings);
@@ -1454,12 +1463,15 @@ check_script(CheckState *cs, List *stmts)
 	BeginInternalSubTransaction("migration_guard.check");
 	MemoryContextSwitchTo(oldcontext);
 	current_check = cs;
+	/* judging and running call no user-written function (usercode.c) */
+	mg_forbid_user_code(true);
 	PG_TRY();
 	{
 		ListCell   *lc;
 
 		foreach(lc, stmts)
 			check_statement(cs, lfirst_node(RawStmt, lc), ++stmtno);
+		mg_forbid_user_code(false);
 		current_check = NULL;
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
@@ -1467,6 +1479,7 @@ check_script(CheckState *cs, List *stmts)
 	}
 	PG_CATCH();
 	{
+		mg_forbid_user_code(false);
 		current_check = NULL;
 		ReThrowError(abort_subtransaction(oldcontext, oldowner));
 	}
@@ -1535,11 +1548,19 @@ mg_check(PG_FUNCTION_ARGS)
 	CheckState	cs = {0};
 	List	   *stmts;
 
+	/*
+	 * No rows would read as "no findings": a CI gate that counts them would
+	 * pass a script it never saw.
+	 */
 	if (PG_ARGISNULL(0))
-	{
-		emit_rows(fcinfo, NIL);
-		return (Datum) 0;
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the script passed to migration_guard.check() must not be null")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("include_off must not be null"),
+				 errhint("Pass true or false; the default is false.")));
 	cs.script = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	cs.mode = -1;
 	if (!PG_ARGISNULL(1))
@@ -1554,7 +1575,7 @@ mg_check(PG_FUNCTION_ARGS)
 					 errhint("Valid modes are \"enforce\", \"warn\" and \"off\"; NULL uses the session's migration_guard.mode.")));
 		cs.mode = sev;
 	}
-	cs.include_off = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	cs.include_off = PG_GETARG_BOOL(2);
 	cs.can_run = !XactReadOnly;
 
 	if (mg_check_simulating || mg_collector != NULL || current_check != NULL)

@@ -171,4 +171,12 @@ extern struct config_generic *compat_find_guc(const char *name);
 	pg_namespace_aclcheck((nspid), (roleid), (mode))
 #endif
 
+/* ... and for schemas (catalog/pg_namespace.h). */
+#if PG_VERSION_NUM >= 160000
+#define compat_namespace_ownercheck(nspid, roleid) \
+	object_ownercheck(NamespaceRelationId, (nspid), (roleid))
+#else
+#define compat_namespace_ownercheck(nspid, roleid)	pg_namespace_ownercheck((nspid), (roleid))
+#endif
+
 #endif							/* MG_COMPAT_H */

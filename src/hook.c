@@ -200,21 +200,22 @@ mg_judge_statement(MGStatement *st)
 }
 
 /*
- * The text of the statement being judged: its slice of the source string.
- * A multi-statement string carries every statement; stmt_location and
- * stmt_len say which part is ours (stmt_len 0 means "to the end").
+ * The text of the statement being judged: its slice of the source string
+ * (a multi-statement string carries every statement), with the comments
+ * before it that belong to it (directives.c says which, the same way on
+ * every version).
  */
 char *
 mg_statement_text(const MGStatement *st)
 {
-	int			len;
+	int			start;
+	int			body_end;
+	int			end;
 
 	if (st->query_string == NULL)
 		return pstrdup("");
-	if (st->location < 0)
-		return pstrdup(st->query_string);
-	len = st->length > 0 ? st->length : (int) strlen(st->query_string + st->location);
-	return pnstrdup(st->query_string + st->location, len);
+	mg_statement_extent(st, &start, &body_end, &end);
+	return pnstrdup(st->query_string + start, Max(body_end - start, 0));
 }
 
 /*
@@ -345,6 +346,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	mg_current_statement = &st;
 	PG_TRY();
 	{
+		/* PostgreSQL's permission error comes before any rule's finding */
+		mg_check_privileges_first(parsetree);
 		if (mg_mode != MG_SEV_OFF || mg_audit_mode_off_in_session())
 		{
 			mg_stats_count_judged();

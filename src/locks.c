@@ -1343,10 +1343,17 @@ Datum
 mg_statement_locks(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *sql;
 	List	   *stmts;
 	ListCell   *lc;
 	int			number = 0;
+
+	/* no rows would read as "takes no locks" */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the script passed to migration_guard.statement_locks() must not be null")));
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	InitMaterializedSRF(fcinfo, 0);
 	stmts = raw_parser(sql, RAW_PARSE_DEFAULT);

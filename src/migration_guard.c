@@ -65,6 +65,7 @@ _PG_init(void)
 	mg_install_hooks();
 	mg_locks_init();
 	mg_heads_init();
+	mg_usercode_init();
 	mg_hook_installed = true;
 }
 

@@ -94,6 +94,20 @@ extern bool mg_statement_may_concern_us(Node *parsetree);
 extern void mg_judge_statement(MGStatement *st);
 extern void mg_call_next_ProcessUtility(MGUtilityCall *call);
 extern char *mg_statement_text(const MGStatement *st);
+
+/* ---------- permission errors before rule errors (privileges.c) ---------- */
+
+extern void mg_check_privileges_first(Node *parsetree);
+
+/* ---------- no user code while check() runs (usercode.c) ---------- */
+
+extern void mg_usercode_init(void);
+extern void mg_forbid_user_code(bool on);
+
+/* ---------- comments that belong to a statement (directives.c) ---------- */
+
+extern void mg_statement_extent(const MGStatement *st, int *start,
+								int *body_end, int *end);
 extern bool mg_statement_needs_own_transaction(Node *parsetree);
 
 /* CREATE ... IF NOT EXISTS of an existing object (if_not_exists.c) */

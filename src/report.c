@@ -31,7 +31,6 @@
 
 MGCollector *mg_collector = NULL;
 
-#define DIRECTIVE_TAG "migration_guard:allow"
 #define MG_STATEMENT_QUOTE_LEN 200
 
 /*
@@ -122,58 +121,6 @@ mg_lockmode_name(LOCKMODE mode)
 		default:
 			return "NO";
 	}
-}
-
-/*
- * Finds "migration_guard:allow rule[, rule ...]" directives in the text of
- * the current statement and reports whether they name the rule (whether
- * the role may use them is the caller's question).  A name that is not a
- * rule is an error: a typo must not leave the author believing a rule was
- * accepted.  migration_guard.check() asks too.
- */
-bool
-mg_directive_allows(MGRuleId rule)
-{
-	char	   *text;
-	char	   *p;
-	bool		found = false;
-
-	if (mg_current_statement == NULL)
-		return false;
-	text = mg_statement_text(mg_current_statement);
-
-	for (p = strstr(text, DIRECTIVE_TAG); p != NULL; p = strstr(p, DIRECTIVE_TAG))
-	{
-		p += strlen(DIRECTIVE_TAG);
-		for (;;)
-		{
-			char		name[NAMEDATALEN];
-			int			len = 0;
-			int			id;
-
-			while (*p == ' ' || *p == '\t' || *p == ',')
-				p++;
-			while ((isalnum((unsigned char) *p) || *p == '_') && len < NAMEDATALEN - 1)
-				name[len++] = pg_tolower((unsigned char) *p++);
-			name[len] = '\0';
-			if (len == 0)
-				break;
-			id = mg_rule_lookup(name);
-			if (id < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unrecognized rule \"%s\" in migration_guard:allow directive", name),
-						 errhint("SELECT name FROM migration_guard.rules() lists the rules.")));
-			if (id == (int) rule)
-				found = true;
-			/* Only a comma continues the list: "allow a, b" but not "allow a b". */
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p != ',')
-				break;
-		}
-	}
-	return found;
 }
 
 /*
