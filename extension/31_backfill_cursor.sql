@@ -64,6 +64,6 @@ LEFT JOIN pg_catalog.pg_locks AS l
       AND l.classid = 19783::oid            -- 0x4D47, "MG"
       AND l.objid = ((pg_catalog.hashtext(j.name COLLATE "C")::bigint
                       OPERATOR(pg_catalog.&) 4294967295)::oid)
-      AND l.objsubid = 2
+      AND l.objsubid = 3                    -- not makeable by pg_advisory_lock()
       AND l.granted;
 
