@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 
 #include "migration_guard.h"
+#include "rules_cascade.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -130,6 +131,7 @@ statement_may_concern_us(Node *parsetree)
 		case T_AlterObjectDependsStmt:
 		case T_DropOwnedStmt:
 		case T_ReassignOwnedStmt:
+		case T_DropdbStmt:
 			return true;
 		default:
 			return false;
@@ -194,6 +196,8 @@ mg_judge_statement(MGStatement *st)
 		default:
 			break;
 	}
+	/* forms that reach data through a dependency, a type or another kind */
+	mg_check_cascade_stmt(st, parsetree);
 	mg_check_lock_timeout(st);
 }
 

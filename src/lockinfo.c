@@ -60,6 +60,7 @@
 #include "migration_guard.h"
 #include "lockinfo.h"
 #include "relfacts.h"
+#include "rules_cascade.h"
 
 /*
  * Locks that conflict with ROW EXCLUSIVE, the lock of INSERT, UPDATE,
@@ -195,6 +196,13 @@ add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
 	l->relname = mg_rel_name(relid);
 	l->role = role;
 	plan->locks = lappend(plan->locks, l);
+}
+
+/* add_lock_oid for the statement forms of other files (rules_cascade.c). */
+void
+mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
+{
+	add_lock_oid(plan, relid, mode, role);
 }
 
 static Oid
@@ -945,5 +953,7 @@ mg_statement_lock_plan(Node *parsetree)
 		default:
 			break;
 	}
+	/* locks reached through a dependency, a type or a default partition */
+	mg_cascade_lock_plan(plan, parsetree);
 	return plan;
 }

@@ -697,6 +697,8 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 		case OBJECT_VIEW:
 		case OBJECT_MATVIEW:
 		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:		/* ALTER INDEX ... RENAME renames any relation */
+		case OBJECT_SEQUENCE:
 			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);

@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_cascade.h
+ *	  Statement forms that drop, rename or empty what running code uses
+ *	  through a dependency, a type or another object kind (rules_cascade.c).
+ *
+ * IDENTIFICATION
+ *	  src/rules_cascade.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_RULES_CASCADE_H
+#define MG_RULES_CASCADE_H
+
+#include "lockinfo.h"
+#include "migration_guard.h"
+
+extern void mg_check_cascade_stmt(MGStatement *st, Node *parsetree);
+extern void mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree);
+
+#endif							/* MG_RULES_CASCADE_H */
