@@ -115,6 +115,7 @@ extern char *mg_heads_join(List *items);
 extern void mg_heads_enter_own_query(MGOwnQuery *q);
 /* heads.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
+extern bool mg_heads_migration_table_written(void);
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 
 /* check hooks for the head GUCs (guc.c registers them) */

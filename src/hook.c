@@ -23,6 +23,7 @@
 
 #include "migration_guard.h"
 #include "rules_cascade.h"
+#include "rules_dml.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -346,6 +347,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	mg_current_statement = &st;
 	PG_TRY();
 	{
+		/* a big UPDATE earlier in the transaction is now one of a migration */
+		mg_dml_note_ddl();
 		if (mg_mode != MG_SEV_OFF)
 			mg_judge_statement(&st);
 		mg_heads_check_statement(&st);

@@ -24,6 +24,7 @@
 #include "utils/guc.h"
 
 #include "migration_guard.h"
+#include "rules_dml.h"
 #include "shmem.h"
 
 MG_MODULE_MAGIC;
@@ -63,6 +64,7 @@ _PG_init(void)
 	mg_install_hooks();
 	mg_locks_init();
 	mg_heads_init();
+	mg_dml_init();
 	mg_hook_installed = true;
 }
 

@@ -583,11 +583,12 @@ check_drop_owned(DropOwnedStmt *stmt)
 /* ---------- drop_schema ---------- */
 
 /*
- * The relations of a schema that running code may use: existing before
- * this transaction, not partitions (read through their parent).
+ * The tables, views, materialized views and foreign tables of a schema that
+ * existed before this transaction; partitions (read through their parent)
+ * only when asked for.
  */
 static List *
-schema_relations(Oid nspid, bool user_only)
+schema_relations(Oid nspid, bool with_partitions)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -603,7 +604,8 @@ schema_relations(Oid nspid, bool user_only)
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 
-		if (user_only && (!mg_relkind_queried_by_name(form->relkind) || form->relispartition))
+		if (!mg_relkind_queried_by_name(form->relkind) ||
+			(form->relispartition && !with_partitions))
 			continue;
 		relids = lappend_oid(relids, form->oid);
 	}
@@ -629,7 +631,7 @@ check_drop_schema(DropStmt *stmt)
 
 		if (!OidIsValid(nspid))
 			continue;
-		relids = schema_relations(nspid, true);
+		relids = schema_relations(nspid, false);
 		if (relids == NIL)
 			continue;
 		f.rule = MG_RULE_DROP_SCHEMA;
@@ -1082,7 +1084,7 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 
 						if (!OidIsValid(nspid))
 							continue;
-						foreach(lc2, schema_relations(nspid, false))
+						foreach(lc2, schema_relations(nspid, true))
 							mg_lock_plan_add(plan, lfirst_oid(lc2), AccessExclusiveLock,
 											 "a relation of the schema");
 					}
