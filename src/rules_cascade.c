@@ -1006,6 +1006,9 @@ mg_check_cascade_stmt(MGStatement *st, Node *parsetree)
 		case T_RenameStmt:
 			check_rename_attribute((RenameStmt *) parsetree);
 			break;
+		case T_CreateStmt:
+			mg_check_create_partition(st, (CreateStmt *) parsetree);
+			break;
 		default:
 			break;
 	}
