@@ -41,6 +41,13 @@ CREATE TABLE parts_def PARTITION OF parts DEFAULT;
 DROP TYPE addr CASCADE;
 DROP DOMAIN positive CASCADE;
 DROP FUNCTION twice(int) CASCADE;
+-- a sequence a column default uses; an index a foreign key uses
+CREATE TABLE seq_user (id bigint NOT NULL DEFAULT nextval('some_seq'));
+DROP SEQUENCE some_seq CASCADE;
+CREATE TABLE fk_parent (id bigint NOT NULL);
+CREATE UNIQUE INDEX fk_parent_id ON fk_parent (id);
+CREATE TABLE fk_child (pid bigint REFERENCES fk_parent (id));
+DROP INDEX fk_parent_id CASCADE;
 -- without CASCADE PostgreSQL refuses on its own
 DROP DOMAIN positive;
 -- a type nothing uses: quiet

@@ -341,6 +341,8 @@ drop_kind_judged_here(ObjectType type)
 		case OBJECT_CAST:
 		case OBJECT_TRANSFORM:
 		case OBJECT_STATISTIC_EXT:
+		case OBJECT_SEQUENCE:	/* column defaults using it */
+		case OBJECT_INDEX:		/* foreign keys using it */
 			return true;
 		default:
 			return false;
@@ -393,6 +395,22 @@ drop_targets(DropStmt *stmt)
 		ObjectAddress addr;
 		ObjectAddress *copy;
 
+		/* sequences and indexes: looked up without a lock */
+		if (stmt->removeType == OBJECT_SEQUENCE || stmt->removeType == OBJECT_INDEX)
+		{
+			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
+												 NoLock, true);
+			char		relkind = get_rel_relkind(relid);
+
+			if (!OidIsValid(relid) || rel_is_private(relid) ||
+				(stmt->removeType == OBJECT_SEQUENCE ? relkind != RELKIND_SEQUENCE :
+				 relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX))
+				continue;
+			copy = palloc(sizeof(ObjectAddress));
+			ObjectAddressSet(*copy, RelationRelationId, relid);
+			targets = lappend(targets, copy);
+			continue;
+		}
 		/*
 		 * get_object_address locks what it finds; ACCESS SHARE on a type or
 		 * function conflicts only with DDL on that object, which the DROP
