@@ -5,10 +5,9 @@
  *	  door than the one the table rules watch: a dependency (DROP TYPE,
  *	  DROP DOMAIN, DROP FUNCTION ... CASCADE, DROP OWNED, DROP SCHEMA), a
  *	  type (ALTER TYPE ... DROP / RENAME ATTRIBUTE ... CASCADE on typed
- *	  tables, ALTER TYPE ... RENAME VALUE), another object kind (ALTER
- *	  INDEX / SEQUENCE ... RENAME of a table, handled in rules_breaking.c),
- *	  a whole database, or a NOT NULL column losing what fills it
- *	  (DROP DEFAULT, DROP IDENTITY, DROP EXPRESSION).
+ *	  tables), another object kind (ALTER INDEX / SEQUENCE ... RENAME of a
+ *	  table, handled in rules_breaking.c) or a whole database.  Enum labels
+ *	  and column defaults that running INSERTs rely on are rules_values.c's.
  *
  *	  What a CASCADE destroys comes from pg_depend through mg_dependents()
  *	  (depends.c), the same catalog truth drop_table and drop_column use.
@@ -107,8 +106,8 @@ rel_is_private(Oid relid)
  * or last changed, here)?  For non-relation objects, whose catalogs keep
  * no "created in this subtransaction" mark.
  */
-static bool
-object_created_in_xact(const ObjectAddress *addr)
+bool
+mg_object_created_in_xact(const ObjectAddress *addr)
 {
 	Relation	catalog;
 	HeapTuple	tup;
@@ -230,7 +229,7 @@ shared_dependents(List *deps, bool references_only, Oid *first_rel)
 			continue;
 		relid = object_relation(&dep->address);
 		if (OidIsValid(relid) ? rel_is_private(relid) :
-			object_created_in_xact(&dep->address))
+			mg_object_created_in_xact(&dep->address))
 			continue;
 		if (OidIsValid(relid) && first_rel != NULL && !OidIsValid(*first_rel))
 			*first_rel = relid;
@@ -419,7 +418,7 @@ drop_targets(DropStmt *stmt)
 		addr = get_object_address(stmt->removeType, lfirst(lc), &rel, AccessShareLock, true);
 		if (rel != NULL)
 			relation_close(rel, NoLock);
-		if (!OidIsValid(addr.objectId) || object_created_in_xact(&addr))
+		if (!OidIsValid(addr.objectId) || mg_object_created_in_xact(&addr))
 			continue;
 		copy = palloc(sizeof(ObjectAddress));
 		*copy = addr;
@@ -544,7 +543,7 @@ drop_owned_targets(DropOwnedStmt *stmt, List **relids)
 					!get_rel_relispartition(addr->objectId))
 					*relids = lappend_oid(*relids, addr->objectId);
 			}
-			else if (object_created_in_xact(addr))
+			else if (mg_object_created_in_xact(addr))
 				continue;
 			targets = lappend(targets, addr);
 		}
@@ -692,84 +691,6 @@ check_drop_database(DropdbStmt *stmt)
 	mg_report(&f);
 }
 
-/* ---------- rename_enum_value ---------- */
-
-static bool
-enum_has_label(Oid typid, const char *label)
-{
-	HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid),
-									  CStringGetDatum(label));
-
-	if (!HeapTupleIsValid(tup))
-		return false;
-	ReleaseSysCache(tup);
-	return true;
-}
-
-/* Tables (existing before this transaction) with a column of the type. */
-static List *
-tables_storing_type(Oid typid)
-{
-	List	   *relids = NIL;
-	ListCell   *lc;
-
-	foreach(lc, mg_type_dependents(typid))
-	{
-		ObjectAddress *dep = lfirst(lc);
-
-		if (dep->classId == RelationRelationId && dep->objectSubId > 0 &&
-			mg_relkind_queried_by_name(get_rel_relkind(dep->objectId)) &&
-			!rel_is_private(dep->objectId))
-			relids = list_append_unique_oid(relids, dep->objectId);
-	}
-	return relids;
-}
-
-static void
-check_rename_enum_value(AlterEnumStmt *stmt)
-{
-	Type		tup;
-	Oid			typid;
-	ObjectAddress addr;
-	List	   *relids;
-	MGFinding	f = {0};
-	char	   *typname;
-
-	if (stmt->oldVal == NULL || stmt->newVal == NULL ||
-		!mg_rule_applies(MG_RULE_RENAME_ENUM_VALUE, InvalidOid))
-		return;
-	tup = LookupTypeName(NULL, makeTypeNameFromNameList(stmt->typeName), NULL, true);
-	if (tup == NULL)
-		return;
-	typid = typeTypeId(tup);
-	ReleaseSysCache(tup);
-	if (get_typtype(typid) != TYPTYPE_ENUM || !compat_type_ownercheck(typid, GetUserId()))
-		return;					/* PostgreSQL reports it */
-	if (!enum_has_label(typid, stmt->oldVal) || enum_has_label(typid, stmt->newVal))
-		return;					/* PostgreSQL reports it */
-	ObjectAddressSet(addr, TypeRelationId, typid);
-	if (creating_extension || object_created_in_xact(&addr))
-		return;
-
-	typname = format_type_be(typid);
-	relids = tables_storing_type(typid);
-	f.rule = MG_RULE_RENAME_ENUM_VALUE;
-	f.relid = relids != NIL ? linitial_oid(relids) : InvalidOid;
-	f.message = psprintf("renaming value '%s' of enum type %s breaks queries of the running release",
-						 stmt->oldVal, typname);
-	if (relids != NIL)
-		f.detail = psprintf(ngettext("The release running now still writes and compares '%s'; once this commits each of its statements that names it fails with \"invalid input value for enum\".  %d table stores the type: %s.",
-									 "The release running now still writes and compares '%s'; once this commits each of its statements that names it fails with \"invalid input value for enum\".  %d tables store the type: %s.",
-									 list_length(relids)),
-							stmt->oldVal, list_length(relids), relation_list(relids));
-	else
-		f.detail = psprintf("The release running now may still write and compare '%s'; once this commits each of its statements that names it fails with \"invalid input value for enum\".",
-							stmt->oldVal);
-	f.hint = psprintf("Expand, migrate, contract: ALTER TYPE %s ADD VALUE '%s'; deploy code that writes '%s' and accepts both; move the rows over in batches (CALL migration_guard.backfill(...)); then leave '%s' unused.",
-					  typname, stmt->newVal, stmt->newVal, stmt->oldVal);
-	mg_report(&f);
-}
-
 /* ---------- typed tables: ALTER TYPE ... DROP / RENAME ATTRIBUTE ... CASCADE ---------- */
 
 /* The composite type an ALTER TYPE statement names, or InvalidOid. */
@@ -862,101 +783,6 @@ check_rename_attribute(RenameStmt *stmt)
 	mg_report(&f);
 }
 
-/* ---------- drop_default_required ---------- */
-
-/* DEFAULT NULL, possibly cast, is no default at all. */
-static bool
-is_null_default(Node *expr)
-{
-	while (expr != NULL && IsA(expr, TypeCast))
-		expr = ((TypeCast *) expr)->arg;
-	return expr == NULL || (IsA(expr, A_Const) && ((A_Const *) expr)->isnull);
-}
-
-/* Does the statement give the column a value source or drop NOT NULL again? */
-static bool
-statement_refills_column(AlterTableStmt *stmt, const char *colname)
-{
-	ListCell   *lc;
-
-	foreach(lc, stmt->cmds)
-	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-		if (cmd->name == NULL || strcmp(cmd->name, colname) != 0)
-			continue;
-		if ((cmd->subtype == AT_ColumnDefault && !is_null_default(cmd->def)) ||
-			cmd->subtype == AT_DropNotNull || cmd->subtype == AT_AddIdentity ||
-			cmd->subtype == AT_DropColumn)
-			return true;
-	}
-	return false;
-}
-
-/*
- * What fills a NOT NULL column when an INSERT leaves it out, and the
- * subcommand would remove: "default", "identity", "generation expression", or NULL when the subcommand removes nothing that matters.
- */
-static const char *
-removed_value_source(Oid relid, AlterTableCmd *cmd)
-{
-	HeapTuple	tup = SearchSysCacheAttName(relid, cmd->name);
-	Form_pg_attribute att;
-	const char *what = NULL;
-
-	if (!HeapTupleIsValid(tup))
-		return NULL;
-	att = (Form_pg_attribute) GETSTRUCT(tup);
-	if (att->attnum > 0 && att->attnotnull)
-	{
-		switch (cmd->subtype)
-		{
-			case AT_ColumnDefault:
-				if (att->atthasdef && att->attgenerated == '\0' && att->attidentity == '\0' &&
-					is_null_default(cmd->def))
-					what = "default";
-				break;
-			case AT_DropIdentity:
-				if (att->attidentity != '\0')
-					what = "identity";
-				break;
-			case AT_DropExpression:
-				if (att->attgenerated != '\0')
-					what = "generation expression";
-				break;
-			default:
-				break;
-		}
-	}
-	ReleaseSysCache(tup);
-	return what;
-}
-
-static void
-check_drop_default(AlterTableStmt *stmt, Oid relid, AlterTableCmd *cmd)
-{
-	const char *what;
-	MGFinding	f = {0};
-
-	if (cmd->name == NULL)
-		return;
-	what = removed_value_source(relid, cmd);
-	if (what == NULL || statement_refills_column(stmt, cmd->name) ||
-		!mg_rule_applies(MG_RULE_DROP_DEFAULT_REQUIRED, relid) || rel_is_private(relid))
-		return;
-
-	f.rule = MG_RULE_DROP_DEFAULT_REQUIRED;
-	f.relid = relid;
-	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("removing the %s of NOT NULL column \"%s\" of table \"%s\" breaks INSERTs that leave it out",
-						 what, cmd->name, get_rel_name(relid));
-	f.detail = psprintf("INSERT statements of the release running now that do not name \"%s\" rely on its %s; once this commits each of them fails with a not-null violation.",
-						cmd->name, what);
-	f.hint = psprintf("Remove it only after every running release names \"%s\" in its INSERTs; or keep a default (ALTER TABLE %s ALTER COLUMN %s SET DEFAULT ...), or make the column nullable first (DROP NOT NULL).",
-					  cmd->name, mg_rel_name(relid), quote_identifier(cmd->name));
-	mg_report(&f);
-}
-
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
@@ -986,7 +812,7 @@ check_alter_table(AlterTableStmt *stmt)
 			case AT_DropExpression:
 				if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
 					relkind == RELKIND_FOREIGN_TABLE)
-					check_drop_default(stmt, relid, cmd);
+					mg_check_drop_default_required(stmt, relid, cmd);
 				break;
 			default:
 				break;
@@ -1016,7 +842,7 @@ mg_check_cascade_stmt(MGStatement *st, Node *parsetree)
 			check_drop_database((DropdbStmt *) parsetree);
 			break;
 		case T_AlterEnumStmt:
-			check_rename_enum_value((AlterEnumStmt *) parsetree);
+			mg_check_rename_enum_value((AlterEnumStmt *) parsetree);
 			break;
 		case T_AlterTableStmt:
 			check_alter_table((AlterTableStmt *) parsetree);
