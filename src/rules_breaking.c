@@ -43,6 +43,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "commit_checks.h"
 #include "depends.h"
 #include "migration_guard.h"
 #include "relfacts.h"
@@ -488,6 +489,9 @@ report_rename_relation(Oid relid, const char *newname)
 	else
 		f.hint = psprintf("Keep the old name working through the deploy: create the %s under the new name beside the old one, deploy code that uses the new name, then drop the old one.",
 						  noun);
+	/* a view under the old name, created before commit, makes it safe */
+	if (mg_defer_rename_until_commit(&f, get_rel_namespace(relid), oldname))
+		return;
 	mg_report(&f);
 }
 
@@ -769,6 +773,8 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	f.hint = psprintf("Keep the old name working through the deploy: move it and, in the same transaction, CREATE VIEW %s AS SELECT * FROM %s; deploy code that uses the new schema; then drop the view.",
 					  mg_rel_name(relid),
 					  quote_qualified_identifier(stmt->newschema, relname));
+	if (mg_defer_rename_until_commit(&f, get_rel_namespace(relid), relname))
+		return;
 	mg_report(&f);
 }
 
