@@ -124,6 +124,21 @@ commit_checks_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 /*
+ * A client's statement in a transaction block: more client statements can
+ * follow before COMMIT.  Statements inside functions and DO blocks are
+ * judged at once (a test harness such as pgTAP's throws_ok() runs them in a
+ * subtransaction and expects the answer now); migration tools send the
+ * compatibility view as a statement of its own.
+ */
+static bool
+deferrable_here(void)
+{
+	return IsTransactionBlock() && mg_collector == NULL && !mg_check_simulating &&
+		mg_current_statement != NULL &&
+		mg_current_statement->context == PROCESS_UTILITY_TOPLEVEL;
+}
+
+/*
  * Hands a finding over to be reported at commit unless safe_at_commit(arg)
  * says the transaction made it safe.  Returns false (the caller reports it
  * now) outside a transaction block, where nothing can follow, and while
@@ -136,7 +151,7 @@ mg_defer_finding(const MGFinding *f, MGCommitTest safe_at_commit, void *arg)
 	MemoryContext old;
 	DeferredFinding *d;
 
-	if (!IsTransactionBlock() || mg_collector != NULL || mg_check_simulating)
+	if (!deferrable_here())
 		return false;
 	if (!callbacks_registered)
 	{
@@ -188,7 +203,7 @@ mg_defer_rename_until_commit(MGFinding *f, Oid nspid, const char *relname)
 	MemoryContext oldcxt;
 	OldName    *old;
 
-	if (!IsTransactionBlock() || mg_collector != NULL || mg_check_simulating)
+	if (!deferrable_here())
 		return false;
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	old = palloc(sizeof(OldName));
