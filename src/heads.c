@@ -104,6 +104,16 @@ mg_heads_own_query_running(void)
 	return in_guard_query;
 }
 
+/*
+ * For rules_dml.c: did this transaction write the migration table (so it
+ * is a migration)?
+ */
+bool
+mg_heads_migration_table_written(void)
+{
+	return xs.written;
+}
+
 static void
 invalidate_candidates(Datum arg, int cacheid, uint32 hashvalue)
 {

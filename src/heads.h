@@ -117,6 +117,7 @@ extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
 /* heads.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
 /* heads_read.c: mg_heads_enter_as() in heads_read.h starts one */
+extern bool mg_heads_migration_table_written(void);
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 
 /* check hooks for the head GUCs (guc.c registers them) */

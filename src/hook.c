@@ -24,6 +24,8 @@
 #include "migration_guard.h"
 #include "audit.h"
 #include "stats.h"
+#include "rules_cascade.h"
+#include "rules_dml.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -132,6 +134,7 @@ statement_may_concern_us(Node *parsetree)
 		case T_AlterObjectDependsStmt:
 		case T_DropOwnedStmt:
 		case T_ReassignOwnedStmt:
+		case T_DropdbStmt:
 			return true;
 		default:
 			return false;
@@ -196,6 +199,8 @@ mg_judge_statement(MGStatement *st)
 		default:
 			break;
 	}
+	/* forms that reach data through a dependency, a type or another kind */
+	mg_check_cascade_stmt(st, parsetree);
 	mg_check_lock_timeout(st);
 }
 
@@ -348,6 +353,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		/* PostgreSQL's permission error comes before any rule's finding */
 		mg_check_privileges_first(parsetree);
+		/* a big UPDATE earlier in the transaction is now one of a migration */
+		mg_dml_note_ddl();
 		if (mg_mode != MG_SEV_OFF || mg_audit_mode_off_in_session())
 		{
 			mg_stats_count_judged();

@@ -61,6 +61,7 @@
 #include "migration_guard.h"
 #include "lockinfo.h"
 #include "relfacts.h"
+#include "rules_cascade.h"
 
 /*
  * Locks that conflict with ROW EXCLUSIVE, the lock of INSERT, UPDATE,
@@ -213,6 +214,13 @@ add_lock_oid(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
 	plan->locks = lappend(plan->locks, l);
 	entry = hash_search(plan->by_relid, &relid, HASH_ENTER, &found);
 	entry->lock = l;
+}
+
+/* add_lock_oid for the statement forms of other files (rules_cascade.c). */
+void
+mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode, const char *role)
+{
+	add_lock_oid(plan, relid, mode, role);
 }
 
 static Oid
@@ -963,5 +971,7 @@ mg_statement_lock_plan(Node *parsetree)
 		default:
 			break;
 	}
+	/* locks reached through a dependency, a type or a default partition */
+	mg_cascade_lock_plan(plan, parsetree);
 	return plan;
 }

@@ -51,5 +51,7 @@ extern Oid mg_lock_owning_table(Oid relid, char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);
 extern List *mg_tables_using_domain(Oid domainoid);
+extern void mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode,
+							 const char *role);
 
 #endif							/* MG_LOCKINFO_H */

@@ -62,6 +62,7 @@
 #include "lockinfo.h"
 #include "relfacts.h"
 #include "stats.h"
+#include "rules_dml.h"
 
 /* Longest statement text quoted in messages. */
 /* Most blocking sessions listed in a retry message. */
@@ -466,6 +467,9 @@ only_migration_table(QueryDesc *queryDesc)
 static void
 locks_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	/* unbatched_data_change (rules_dml.c): a test of the command type first */
+	mg_dml_executor_start(queryDesc, eflags, utility_depth > 0);
+
 	if (lock_tracking_active() &&
 		!(eflags & EXEC_FLAG_EXPLAIN_ONLY) &&
 		!IsParallelWorker() &&

@@ -25,6 +25,7 @@
 
 #include "migration_guard.h"
 #include "audit.h"
+#include "rules_dml.h"
 #include "shmem.h"
 
 MG_MODULE_MAGIC;
@@ -66,6 +67,7 @@ _PG_init(void)
 	mg_locks_init();
 	mg_heads_init();
 	mg_usercode_init();
+	mg_dml_init();
 	mg_hook_installed = true;
 }
 

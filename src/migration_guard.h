@@ -161,6 +161,7 @@ extern void mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt);
 extern void mg_check_alter_object_schema_stmt(MGStatement *st,
 											  AlterObjectSchemaStmt *stmt);
 extern void mg_check_create_stmt(MGStatement *st, CreateStmt *stmt);
+extern void mg_check_create_partition(MGStatement *st, CreateStmt *stmt);
 extern void mg_check_create_schema_stmt(MGStatement *st, CreateSchemaStmt *stmt);
 extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
 extern void mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt);

@@ -189,13 +189,34 @@ mg_rel_size(Oid relid, int64 *bytes)
 	return true;
 }
 
-/* pg_class.reltuples: the planner's estimate, -1 if never analyzed. */
+/*
+ * pg_class.reltuples: the planner's estimate, -1 if never analyzed.  A
+ * partitioned table keeps none of its own: its partitions' estimates add up.
+ */
 double
 mg_rel_estimated_rows(Oid relid)
 {
 	FormData_pg_class row;
 
-	return mg_rel_class_row(relid, &row) ? row.reltuples : -1;
+	if (!mg_rel_class_row(relid, &row))
+		return -1;
+	if (row.relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		double		sum = -1;
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+		{
+			FormData_pg_class part;
+
+			if (lfirst_oid(lc) == relid || !mg_rel_class_row(lfirst_oid(lc), &part) ||
+				part.relkind == RELKIND_PARTITIONED_TABLE || part.reltuples < 0)
+				continue;
+			sum = (sum < 0 ? 0 : sum) + part.reltuples;
+		}
+		return sum;
+	}
+	return row.reltuples;
 }
 
 /*

@@ -1179,6 +1179,93 @@ partition_can_attach(Relation parent, Relation part)
 	return true;
 }
 
+/*
+ * ATTACH PARTITION builds, on the partition and under its ACCESS EXCLUSIVE
+ * lock, every index of the parent that the partition has no matching index
+ * for (AttachPartitionEnsureIndexes).  Each partition index matches at
+ * most one parent index, so a partition with fewer indexes than the parent
+ * gets at least the difference built; that lower bound is what is judged.
+ */
+static void
+check_attach_index_builds(MGAlterContext *ctx, Oid partid)
+{
+	int			nparent = list_length(mg_table_index_oids(ctx->relid));
+	int			npart;
+	MGFinding	f = {0};
+
+	if (nparent == 0 || get_rel_relkind(partid) == RELKIND_FOREIGN_TABLE ||
+		!mg_rule_applies(MG_RULE_ATTACH_PARTITION, partid))
+		return;
+	npart = list_length(mg_table_index_oids(partid));
+	if (npart >= nparent)
+		return;
+	f.rule = MG_RULE_ATTACH_PARTITION;
+	f.relid = partid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf(ngettext("ATTACH PARTITION would build %d index on \"%s\" under an ACCESS EXCLUSIVE lock",
+								  "ATTACH PARTITION would build %d indexes on \"%s\" under an ACCESS EXCLUSIVE lock",
+								  nparent - npart),
+						 nparent - npart, get_rel_name(partid));
+	f.detail = psprintf("\"%s\" has %d indexes and \"%s\" %d: every index of the parent without a matching index on the partition is built during ATTACH, while the partition is locked ACCESS EXCLUSIVE (%s).  %s",
+						get_rel_name(ctx->relid), nparent, get_rel_name(partid), npart,
+						mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(partid));
+	f.hint = psprintf("Build the matching indexes on %s first with CREATE INDEX CONCURRENTLY (the same columns, method, uniqueness and predicate as each index of %s); ATTACH PARTITION then only attaches them.",
+					  mg_rel_name(partid), mg_rel_name(ctx->relid));
+	mg_report(&f);
+}
+
+/*
+ * CREATE TABLE ... PARTITION OF parent FOR VALUES ... checks the parent's
+ * default partition for rows of the new bound (check_default_partition_contents)
+ * under ACCESS EXCLUSIVE, exactly as ATTACH PARTITION does.
+ */
+void
+mg_check_create_partition(MGStatement *st, CreateStmt *stmt)
+{
+	Oid			parentid;
+	Oid			defaultid;
+	Relation	parent;
+	bool		scanned = true;
+	MGFinding	f = {0};
+
+	if (stmt->partbound == NULL || stmt->partbound->is_default ||
+		list_length(stmt->inhRelations) != 1)
+		return;
+	parentid = RangeVarGetRelid(linitial(stmt->inhRelations), NoLock, true);
+	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
+		return;
+	defaultid = get_default_partition_oid(parentid);
+	if (!OidIsValid(defaultid) || !mg_rule_applies(MG_RULE_ATTACH_PARTITION, defaultid))
+		return;
+	parent = mg_rel_open_nowait(parentid);
+	if (parent != NULL)
+	{
+		ParseState *pstate = make_parsestate(NULL);
+		PartitionBoundSpec *bound;
+
+		pstate->p_sourcetext = st->query_string;
+		bound = transformPartitionBound(pstate, parent, copyObject(stmt->partbound));
+		/* an overlapping bound: PostgreSQL's own error, as DefineRelation raises next */
+		check_new_partition_bound(stmt->relation->relname, parent, bound, pstate);
+		scanned = !partition_constraint_proven(defaultid,
+											   get_proposed_default_constraint(get_qual_from_partbound(parent, bound)),
+											   parent);
+		free_parsestate(pstate);
+		mg_rel_close_nowait(parent);
+	}
+	if (!scanned)
+		return;
+	f.rule = MG_RULE_ATTACH_PARTITION;
+	f.relid = defaultid;
+	f.lockmode = AccessExclusiveLock;
+	f.message = psprintf("CREATE TABLE ... PARTITION OF would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
+						 get_rel_name(defaultid));
+	f.detail = psprintf("Creating a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s) and on the parent.  %s",
+						mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(defaultid));
+	f.hint = pstrdup("Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
+	mg_report(&f);
+}
+
 static void
 check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 {
@@ -1254,6 +1341,8 @@ check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 		mg_rel_close_nowait(parent);
 	}
 
+	/* (after PostgreSQL's own refusals above) */
+	check_attach_index_builds(ctx, partid);
 	if (part_scanned && !mg_rule_applies(MG_RULE_ATTACH_PARTITION, partid))
 		part_scanned = false;
 	if (default_scanned && !mg_rule_applies(MG_RULE_ATTACH_PARTITION, defaultid))

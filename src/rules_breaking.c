@@ -44,6 +44,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "commit_checks.h"
 #include "depends.h"
 #include "deprecation.h"
 #include "migration_guard.h"
@@ -612,6 +613,9 @@ report_rename_relation(Oid relid, const char *newname)
 	/* a deprecated relation unused for the quiet period may go */
 	if (mg_deprecation_judge(&f, relid, 0))
 		return;
+	/* a view under the old name, created before commit, makes it safe */
+	if (mg_defer_rename_until_commit(&f, get_rel_namespace(relid), oldname))
+		return;
 	mg_report(&f);
 }
 
@@ -821,6 +825,8 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 		case OBJECT_VIEW:
 		case OBJECT_MATVIEW:
 		case OBJECT_FOREIGN_TABLE:
+		case OBJECT_INDEX:		/* ALTER INDEX ... RENAME renames any relation */
+		case OBJECT_SEQUENCE:
 			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
@@ -891,6 +897,8 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	f.hint = psprintf("Keep the old name working through the deploy: move it and, in the same transaction, CREATE VIEW %s AS SELECT * FROM %s; deploy code that uses the new schema; then drop the view.",
 					  mg_rel_name(relid),
 					  quote_qualified_identifier(stmt->newschema, relname));
+	if (mg_defer_rename_until_commit(&f, get_rel_namespace(relid), relname))
+		return;
 	mg_report(&f);
 }
 

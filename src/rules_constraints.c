@@ -223,9 +223,38 @@ mg_check_set_not_null(MGAlterContext *ctx, const char *colname)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * The first table a new CHECK constraint is checked against (the table,
+ * then the partitions and inheritance children it recurses to unless NO
+ * INHERIT) that is not exempt by size; InvalidOid if none.  A small parent
+ * of big children scans the children.
+ */
+static Oid
+check_scanned_table(MGAlterContext *ctx, Constraint *con)
+{
+	List	   *rels;
+	ListCell   *lc;
+
+	if (ctx->stmt->relation->inh && !con->is_no_inherit)
+		rels = find_all_inheritors(ctx->relid, NoLock, NULL);
+	else
+		rels = list_make1_oid(ctx->relid);
+	foreach(lc, rels)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE && relid != ctx->relid)
+			continue;			/* no rows of its own */
+		if (mg_rule_applies(MG_RULE_ADD_CHECK_CONSTRAINT, relid))
+			return relid;
+	}
+	return InvalidOid;
+}
+
 static void
 check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool enforced)
 {
+	Oid			scanned;
 	MGFinding	f;
 	char	   *table = mg_rel_name(ctx->relid);
 	const char *conname;
@@ -237,7 +266,8 @@ check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool en
 	if (!ctx->stmt->relation->inh && !con->is_no_inherit &&
 		find_inheritance_children(ctx->relid, NoLock) != NIL)
 		return;					/* ONLY: "constraint must be added to child tables too" */
-	if (!mg_rule_applies(MG_RULE_ADD_CHECK_CONSTRAINT, ctx->relid))
+	scanned = check_scanned_table(ctx, con);
+	if (!OidIsValid(scanned))
 		return;
 
 	conname = quote_identifier(constraint_name(ctx, con, coldef ? list_make1(makeString(coldef->colname)) : NIL, "check"));
@@ -249,8 +279,12 @@ check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool en
 		f.message = psprintf("ADD CONSTRAINT \"%s\" CHECK would scan table \"%s\" under an %s lock",
 							 constraint_name(ctx, con, NIL, "check"), get_rel_name(ctx->relid),
 							 mg_lockmode_name(ctx->lockmode));
-	f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row while the lock is held, %s.  %s",
-						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+	if (scanned == ctx->relid)
+		f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row while the lock is held, %s.  %s",
+							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+	else
+		f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row of the table and of its partitions or inheritance children, each locked the same way, while the lock is held, %s.  %s",
+							mg_lock_blocks(ctx->lockmode), mg_rel_describe(scanned));
 	f.hint = psprintf("%sALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
 					  coldef ? "Add the column without the constraint, then: " : "",
 					  table, conname, table, conname);

@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * commit_checks.h
+ *	  Findings decided at commit (commit_checks.c).
+ *
+ * IDENTIFICATION
+ *	  src/commit_checks.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_COMMIT_CHECKS_H
+#define MG_COMMIT_CHECKS_H
+
+#include "migration_guard.h"
+
+/* true: the transaction made the finding's statement safe */
+typedef bool (*MGCommitTest) (void *arg);
+
+extern bool mg_defer_finding(const MGFinding *f, MGCommitTest safe_at_commit, void *arg);
+extern bool mg_defer_rename_until_commit(MGFinding *f, Oid nspid, const char *relname);
+
+#endif							/* MG_COMMIT_CHECKS_H */

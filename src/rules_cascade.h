@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_cascade.h
+ *	  Statement forms that drop, rename or empty what running code uses
+ *	  through a dependency, a type or another object kind (rules_cascade.c).
+ *
+ * IDENTIFICATION
+ *	  src/rules_cascade.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_RULES_CASCADE_H
+#define MG_RULES_CASCADE_H
+
+#include "catalog/objectaddress.h"
+#include "lockinfo.h"
+#include "migration_guard.h"
+
+extern void mg_check_cascade_stmt(MGStatement *st, Node *parsetree);
+extern void mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree);
+extern bool mg_object_created_in_xact(const ObjectAddress *addr);
+
+/* rules_values.c */
+extern void mg_check_rename_enum_value(AlterEnumStmt *stmt);
+extern void mg_check_drop_default_required(AlterTableStmt *stmt, Oid relid,
+										   AlterTableCmd *cmd);
+
+#endif							/* MG_RULES_CASCADE_H */
