@@ -149,4 +149,6 @@ DROP TABLE bfc_type, bfc_coll, bfc_index, bfc_table, bfc_old, bfc_moved, bfc_unv
 DROP FUNCTION bfc_move();
 RESET migration_guard.mode;
 \c :regress_db
+SET migration_guard.allow = 'drop_database';
 DROP DATABASE mg_backfill_cursor;
+RESET migration_guard.allow;
