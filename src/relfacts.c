@@ -104,20 +104,19 @@ mg_rel_created_in_xact(Oid relid)
 	return created;
 }
 
-/* Blocks of every fork of one relation; the caller holds a lock on it. */
+/*
+ * Bytes of a relation's main fork, the data a scan or rewrite reads; the
+ * caller holds a lock on it.  The free space and visibility maps are left
+ * out: they are not read by a scan, and whether and when they exist differs
+ * between PostgreSQL versions (16 extends relations in bulk and records the
+ * extra pages in the free space map).
+ */
 static int64
 relation_bytes(Relation rel)
 {
-	int64		bytes = 0;
-
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return 0;
-	for (ForkNumber fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
-	{
-		if (smgrexists(RelationGetSmgr(rel), fork))
-			bytes += (int64) smgrnblocks(RelationGetSmgr(rel), fork) * BLCKSZ;
-	}
-	return bytes;
+	return (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 }
 
 /*
@@ -189,13 +188,21 @@ mg_rel_size(Oid relid, int64 *bytes)
 	return true;
 }
 
-/* pg_class.reltuples: the planner's estimate, -1 if never analyzed. */
+/*
+ * pg_class.reltuples: the planner's estimate; when the table has none (never
+ * vacuumed or analyzed, or rewritten on 18+), estimated from its pages as the
+ * planner would (relestimate.c).  -1 if neither is to be had.
+ */
 double
 mg_rel_estimated_rows(Oid relid)
 {
 	FormData_pg_class row;
 
-	return mg_rel_class_row(relid, &row) ? row.reltuples : -1;
+	if (!mg_rel_class_row(relid, &row))
+		return -1;
+	if (row.reltuples >= 0)
+		return row.reltuples;
+	return mg_rel_rows_from_pages(relid);
 }
 
 /*
