@@ -136,7 +136,7 @@ CREATE TABLE vf_period (id int, valid_at daterange);
 INSERT INTO vf_period SELECT g, daterange('2021-01-01', '2022-01-01') FROM generate_series(1, 100) g;
 ANALYZE;
 
-SELECT plan(48);
+SELECT plan(56);
 
 -- PostgreSQL 17: SET EXPRESSION recomputes a stored generated column for
 -- every row; SET ACCESS METHOD on a partitioned table only changes what new
@@ -189,5 +189,46 @@ SELECT vf_form(180000, $$ALTER TABLE vf_nn_parent ALTER CONSTRAINT vf_nn_parent_
                'scan', 'set_not_null');
 SELECT vf_form(180000, $$ALTER TABLE vf_nn_parent ALTER CONSTRAINT vf_nn_parent_id NO INHERIT$$, 'vf_nn_child',
                'catalog', 'none');
+
+-- The verdicts as a migration meets them: refused in enforce, applied in
+-- warn, let through by the rule's escape hatch; and the hints of 18 teach
+-- the forms 18 has.
+CREATE FUNCTION vf_since_or_skip(since int, n int, tests text[]) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE t text;
+BEGIN
+  IF NOT vf_since(since) THEN
+    RETURN NEXT skip(format('PostgreSQL %s form', since / 10000), n);
+    RETURN;
+  END IF;
+  FOREACH t IN ARRAY tests LOOP
+    RETURN QUERY EXECUTE t;
+  END LOOP;
+END$$;
+RESET lock_timeout;  -- the lock_timeout rule is not the subject here
+SET migration_guard.rules = 'lock_held_across_statements=off, multiple_exclusive_locks=off';
+SET migration_guard.mode = 'enforce';
+SELECT vf_since_or_skip(170000, 4, ARRAY[
+  $t$SELECT throws_ok('ALTER TABLE vf ALTER COLUMN gs SET EXPRESSION AS (a * 4)', 'MG002', NULL,
+                      'enforce: SET EXPRESSION on a stored column is refused')$t$,
+  $t$SELECT lives_ok('ALTER TABLE vf ALTER COLUMN gs SET EXPRESSION AS (a * 2) /* migration_guard:allow add_column_volatile_default */',
+                     'the rule''s directive lets it through')$t$,
+  $t$SELECT lives_ok('SET LOCAL migration_guard.mode = ''warn''; ALTER TABLE vf ALTER COLUMN gs SET EXPRESSION AS (a * 4)',
+                     'warn: it is applied (and the backstop, which it predicted, lets it through)')$t$,
+  $t$SELECT is((SELECT count(*)::int FROM vf WHERE gs <> a * 4), 0, 'warn: every row was recomputed')$t$]);
+SELECT vf_since_or_skip(180000, 4, ARRAY[
+  $t$SELECT lives_ok('ALTER TABLE vf ADD COLUMN gv3 int GENERATED ALWAYS AS (a - 1)',
+                     'enforce: a virtual generated column is added')$t$,
+  $t$SELECT matches((SELECT hint FROM migration_guard."check"('ALTER TABLE vf ALTER COLUMN a SET NOT NULL', 'enforce')
+                      WHERE rule = 'set_not_null'),
+                    'ADD CONSTRAINT \S+ NOT NULL a NOT VALID; then, in a separate transaction, ALTER TABLE public.vf VALIDATE CONSTRAINT',
+                    '18: the set_not_null hint teaches NOT NULL ... NOT VALID and VALIDATE')$t$,
+  $t$SELECT matches((SELECT hint FROM migration_guard."check"('ALTER TABLE vf ALTER COLUMN n SET NOT NULL', 'enforce')
+                      WHERE rule = 'set_not_null'),
+                    'VALIDATE CONSTRAINT vf_n_nn',
+                    '18: with a NOT VALID NOT NULL in place, the hint says to validate it')$t$,
+  $t$SELECT throws_ok('ALTER TABLE vf_nn_parent ALTER CONSTRAINT vf_nn_parent_n INHERIT', 'MG002', NULL,
+                      'enforce: ALTER CONSTRAINT ... INHERIT that scans the children is refused')$t$]);
+RESET migration_guard.mode;
 
 SELECT * FROM finish();
