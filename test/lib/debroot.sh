@@ -59,10 +59,15 @@ mg_root_ok() {
 }
 
 # apt inside a root (test/run installs MG_EXTRA_PACKAGES there) accepts
-# what the build accepted.
+# what the build accepted, and packages installed there never start their
+# services (a pgbouncer or postgresql started by a postinst would outlive
+# nothing, but could take a port a test wants).
 mg_root_aptconf() {
 	printf '%s\n' 'Acquire::Check-Valid-Until "false";' 'Acquire::Check-Date "false";' \
 		'Acquire::Retries "3";' 'APT::Install-Recommends "false";' >"$1/etc/apt/apt.conf.d/99migration-guard"
+	printf '%s\n' '#!/bin/sh' '# migration_guard test root: no service starts here' 'exit 101' \
+		>"$1/usr/sbin/policy-rc.d"
+	chmod 755 "$1/usr/sbin/policy-rc.d"
 }
 
 # Builds the root of major $1 unless a good one is cached.  The new root is

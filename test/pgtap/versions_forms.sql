@@ -136,7 +136,7 @@ CREATE TABLE vf_period (id int, valid_at daterange);
 INSERT INTO vf_period SELECT g, daterange('2021-01-01', '2022-01-01') FROM generate_series(1, 100) g;
 ANALYZE;
 
-SELECT plan(56);
+SELECT plan(62);
 
 -- PostgreSQL 17: SET EXPRESSION recomputes a stored generated column for
 -- every row; SET ACCESS METHOD on a partitioned table only changes what new
@@ -144,6 +144,13 @@ SELECT plan(56);
 SELECT vf_form(170000, $$ALTER TABLE vf ALTER COLUMN gs SET EXPRESSION AS (a * 3)$$, 'vf',
                'rewrite', 'add_column_volatile_default');
 SELECT vf_form(170000, $$ALTER TABLE vf_part SET ACCESS METHOD vf_heap2$$, 'vf_part1',
+               'catalog', 'none');
+SELECT vf_form(170000, $$ALTER TABLE vf_part SET ACCESS METHOD DEFAULT$$, 'vf_part1',
+               'catalog', 'none');
+
+-- PostgreSQL 18: a partitioned table takes a NOT VALID foreign key, which
+-- scans no partition.
+SELECT vf_form(180000, $$ALTER TABLE vf_part ADD CONSTRAINT vf_part_fk FOREIGN KEY (id) REFERENCES vf_parent NOT VALID$$, 'vf_part1',
                'catalog', 'none');
 
 -- PostgreSQL 18: virtual generated columns (the default kind) are computed
