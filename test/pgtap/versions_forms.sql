@@ -136,7 +136,7 @@ CREATE TABLE vf_period (id int, valid_at daterange);
 INSERT INTO vf_period SELECT g, daterange('2021-01-01', '2022-01-01') FROM generate_series(1, 100) g;
 ANALYZE;
 
-SELECT plan(64);
+SELECT plan(67);
 
 -- PostgreSQL 17: SET EXPRESSION recomputes a stored generated column for
 -- every row; SET ACCESS METHOD on a partitioned table only changes what new
@@ -146,6 +146,8 @@ SELECT vf_form(170000, $$ALTER TABLE vf ALTER COLUMN gs SET EXPRESSION AS (a * 3
 SELECT vf_form(170000, $$ALTER TABLE vf_part SET ACCESS METHOD vf_heap2$$, 'vf_part1',
                'catalog', 'none');
 SELECT vf_form(170000, $$ALTER TABLE vf_part SET ACCESS METHOD DEFAULT$$, 'vf_part1',
+               'catalog', 'none');
+SELECT vf_form(170000, $$ALTER TABLE vf ALTER COLUMN a SET STATISTICS DEFAULT$$, 'vf',
                'catalog', 'none');
 
 -- PostgreSQL 18: a partitioned table takes a NOT VALID foreign key, which
