@@ -41,10 +41,20 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
 $(UPDATE_SCRIPTS): $(EXTENSION)--%.sql: $$(sort $$(wildcard updates/%/*.sql))
 	cat $^ > $@
 
-.PHONY: test demo bench
-# The README's test command: installs what it needs, builds, runs every suite.
+.PHONY: test test-all demo bench
+# The README's test command: installs what it needs, builds, runs every suite
+# against the host's PostgreSQL 15.  PG=17 / PG=18: the same inside a cached
+# throwaway Debian root of the release shipping that major (test/run-pg).
 test:
+ifeq ($(strip $(PG)),)
 	bash test/run
+else
+	bash test/run-pg $(PG)
+endif
+
+# Every major CI covers (15, 17, 18); one combined "N passed, N failed" line.
+test-all:
+	bash test/run-all
 
 # The README's run command: a throwaway cluster showing the guard at work.
 demo:

@@ -1,4 +1,6 @@
 -- attach_partition, detach_partition and alter_domain_add_constraint.
+-- PostgreSQL 18 output: rules_alter_partition_1.out, because from 18 on the
+-- hints teach ADD CONSTRAINT ... NOT NULL ... NOT VALID (docs/versions.md).
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS migration_guard;
 RESET client_min_messages;

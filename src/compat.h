@@ -129,6 +129,20 @@ extern PGDLLEXPORT void _PG_init(void);
 #define compat_stmt_has_returning(stmt)	((stmt)->returningList != NIL)
 #endif
 
+/* ALTER TABLE ... ALTER COLUMN ... SET EXPRESSION AS (...): 17 and later. */
+#if PG_VERSION_NUM >= 170000
+#define MG_HAVE_SET_EXPRESSION 1
+#endif
+
+/*
+ * ALTER CONSTRAINT arrives as an ATAlterConstraint node from PostgreSQL 18
+ * on (before: a Constraint with deferrability only), and can change a
+ * constraint's enforceability and inheritability.
+ */
+#if PG_VERSION_NUM >= 180000
+#define MG_HAVE_ALTER_CONSTRAINT_ENFORCED 1
+#endif
+
 /* Exclusion constraints on partitioned tables: PostgreSQL 17 and later. */
 #if PG_VERSION_NUM >= 170000
 #define MG_HAVE_PARTITIONED_EXCLUSION

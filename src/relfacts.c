@@ -104,20 +104,19 @@ mg_rel_created_in_xact(Oid relid)
 	return created;
 }
 
-/* Blocks of every fork of one relation; the caller holds a lock on it. */
+/*
+ * Bytes of a relation's main fork, the data a scan or rewrite reads; the
+ * caller holds a lock on it.  The free space and visibility maps are left
+ * out: they are not read by a scan, and whether and when they exist differs
+ * between PostgreSQL versions (16 extends relations in bulk and records the
+ * extra pages in the free space map).
+ */
 static int64
 relation_bytes(Relation rel)
 {
-	int64		bytes = 0;
-
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return 0;
-	for (ForkNumber fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
-	{
-		if (smgrexists(RelationGetSmgr(rel), fork))
-			bytes += (int64) smgrnblocks(RelationGetSmgr(rel), fork) * BLCKSZ;
-	}
-	return bytes;
+	return (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
 }
 
 /*
@@ -190,8 +189,10 @@ mg_rel_size(Oid relid, int64 *bytes)
 }
 
 /*
- * pg_class.reltuples: the planner's estimate, -1 if never analyzed.  A
- * partitioned table keeps none of its own: its partitions' estimates add up.
+ * pg_class.reltuples: the planner's estimate; when the table has none (never
+ * vacuumed or analyzed, or rewritten on 18+), estimated from its pages as the
+ * planner would (relestimate.c).  A partitioned table keeps none of its own:
+ * its partitions' estimates add up.  -1 if none is to be had.
  */
 double
 mg_rel_estimated_rows(Oid relid)
@@ -208,15 +209,21 @@ mg_rel_estimated_rows(Oid relid)
 		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
 		{
 			FormData_pg_class part;
+			double		rows;
 
 			if (lfirst_oid(lc) == relid || !mg_rel_class_row(lfirst_oid(lc), &part) ||
-				part.relkind == RELKIND_PARTITIONED_TABLE || part.reltuples < 0)
+				part.relkind == RELKIND_PARTITIONED_TABLE)
 				continue;
-			sum = (sum < 0 ? 0 : sum) + part.reltuples;
+			rows = part.reltuples >= 0 ? part.reltuples :
+				mg_rel_rows_from_pages(lfirst_oid(lc));
+			if (rows >= 0)
+				sum = (sum < 0 ? 0 : sum) + rows;
 		}
 		return sum;
 	}
-	return row.reltuples;
+	if (row.reltuples >= 0)
+		return row.reltuples;
+	return mg_rel_rows_from_pages(relid);
 }
 
 /*

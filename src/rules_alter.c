@@ -1577,6 +1577,17 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 			case AT_DetachPartition:
 				check_detach_partition(&ctx, castNode(PartitionCmd, cmd->def));
 				break;
+#ifdef MG_HAVE_SET_EXPRESSION
+			case AT_SetExpression:
+				mg_check_set_expression(&ctx, cmd->name);
+				break;
+#endif
+#ifdef MG_HAVE_ALTER_CONSTRAINT_ENFORCED
+			case AT_AlterConstraint:
+				if (IsA(cmd->def, ATAlterConstraint))
+					mg_check_alter_constraint(&ctx, (ATAlterConstraint *) cmd->def);
+				break;
+#endif
 			default:
 				break;
 		}

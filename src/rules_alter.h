@@ -35,4 +35,12 @@ extern void mg_check_column_constraints(MGAlterContext *ctx, ColumnDef *def);
 extern void mg_check_set_not_null(MGAlterContext *ctx, const char *colname);
 extern void mg_check_validate_constraint(MGAlterContext *ctx, const char *conname);
 
+/* rules_newforms.c: subcommands new in 17 and 18 */
+#ifdef MG_HAVE_SET_EXPRESSION
+extern void mg_check_set_expression(MGAlterContext *ctx, const char *colname);
+#endif
+#ifdef MG_HAVE_ALTER_CONSTRAINT_ENFORCED
+extern void mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint *cmd);
+#endif
+
 #endif							/* MG_RULES_ALTER_H */

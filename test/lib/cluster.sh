@@ -8,6 +8,7 @@
 
 MG_PG_MAJOR=${MG_PG_MAJOR:-15}
 MG_ROOT=${MG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+source "$(dirname "${BASH_SOURCE[0]}")/tree.sh"
 MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc"
 
 mg_log() { printf '%s\n' "$*" >&2; }
@@ -64,14 +65,7 @@ mg_cleanup() {
 # Copies the working tree (tracked and untracked, not ignored) and builds it.
 mg_build() {
 	mkdir -p "$MG_WORK/src"
-	(cd "$MG_ROOT" && if git rev-parse --git-dir >/dev/null 2>&1; then
-		# files deleted in the working tree but still tracked are skipped
-		git ls-files -co --exclude-standard -z |
-			xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done; true' _ |
-			tar --null -T - -cf -
-	else
-		tar --exclude=.git -cf - .
-	fi) | tar -xf - -C "$MG_WORK/src"
+	mg_tree_tar "$MG_ROOT" | tar -xf - -C "$MG_WORK/src"
 	make -s -C "$MG_WORK/src" PG_CONFIG="$MG_PG_CONFIG" >"$MG_WORK/build.log" 2>&1 || {
 		cat "$MG_WORK/build.log" >&2
 		return 1
