@@ -34,12 +34,15 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "access/parallel.h"
 #include "access/sysattr.h"
 #include "access/xact.h"
+#include "access/xlog_internal.h"
+#include "catalog/pg_control.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -66,7 +69,7 @@
 
 #define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
 #define USAGE_FILE_MAGIC	0x4d474455	/* "MGDU" */
-#define USAGE_FILE_VERSION	1
+#define USAGE_FILE_VERSION	2
 
 #define USAGE_TRANCHE		"migration_guard_usage"
 
@@ -123,9 +126,48 @@ enter_entry(const UsageKey *key)
 }
 
 /*
+ * The server's control file at a clean shutdown: its last checkpoint and
+ * the time of its last update.  Any start of the server (with the library
+ * or without it, or a single-user run) ends with a new shutdown
+ * checkpoint or at least a new update time, and a crash leaves it not shut
+ * down; so counters saved with this stamp are trusted only if the control
+ * file is still exactly as they left it.
+ */
+typedef struct ControlStamp
+{
+	XLogRecPtr	checkpoint;
+	pg_time_t	time;			/* seconds: the CRC tells apart writes within one */
+	pg_crc32c	crc;
+} ControlStamp;
+
+/* The control file's stamp now; false if it cannot be read or is not shut down. */
+static bool
+control_stamp(ControlStamp *stamp)
+{
+	ControlFileData cf;
+	int			fd = OpenTransientFile(XLOG_CONTROL_FILE, O_RDONLY | PG_BINARY);
+	bool		ok;
+
+	memset(stamp, 0, sizeof(ControlStamp));
+	if (fd < 0)
+		return false;
+	ok = read(fd, &cf, sizeof(cf)) == sizeof(cf);
+	CloseTransientFile(fd);
+	if (!ok || (cf.state != DB_SHUTDOWNED && cf.state != DB_SHUTDOWNED_IN_RECOVERY))
+		return false;
+	stamp->checkpoint = cf.checkPoint;
+	stamp->time = cf.time;
+	stamp->crc = cf.crc;
+	return true;
+}
+
+/*
  * Counters of the previous run, if it ended cleanly.  The file is removed
  * once read: after a crash there is none, and the counters start empty
- * with tracking_since = now.  Any damage counts as no file.
+ * with tracking_since = now.  A file left by an earlier run, with a run
+ * in between that counted nothing (the library not preloaded, or a crash
+ * after it), does not match the control file and is not trusted either.
+ * Any damage counts as no file.
  */
 static void
 load_counters(void)
@@ -134,6 +176,8 @@ load_counters(void)
 	uint32		header[2];
 	int32		count;
 	TimestampTz since;
+	ControlStamp saved;
+	ControlStamp now;
 
 	if (f == NULL)
 	{
@@ -145,10 +189,22 @@ load_counters(void)
 	}
 	if (fread(header, sizeof(header), 1, f) != 1 ||
 		header[0] != USAGE_FILE_MAGIC || header[1] != USAGE_FILE_VERSION ||
+		fread(&saved, sizeof(saved), 1, f) != 1 ||
 		fread(&since, sizeof(since), 1, f) != 1 ||
 		fread(&count, sizeof(count), 1, f) != 1 ||
 		count < 0 || count > USAGE_MAX_ENTRIES)
 		goto bad;
+	if (!control_stamp(&now) || now.checkpoint != saved.checkpoint ||
+		now.time != saved.time || now.crc != saved.crc)
+	{
+		ereport(LOG,
+				(errmsg("ignoring deprecation usage file \"%s\" of an earlier run", USAGE_FILE),
+				 errdetail("The server ran since the file was written without counting uses of deprecated objects."),
+				 errhint("The quiet period of every deprecated object starts again now.")));
+		FreeFile(f);
+		unlink(USAGE_FILE);
+		return;
+	}
 	for (int i = 0; i < count; i++)
 	{
 		UsageKey	key;
@@ -198,14 +254,19 @@ save_counters(int code, Datum arg)
 	int32		count;
 	HASH_SEQ_STATUS seq;
 	UsageEntry *e;
+	ControlStamp stamp;
 
 	if (code != 0 || usage_shared == NULL)
+		return;
+	/* not shut down cleanly after all: nothing to trust next time */
+	if (!control_stamp(&stamp))
 		return;
 	f = AllocateFile(tmp, PG_BINARY_W);
 	if (f == NULL)
 		goto error;
 	count = (int32) hash_get_num_entries(usage_hash);
 	if (fwrite(header, sizeof(header), 1, f) != 1 ||
+		fwrite(&stamp, sizeof(stamp), 1, f) != 1 ||
 		fwrite(&usage_shared->tracking_since, sizeof(TimestampTz), 1, f) != 1 ||
 		fwrite(&count, sizeof(count), 1, f) != 1)
 		goto error;
