@@ -509,7 +509,12 @@ record_use(Oid relid, AttrNumber attnum)
 {
 	UsageKey	key;
 	UsageEntry *e;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
+	/*
+	 * The time of the use itself, not of the client's statement: a
+	 * procedure or DO block that loops (committing or not) for days uses
+	 * the object long after its statement started.
+	 */
+	TimestampTz now = GetCurrentTimestamp();
 	const char *appname = application_name ? application_name : "";
 	bool		log_now = false;
 

@@ -24,7 +24,7 @@ CREATE FUNCTION listed() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search
   AS $$SELECT count(*) FROM migration_guard.deprecated_objects$$;
 GRANT EXECUTE ON FUNCTION listed() TO PUBLIC;
 
-SELECT plan(27);
+SELECT plan(29);
 
 -- Taking it off the list, or writing the list directly
 SET ROLE dep_owner;
@@ -85,6 +85,18 @@ SELECT old_email FROM accounts WHERE false;
 RESET ROLE;
 SELECT is((SELECT recent_users -> 0 ->> 'role' FROM migration_guard.deprecations WHERE object = 'accounts.old_email'),
           'dep_attacker', 'SET ROLE: the use is recorded under the role acting');
+
+-- A long-running statement (a loop in a procedure or DO block) that uses
+-- the column late: the use is dated when it happens, not when its client
+-- statement started, or a drop would see it as long quiet.
+CREATE TEMP TABLE mark AS SELECT clock_timestamp() AS t;
+DO $$ BEGIN PERFORM pg_sleep(1.2); PERFORM old_email FROM public.accounts; END $$;
+SELECT ok((SELECT last_use FROM migration_guard.deprecations WHERE object = 'accounts.old_email')
+          >= (SELECT t + interval '1 second' FROM mark),
+          'a use late in a long statement is dated when it happens');
+SELECT ok((SELECT (recent_users -> 0 ->> 'last_use')::timestamptz FROM migration_guard.deprecations
+            WHERE object = 'accounts.old_email') >= (SELECT t + interval '1 second' FROM mark),
+          'and so is its recent user');
 
 -- A hostile search_path does not reach deprecate()'s own statements
 CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'hijacked'; END$$;
