@@ -623,17 +623,39 @@ find_watched(Oid relid)
 	return lo < nwatched && watched[lo].relid == relid ? lo : -1;
 }
 
-#define MAX_OBJECTS_PER_QUERY	32
+/* One deprecated object a query uses. */
+typedef struct Hit
+{
+	Oid			relid;
+	AttrNumber	attnum;
+} Hit;
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const Hit  *x = a;
+	const Hit  *y = b;
+
+	if (x->relid != y->relid)
+		return x->relid < y->relid ? -1 : 1;
+	return x->attnum < y->attnum ? -1 : x->attnum > y->attnum ? 1 : 0;
+}
+
+/* Hits kept on the stack; more (SELECT * of a wide table) go to palloc. */
+#define LOCAL_HITS	32
 
 /*
  * Called from the ExecutorCheckPerms hook (heads.c) with the permission
  * entries of the query about to run.  Each deprecated object the query
- * uses is counted once.
+ * uses is counted once, however many of them it uses: a cap would let
+ * the columns past it go unseen.
  */
 void
 mg_usage_check_perms(List *perms)
 {
-	Watched    *hits[MAX_OBJECTS_PER_QUERY];
+	Hit			local[LOCAL_HITS];
+	Hit		   *hits = local;
+	int			maxhits = LOCAL_HITS;
 	int			nhits = 0;
 	ListCell   *lc;
 
@@ -657,24 +679,36 @@ mg_usage_check_perms(List *perms)
 		for (; i < nwatched && watched[i].relid == perm->relid; i++)
 		{
 			Watched    *w = &watched[i];
-			bool		seen = false;
 
 			if (w->attnum != 0 && !uses_column(perm, w->attnum))
 				continue;
-			for (int j = 0; j < nhits && !seen; j++)
-				seen = hits[j]->obj_relid == w->obj_relid &&
-					hits[j]->obj_attnum == w->obj_attnum;
-			if (!seen && nhits < MAX_OBJECTS_PER_QUERY)
-				hits[nhits++] = w;
+			if (nhits == maxhits)
+			{
+				Hit		   *more = palloc(sizeof(Hit) * maxhits * 2);
+
+				memcpy(more, hits, sizeof(Hit) * nhits);
+				if (hits != local)
+					pfree(hits);
+				hits = more;
+				maxhits *= 2;
+			}
+			hits[nhits].relid = w->obj_relid;
+			hits[nhits].attnum = w->obj_attnum;
+			nhits++;
 		}
 	}
+	/* once per object, whichever children or self-joins named it */
+	if (nhits > 1)
+		qsort(hits, nhits, sizeof(Hit), hit_cmp);
 	for (int j = 0; j < nhits; j++)
 	{
-		Oid			relid = hits[j]->obj_relid;
-		AttrNumber	attnum = hits[j]->obj_attnum;
-
-		signal_use(relid, attnum, record_use(relid, attnum));
+		if (j > 0 && hit_cmp(&hits[j], &hits[j - 1]) == 0)
+			continue;
+		signal_use(hits[j].relid, hits[j].attnum,
+				   record_use(hits[j].relid, hits[j].attnum));
 	}
+	if (hits != local)
+		pfree(hits);
 }
 
 /* ---------- reading the counters ---------- */
