@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/sysattr.h"
 #include "access/xact.h"
@@ -57,6 +58,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
@@ -110,12 +112,23 @@ mg_usage_shmem_size(void)
 					hash_estimate_size(USAGE_MAX_ENTRIES, sizeof(UsageEntry)));
 }
 
+/*
+ * The entry of key, made if missing and there is room; NULL when the table
+ * holds USAGE_MAX_ENTRIES already.  A shared hash table grows past its
+ * size into the shared memory every other part of the server allocates
+ * from (the lock table among them), so the limit is kept here.
+ */
 static UsageEntry *
 enter_entry(const UsageKey *key)
 {
 	bool		found;
-	UsageEntry *e = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
+	UsageEntry *e = hash_search(usage_hash, key, HASH_FIND, NULL);
 
+	if (e != NULL)
+		return e;
+	if (hash_get_num_entries(usage_hash) >= USAGE_MAX_ENTRIES)
+		return NULL;
+	e = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
 	if (e != NULL && !found)
 	{
 		SpinLockInit(&e->mutex);
@@ -503,6 +516,81 @@ note_user(MGUsage *u, Oid roleid, const char *appname, uint64 queryid, Timestamp
 	u->users[0] = cur;
 }
 
+/* Is the counted object gone: relation dropped, or column dropped? */
+static bool
+object_gone(const UsageKey *key)
+{
+	HeapTuple	tup;
+	bool		gone;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
+		return true;
+	if (key->attnum == 0)
+		return false;
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(key->relid), Int16GetDatum(key->attnum));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	gone = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+	ReleaseSysCache(tup);
+	return gone;
+}
+
+/*
+ * The table is full: frees the entries of objects that no longer exist
+ * (relations and columns dropped in this database, databases dropped),
+ * which are evidence for nothing any more, so that the contract steps done
+ * to the end do not fill it for good.  Only a transaction that has
+ * changed nothing judges what is dropped (one that dropped a relation
+ * itself could still roll back), and each backend tries at most once a
+ * second.  Returns the number of entries freed.
+ */
+static int
+evict_stale_entries(TimestampTz now)
+{
+	static TimestampTz last_try = 0;
+	HASH_SEQ_STATUS seq;
+	UsageEntry *e;
+	List	   *keys = NIL;
+	List	   *stale = NIL;
+	ListCell   *lc;
+	int			n;
+
+	if (TransactionIdIsValid(GetTopTransactionIdIfAny()) ||
+		now - last_try < USECS_PER_SEC)
+		return 0;
+	last_try = now;
+
+	LWLockAcquire(usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, usage_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		UsageKey   *k = palloc(sizeof(UsageKey));
+
+		*k = e->key;
+		keys = lappend(keys, k);
+	}
+	LWLockRelease(usage_shared->lock);
+
+	/* catalog lookups without the lock: they may read, or fail */
+	foreach(lc, keys)
+	{
+		UsageKey   *k = lfirst(lc);
+
+		if (k->dbid == MyDatabaseId ? object_gone(k) :
+			!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(k->dbid)))
+			stale = lappend(stale, k);
+	}
+
+	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
+	foreach(lc, stale)
+		hash_search(usage_hash, lfirst(lc), HASH_REMOVE, NULL);
+	LWLockRelease(usage_shared->lock);
+	n = list_length(stale);
+	list_free(stale);
+	list_free_deep(keys);
+	return n;
+}
+
 /* Counts one use; true when deprecated_use = log should log it now. */
 static bool
 record_use(Oid relid, AttrNumber attnum)
@@ -533,6 +621,16 @@ record_use(Oid relid, AttrNumber attnum)
 		if (e == NULL)
 		{
 			LWLockRelease(usage_shared->lock);
+			if (evict_stale_entries(now) > 0)
+			{
+				LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
+				e = enter_entry(&key);
+				if (e == NULL)
+					LWLockRelease(usage_shared->lock);
+			}
+		}
+		if (e == NULL)
+		{
 			/* the evidence of every object is now incomplete: say when */
 			SpinLockAcquire(&usage_shared->mutex);
 			usage_shared->overflow_at = now;
