@@ -41,6 +41,8 @@ is "$(q "SELECT overflow_at IS NOT NULL FROM migration_guard.deprecation_trackin
 	"a use that finds the table full is said"
 is "$(q "SELECT count(*) FROM migration_guard.deprecations WHERE relation = 'late'::regclass AND uses > 0")" 0 \
 	"and not counted"
+is "$(q "SELECT bool_and(evidence_since >= (SELECT overflow_at FROM migration_guard.deprecation_tracking()))
+          FROM migration_guard.deprecations")" t "the view's evidence_since counts from the lost use, as the drop rules do"
 like "$(qv "BEGIN; SET LOCAL migration_guard.deprecation_quiet_period = '1h'; SET LOCAL lock_timeout = '2s'; ALTER TABLE late DROP COLUMN c1; ROLLBACK")" \
 	'could not be counted because the usage table was full' "a drop is refused on the lost evidence"
 

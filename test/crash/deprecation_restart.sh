@@ -84,6 +84,8 @@ ok "$([ -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "a clea
 "$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" -o "-c shared_preload_libraries=''" >/dev/null 2>&1
 up
 is "$(q "SELECT active FROM migration_guard.deprecation_tracking()")" f "a run without the library counts nothing"
+is "$(q "SELECT evidence_since FROM migration_guard.deprecations WHERE column_name = 'old'")" infinity \
+	"and the view says it has no evidence (a deploy's check of this node holds the drop back)"
 q "SELECT old FROM t" >/dev/null
 "$MG_PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
 "$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
