@@ -468,17 +468,22 @@ rebuild_cache(void)
 		}
 	}
 
+	/* nwatched is set last: invalidate_cache() reads watched[] meanwhile */
 	MemoryContextReset(cache_cxt);
 	watched = NULL;
-	nwatched = list_length(items);
-	if (nwatched > 0)
+	nwatched = 0;
+	if (items != NIL)
 	{
+		Watched    *w;
+
 		old = MemoryContextSwitchTo(cache_cxt);
-		watched = palloc(sizeof(Watched) * nwatched);
+		w = palloc(sizeof(Watched) * list_length(items));
 		MemoryContextSwitchTo(old);
 		foreach(lc, items)
-			watched[i++] = *(Watched *) lfirst(lc);
-		qsort(watched, nwatched, sizeof(Watched), watched_cmp);
+			w[i++] = *(Watched *) lfirst(lc);
+		qsort(w, i, sizeof(Watched), watched_cmp);
+		watched = w;
+		nwatched = i;
 	}
 	/* an invalidation that arrived while we read makes the next query read again */
 	cache_valid = generation == cache_generation;
