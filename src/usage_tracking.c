@@ -38,9 +38,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/sysattr.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog_internal.h"
 #include "catalog/pg_control.h"
@@ -54,6 +56,7 @@
 #include "storage/spin.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -425,6 +428,48 @@ add_watched(List **list, Oid relid, AttrNumber attnum, Oid obj_relid, AttrNumber
 	*list = lappend(*list, w);
 }
 
+/*
+ * Every parent, grandparent, ... of relid (partitions and inheritance
+ * children alike are in pg_inherits).  deprecate() refuses a partition or
+ * child, but a deprecated table can be attached to a parent afterwards
+ * (ATTACH PARTITION, ALTER TABLE ... INHERIT); queries through the parent
+ * then name only the parent.
+ */
+static List *
+relation_ancestors(Oid relid)
+{
+	List	   *result = NIL;
+	List	   *todo = list_make1_oid(relid);
+	Relation	inh = table_open(InheritsRelationId, AccessShareLock);
+
+	while (todo != NIL)
+	{
+		Oid			child = linitial_oid(todo);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		todo = list_delete_first(todo);
+		ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(child));
+		scan = systable_beginscan(inh, InheritsRelidSeqnoIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Oid			parent = ((Form_pg_inherits) GETSTRUCT(tup))->inhparent;
+
+			/* a cycle cannot be made, but never loop */
+			if (!list_member_oid(result, parent) && list_length(result) < 1000)
+			{
+				result = lappend_oid(result, parent);
+				todo = lappend_oid(todo, parent);
+			}
+		}
+		systable_endscan(scan);
+	}
+	table_close(inh, AccessShareLock);
+	return result;
+}
+
 static void
 rebuild_cache(void)
 {
@@ -465,6 +510,16 @@ rebuild_cache(void)
 			if (member_attnum == InvalidAttrNumber && d->attname != NULL)
 				continue;
 			add_watched(&items, member, member_attnum, d->relid, attnum);
+		}
+		/* attached since under a parent: queries through it reach the object */
+		foreach(lc2, relation_ancestors(d->relid))
+		{
+			Oid			ancestor = lfirst_oid(lc2);
+			AttrNumber	ancestor_attnum = d->attname ? get_attnum(ancestor, d->attname) : 0;
+
+			if (ancestor_attnum == InvalidAttrNumber && d->attname != NULL)
+				continue;
+			add_watched(&items, ancestor, ancestor_attnum, d->relid, attnum);
 		}
 	}
 
