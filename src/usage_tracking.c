@@ -2,9 +2,9 @@
  *
  * usage_tracking.c
  *	  Who still uses a deprecated column or table: per-object counters in
- *	  shared memory, fed by the executor's permission check, saved at a
- *	  clean shutdown and loaded at the next start (as pg_stat_statements
- *	  keeps its statistics), and the migration_guard.deprecated_use signal.
+ *	  shared memory, fed by the executor's permission check (saved at a
+ *	  clean shutdown and loaded at the next start by usage_file.c), and
+ *	  the migration_guard.deprecated_use signal.
  *
  *	  The executor checks the permissions of every relation a query reads
  *	  or writes, with the columns it selects, inserts and updates, whatever
@@ -34,7 +34,6 @@
  */
 #include "postgres.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,8 +43,6 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "access/xlog_internal.h"
-#include "catalog/pg_control.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -65,45 +62,15 @@
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
-
-/* Objects tracked across all databases; beyond that, uses are lost (and said so). */
-#define USAGE_MAX_ENTRIES	1024
+#include "usage_shmem.h"
 
 /* At most one log line per object per minute with deprecated_use = log. */
 #define LOG_INTERVAL_USECS	(60 * USECS_PER_SEC)
 
-#define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
-#define USAGE_FILE_MAGIC	0x4d474455	/* "MGDU" */
-#define USAGE_FILE_VERSION	2
-
 #define USAGE_TRANCHE		"migration_guard_usage"
 
-typedef struct UsageKey
-{
-	Oid			dbid;
-	Oid			relid;
-	int32		attnum;			/* 0: the relation as a whole */
-} UsageKey;
-
-typedef struct UsageEntry
-{
-	UsageKey	key;			/* hash key: first */
-	slock_t		mutex;			/* protects the rest */
-	MGUsage		usage;
-	TimestampTz last_logged;
-} UsageEntry;
-
-typedef struct UsageShared
-{
-	LWLock	   *lock;			/* shared: update entries; exclusive: add, reset */
-	TimestampTz tracking_since; /* counters are complete from then on */
-	bool		restored;		/* loaded from the previous clean shutdown */
-	slock_t		mutex;			/* protects overflow_at */
-	TimestampTz overflow_at;	/* last use lost because the table was full */
-} UsageShared;
-
-static UsageShared *usage_shared = NULL;
-static HTAB *usage_hash = NULL;
+UsageShared *mg_usage_shared = NULL;
+HTAB	   *mg_usage_hash = NULL;
 
 /* ---------- shared memory, and the counters' file ---------- */
 
@@ -121,17 +88,17 @@ mg_usage_shmem_size(void)
  * size into the shared memory every other part of the server allocates
  * from (the lock table among them), so the limit is kept here.
  */
-static UsageEntry *
-enter_entry(const UsageKey *key)
+UsageEntry *
+mg_usage_enter_entry(const UsageKey *key)
 {
 	bool		found;
-	UsageEntry *e = hash_search(usage_hash, key, HASH_FIND, NULL);
+	UsageEntry *e = hash_search(mg_usage_hash, key, HASH_FIND, NULL);
 
 	if (e != NULL)
 		return e;
-	if (hash_get_num_entries(usage_hash) >= USAGE_MAX_ENTRIES)
+	if (hash_get_num_entries(mg_usage_hash) >= USAGE_MAX_ENTRIES)
 		return NULL;
-	e = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
+	e = hash_search(mg_usage_hash, key, HASH_ENTER_NULL, &found);
 	if (e != NULL && !found)
 	{
 		SpinLockInit(&e->mutex);
@@ -141,215 +108,43 @@ enter_entry(const UsageKey *key)
 	return e;
 }
 
-/*
- * The server's control file at a clean shutdown: its last checkpoint and
- * the time of its last update.  Any start of the server (with the library
- * or without it, or a single-user run) ends with a new shutdown
- * checkpoint or at least a new update time, and a crash leaves it not shut
- * down; so counters saved with this stamp are trusted only if the control
- * file is still exactly as they left it.
- */
-typedef struct ControlStamp
-{
-	XLogRecPtr	checkpoint;
-	pg_time_t	time;			/* seconds: the CRC tells apart writes within one */
-	pg_crc32c	crc;
-} ControlStamp;
-
-/* The control file's stamp now; false if it cannot be read or is not shut down. */
-static bool
-control_stamp(ControlStamp *stamp)
-{
-	ControlFileData cf;
-	int			fd = OpenTransientFile(XLOG_CONTROL_FILE, O_RDONLY | PG_BINARY);
-	bool		ok;
-
-	memset(stamp, 0, sizeof(ControlStamp));
-	if (fd < 0)
-		return false;
-	ok = read(fd, &cf, sizeof(cf)) == sizeof(cf);
-	CloseTransientFile(fd);
-	if (!ok || (cf.state != DB_SHUTDOWNED && cf.state != DB_SHUTDOWNED_IN_RECOVERY))
-		return false;
-	stamp->checkpoint = cf.checkPoint;
-	stamp->time = cf.time;
-	stamp->crc = cf.crc;
-	return true;
-}
-
-/*
- * Counters of the previous run, if it ended cleanly.  The file is removed
- * once read: after a crash there is none, and the counters start empty
- * with tracking_since = now.  A file left by an earlier run, with a run
- * in between that counted nothing (the library not preloaded, or a crash
- * after it), does not match the control file and is not trusted either.
- * Any damage counts as no file.
- */
-static void
-load_counters(void)
-{
-	FILE	   *f = AllocateFile(USAGE_FILE, PG_BINARY_R);
-	uint32		header[2];
-	int32		count;
-	TimestampTz since;
-	ControlStamp saved;
-	ControlStamp now;
-
-	if (f == NULL)
-	{
-		if (errno != ENOENT)
-			ereport(LOG,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", USAGE_FILE)));
-		return;
-	}
-	if (fread(header, sizeof(header), 1, f) != 1 ||
-		header[0] != USAGE_FILE_MAGIC || header[1] != USAGE_FILE_VERSION ||
-		fread(&saved, sizeof(saved), 1, f) != 1 ||
-		fread(&since, sizeof(since), 1, f) != 1 ||
-		fread(&count, sizeof(count), 1, f) != 1 ||
-		count < 0 || count > USAGE_MAX_ENTRIES)
-		goto bad;
-	if (!control_stamp(&now) || now.checkpoint != saved.checkpoint ||
-		now.time != saved.time || now.crc != saved.crc)
-	{
-		ereport(LOG,
-				(errmsg("ignoring deprecation usage file \"%s\" of an earlier run", USAGE_FILE),
-				 errdetail("The server ran since the file was written without counting uses of deprecated objects."),
-				 errhint("The quiet period of every deprecated object starts again now.")));
-		FreeFile(f);
-		unlink(USAGE_FILE);
-		return;
-	}
-	for (int i = 0; i < count; i++)
-	{
-		UsageKey	key;
-		MGUsage		usage;
-		UsageEntry *e;
-
-		if (fread(&key, sizeof(key), 1, f) != 1 ||
-			fread(&usage, sizeof(usage), 1, f) != 1)
-			goto bad;
-		e = enter_entry(&key);
-		if (e == NULL)
-			goto bad;
-		e->usage = usage;
-	}
-	usage_shared->tracking_since = since;
-	usage_shared->restored = true;
-	FreeFile(f);
-	unlink(USAGE_FILE);
-	return;
-
-bad:
-	ereport(LOG,
-			(errmsg("ignoring damaged deprecation usage file \"%s\"", USAGE_FILE)));
-	/* what was loaded is incomplete: evidence starts now */
-	{
-		HASH_SEQ_STATUS seq;
-		UsageEntry *e;
-
-		hash_seq_init(&seq, usage_hash);
-		while ((e = hash_seq_search(&seq)) != NULL)
-			hash_search(usage_hash, &e->key, HASH_REMOVE, NULL);
-	}
-	FreeFile(f);
-	unlink(USAGE_FILE);
-}
-
-/*
- * on_shmem_exit in the postmaster: a clean shutdown (code 0) writes the
- * counters; a crash writes nothing, so nothing stale is trusted later.
- */
-static void
-save_counters(int code, Datum arg)
-{
-	const char *tmp = USAGE_FILE ".tmp";
-	FILE	   *f;
-	uint32		header[2] = {USAGE_FILE_MAGIC, USAGE_FILE_VERSION};
-	int32		count;
-	HASH_SEQ_STATUS seq;
-	UsageEntry *e;
-	ControlStamp stamp;
-
-	if (code != 0 || usage_shared == NULL)
-		return;
-	/* not shut down cleanly after all: nothing to trust next time */
-	if (!control_stamp(&stamp))
-		return;
-	f = AllocateFile(tmp, PG_BINARY_W);
-	if (f == NULL)
-		goto error;
-	count = (int32) hash_get_num_entries(usage_hash);
-	if (fwrite(header, sizeof(header), 1, f) != 1 ||
-		fwrite(&stamp, sizeof(stamp), 1, f) != 1 ||
-		fwrite(&usage_shared->tracking_since, sizeof(TimestampTz), 1, f) != 1 ||
-		fwrite(&count, sizeof(count), 1, f) != 1)
-		goto error;
-	hash_seq_init(&seq, usage_hash);
-	while ((e = hash_seq_search(&seq)) != NULL)
-	{
-		if (fwrite(&e->key, sizeof(UsageKey), 1, f) != 1 ||
-			fwrite(&e->usage, sizeof(MGUsage), 1, f) != 1)
-		{
-			hash_seq_term(&seq);
-			goto error;
-		}
-	}
-	if (FreeFile(f) != 0)
-	{
-		f = NULL;
-		goto error;
-	}
-	(void) durable_rename(tmp, USAGE_FILE, LOG);
-	return;
-
-error:
-	ereport(LOG,
-			(errcode_for_file_access(),
-			 errmsg("could not write file \"%s\": %m", tmp)));
-	if (f)
-		FreeFile(f);
-	unlink(tmp);
-}
-
 void
 mg_usage_shmem_startup(void)
 {
 	bool		found;
 	HASHCTL		info;
 
-	usage_shared = ShmemInitStruct("migration_guard usage", sizeof(UsageShared), &found);
+	mg_usage_shared = ShmemInitStruct("migration_guard usage", sizeof(UsageShared), &found);
 	if (!found)
 	{
-		usage_shared->lock = &(GetNamedLWLockTranche(USAGE_TRANCHE))->lock;
-		usage_shared->tracking_since = GetCurrentTimestamp();
-		usage_shared->restored = false;
-		SpinLockInit(&usage_shared->mutex);
-		usage_shared->overflow_at = 0;
+		mg_usage_shared->lock = &(GetNamedLWLockTranche(USAGE_TRANCHE))->lock;
+		mg_usage_shared->tracking_since = GetCurrentTimestamp();
+		mg_usage_shared->restored = false;
+		SpinLockInit(&mg_usage_shared->mutex);
+		mg_usage_shared->overflow_at = 0;
 	}
 	info.keysize = sizeof(UsageKey);
 	info.entrysize = sizeof(UsageEntry);
-	usage_hash = ShmemInitHash("migration_guard usage hash",
+	mg_usage_hash = ShmemInitHash("migration_guard usage hash",
 							   USAGE_MAX_ENTRIES, USAGE_MAX_ENTRIES,
 							   &info, HASH_ELEM | HASH_BLOBS);
 	if (IsUnderPostmaster)
 		return;					/* EXEC_BACKEND: attach only */
-	on_shmem_exit(save_counters, (Datum) 0);
+	on_shmem_exit(mg_usage_save_counters, (Datum) 0);
 	if (!found)
-		load_counters();
+		mg_usage_load_counters();
 }
 
 bool
 mg_usage_available(void)
 {
-	return usage_shared != NULL;
+	return mg_usage_shared != NULL;
 }
 
 TimestampTz
 mg_usage_tracking_since(void)
 {
-	return usage_shared ? usage_shared->tracking_since : 0;
+	return mg_usage_shared ? mg_usage_shared->tracking_since : 0;
 }
 
 TimestampTz
@@ -357,11 +152,11 @@ mg_usage_overflow_at(void)
 {
 	TimestampTz t;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return 0;
-	SpinLockAcquire(&usage_shared->mutex);
-	t = usage_shared->overflow_at;
-	SpinLockRelease(&usage_shared->mutex);
+	SpinLockAcquire(&mg_usage_shared->mutex);
+	t = mg_usage_shared->overflow_at;
+	SpinLockRelease(&mg_usage_shared->mutex);
 	return t;
 }
 
@@ -620,8 +415,8 @@ evict_stale_entries(TimestampTz now)
 		return 0;
 	last_try = now;
 
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	hash_seq_init(&seq, usage_hash);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, mg_usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		UsageKey   *k = palloc(sizeof(UsageKey));
@@ -629,7 +424,7 @@ evict_stale_entries(TimestampTz now)
 		*k = e->key;
 		keys = lappend(keys, k);
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 
 	/* catalog lookups without the lock: they may read, or fail */
 	foreach(lc, keys)
@@ -641,10 +436,10 @@ evict_stale_entries(TimestampTz now)
 			stale = lappend(stale, k);
 	}
 
-	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
+	LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
 	foreach(lc, stale)
-		hash_search(usage_hash, lfirst(lc), HASH_REMOVE, NULL);
-	LWLockRelease(usage_shared->lock);
+		hash_search(mg_usage_hash, lfirst(lc), HASH_REMOVE, NULL);
+	LWLockRelease(mg_usage_shared->lock);
 	n = list_length(stale);
 	list_free(stale);
 	list_free_deep(keys);
@@ -671,30 +466,30 @@ record_use(Oid relid, AttrNumber attnum)
 	key.relid = relid;
 	key.attnum = attnum;
 
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	e = hash_search(mg_usage_hash, &key, HASH_FIND, NULL);
 	if (e == NULL)
 	{
-		LWLockRelease(usage_shared->lock);
-		LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-		e = enter_entry(&key);
+		LWLockRelease(mg_usage_shared->lock);
+		LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+		e = mg_usage_enter_entry(&key);
 		if (e == NULL)
 		{
-			LWLockRelease(usage_shared->lock);
+			LWLockRelease(mg_usage_shared->lock);
 			if (evict_stale_entries(now) > 0)
 			{
-				LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-				e = enter_entry(&key);
+				LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+				e = mg_usage_enter_entry(&key);
 				if (e == NULL)
-					LWLockRelease(usage_shared->lock);
+					LWLockRelease(mg_usage_shared->lock);
 			}
 		}
 		if (e == NULL)
 		{
 			/* the evidence of every object is now incomplete: say when */
-			SpinLockAcquire(&usage_shared->mutex);
-			usage_shared->overflow_at = now;
-			SpinLockRelease(&usage_shared->mutex);
+			SpinLockAcquire(&mg_usage_shared->mutex);
+			mg_usage_shared->overflow_at = now;
+			SpinLockRelease(&mg_usage_shared->mutex);
 			return false;
 		}
 	}
@@ -711,7 +506,7 @@ record_use(Oid relid, AttrNumber attnum)
 		log_now = true;
 	}
 	SpinLockRelease(&e->mutex);
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return log_now;
 }
 
@@ -820,7 +615,7 @@ mg_usage_check_perms(List *perms)
 	/* the fast path: nothing deprecated in this database */
 	if (cache_valid && nwatched == 0)
 		return;
-	if (usage_shared == NULL || IsParallelWorker() || !IsTransactionState())
+	if (mg_usage_shared == NULL || IsParallelWorker() || !IsTransactionState())
 		return;
 	if (!cache_valid)
 		rebuild_cache();
@@ -878,21 +673,21 @@ mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage)
 	UsageEntry *e;
 
 	memset(usage, 0, sizeof(MGUsage));
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return false;
 	memset(&key, 0, sizeof(key));
 	key.dbid = MyDatabaseId;
 	key.relid = relid;
 	key.attnum = attnum;
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	e = hash_search(mg_usage_hash, &key, HASH_FIND, NULL);
 	if (e != NULL)
 	{
 		SpinLockAcquire(&e->mutex);
 		*usage = e->usage;
 		SpinLockRelease(&e->mutex);
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return e != NULL;
 }
 
@@ -907,10 +702,10 @@ mg_usage_rows(void)
 	UsageEntry *e;
 	List	   *rows = NIL;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return NIL;
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	hash_seq_init(&seq, usage_hash);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, mg_usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		MGUsageRow *r;
@@ -925,7 +720,7 @@ mg_usage_rows(void)
 		SpinLockRelease(&e->mutex);
 		rows = lappend(rows, r);
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return rows;
 }
 
@@ -942,10 +737,10 @@ mg_usage_reset(Oid relid, AttrNumber attnum)
 	UsageEntry *e;
 	int64		n = 0;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return 0;
-	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-	hash_seq_init(&seq, usage_hash);
+	LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&seq, mg_usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		if (e->key.dbid != MyDatabaseId ||
@@ -957,12 +752,12 @@ mg_usage_reset(Oid relid, AttrNumber attnum)
 		SpinLockRelease(&e->mutex);
 		n++;
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return n;
 }
 
 bool
 mg_usage_restored(void)
 {
-	return usage_shared != NULL && usage_shared->restored;
+	return mg_usage_shared != NULL && mg_usage_shared->restored;
 }
