@@ -99,4 +99,20 @@ ok "$([ ! -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "and 
 "$MG_PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
 ok "$([ ! -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "an immediate shutdown saves nothing"
 
+# A damaged file (cut in the middle of its last entry) is ignored whole:
+# the entries read before the damage are dropped too.
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
+up
+q "SELECT old, later FROM t" >/dev/null
+"$MG_PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
+f="$DATA/pg_stat/migration_guard_deprecation.stat"
+size=$(stat -c %s "$f")
+truncate -s $((size - 10)) "$f"
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
+up
+is "$(q "SELECT restored FROM migration_guard.deprecation_tracking()")" f "a damaged file is not restored"
+is "$(q "SELECT coalesce(sum(uses), 0) FROM migration_guard.deprecations")" 0 \
+	"not even the entries before the damage"
+like "$(cat "$DATA.log")" 'ignoring damaged deprecation usage file' "the server log says so"
+
 done_testing
