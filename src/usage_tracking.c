@@ -516,19 +516,21 @@ signal_use(Oid relid, AttrNumber attnum, bool log_now)
 {
 	int			elevel;
 	char	   *relname;
+	char	   *attname;
 
 	if (mg_deprecated_use == MG_DEPRECATED_USE_OFF ||
 		(mg_deprecated_use == MG_DEPRECATED_USE_LOG && !log_now))
 		return;
 	elevel = mg_deprecated_use == MG_DEPRECATED_USE_WARNING ? WARNING : LOG;
 	relname = get_rel_name(relid);
-	if (relname == NULL)
-		return;
+	attname = attnum != 0 ? get_attname(relid, attnum, true) : NULL;
+	if (relname == NULL || (attnum != 0 && attname == NULL))
+		return;					/* dropped meanwhile: counted, not named */
 	if (attnum != 0)
 		ereport(elevel,
 				(errcode(ERRCODE_MG_DEPRECATED_USE),
 				 errmsg("query uses deprecated column \"%s\" of \"%s\"",
-						get_attname(relid, attnum, true), relname),
+						attname, relname),
 				 errdetail("The column was deprecated with migration_guard.deprecate(); it is to be dropped once nothing uses it."),
 				 errhint("Change the code that runs this query; SELECT * FROM migration_guard.deprecations shows who else still uses it.")));
 	else
