@@ -110,7 +110,11 @@ SELECT CASE WHEN d.attname IS NULL THEN d.relid::text
        u.last_use,
        COALESCE(u.uses, 0) AS uses,
        COALESCE(u.recent_users, '[]'::jsonb) AS recent_users,
-       GREATEST(d.deprecated_at, u.counters_reset_at, t.tracking_since) AS evidence_since
+       -- the latest start of complete evidence, as the drop rules count it;
+       -- infinity where this server counts nothing (no evidence at all)
+       CASE WHEN t.active
+            THEN GREATEST(d.deprecated_at, u.counters_reset_at, t.tracking_since, t.overflow_at)
+            ELSE 'infinity'::timestamptz END AS evidence_since
   FROM @extschema@.deprecated_objects d
   CROSS JOIN @extschema@.deprecation_tracking() t
   LEFT JOIN @extschema@.deprecated_usage() u

@@ -2,9 +2,9 @@
  *
  * usage_tracking.c
  *	  Who still uses a deprecated column or table: per-object counters in
- *	  shared memory, fed by the executor's permission check, saved at a
- *	  clean shutdown and loaded at the next start (as pg_stat_statements
- *	  keeps its statistics), and the migration_guard.deprecated_use signal.
+ *	  shared memory, fed by the executor's permission check (saved at a
+ *	  clean shutdown and loaded at the next start by usage_file.c), and
+ *	  the migration_guard.deprecated_use signal.
  *
  *	  The executor checks the permissions of every relation a query reads
  *	  or writes, with the columns it selects, inserts and updates, whatever
@@ -37,8 +37,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/parallel.h"
 #include "access/sysattr.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
@@ -50,52 +53,24 @@
 #include "storage/spin.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
-
-/* Objects tracked across all databases; beyond that, uses are lost (and said so). */
-#define USAGE_MAX_ENTRIES	1024
+#include "usage_shmem.h"
 
 /* At most one log line per object per minute with deprecated_use = log. */
 #define LOG_INTERVAL_USECS	(60 * USECS_PER_SEC)
 
-#define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
-#define USAGE_FILE_MAGIC	0x4d474455	/* "MGDU" */
-#define USAGE_FILE_VERSION	1
-
 #define USAGE_TRANCHE		"migration_guard_usage"
 
-typedef struct UsageKey
-{
-	Oid			dbid;
-	Oid			relid;
-	int32		attnum;			/* 0: the relation as a whole */
-} UsageKey;
-
-typedef struct UsageEntry
-{
-	UsageKey	key;			/* hash key: first */
-	slock_t		mutex;			/* protects the rest */
-	MGUsage		usage;
-	TimestampTz last_logged;
-} UsageEntry;
-
-typedef struct UsageShared
-{
-	LWLock	   *lock;			/* shared: update entries; exclusive: add, reset */
-	TimestampTz tracking_since; /* counters are complete from then on */
-	bool		restored;		/* loaded from the previous clean shutdown */
-	slock_t		mutex;			/* protects overflow_at */
-	TimestampTz overflow_at;	/* last use lost because the table was full */
-} UsageShared;
-
-static UsageShared *usage_shared = NULL;
-static HTAB *usage_hash = NULL;
+UsageShared *mg_usage_shared = NULL;
+HTAB	   *mg_usage_hash = NULL;
 
 /* ---------- shared memory, and the counters' file ---------- */
 
@@ -107,12 +82,23 @@ mg_usage_shmem_size(void)
 					hash_estimate_size(USAGE_MAX_ENTRIES, sizeof(UsageEntry)));
 }
 
-static UsageEntry *
-enter_entry(const UsageKey *key)
+/*
+ * The entry of key, made if missing and there is room; NULL when the table
+ * holds USAGE_MAX_ENTRIES already.  A shared hash table grows past its
+ * size into the shared memory every other part of the server allocates
+ * from (the lock table among them), so the limit is kept here.
+ */
+UsageEntry *
+mg_usage_enter_entry(const UsageKey *key)
 {
 	bool		found;
-	UsageEntry *e = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
+	UsageEntry *e = hash_search(mg_usage_hash, key, HASH_FIND, NULL);
 
+	if (e != NULL)
+		return e;
+	if (hash_get_num_entries(mg_usage_hash) >= USAGE_MAX_ENTRIES)
+		return NULL;
+	e = hash_search(mg_usage_hash, key, HASH_ENTER_NULL, &found);
 	if (e != NULL && !found)
 	{
 		SpinLockInit(&e->mutex);
@@ -122,157 +108,43 @@ enter_entry(const UsageKey *key)
 	return e;
 }
 
-/*
- * Counters of the previous run, if it ended cleanly.  The file is removed
- * once read: after a crash there is none, and the counters start empty
- * with tracking_since = now.  Any damage counts as no file.
- */
-static void
-load_counters(void)
-{
-	FILE	   *f = AllocateFile(USAGE_FILE, PG_BINARY_R);
-	uint32		header[2];
-	int32		count;
-	TimestampTz since;
-
-	if (f == NULL)
-	{
-		if (errno != ENOENT)
-			ereport(LOG,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", USAGE_FILE)));
-		return;
-	}
-	if (fread(header, sizeof(header), 1, f) != 1 ||
-		header[0] != USAGE_FILE_MAGIC || header[1] != USAGE_FILE_VERSION ||
-		fread(&since, sizeof(since), 1, f) != 1 ||
-		fread(&count, sizeof(count), 1, f) != 1 ||
-		count < 0 || count > USAGE_MAX_ENTRIES)
-		goto bad;
-	for (int i = 0; i < count; i++)
-	{
-		UsageKey	key;
-		MGUsage		usage;
-		UsageEntry *e;
-
-		if (fread(&key, sizeof(key), 1, f) != 1 ||
-			fread(&usage, sizeof(usage), 1, f) != 1)
-			goto bad;
-		e = enter_entry(&key);
-		if (e == NULL)
-			goto bad;
-		e->usage = usage;
-	}
-	usage_shared->tracking_since = since;
-	usage_shared->restored = true;
-	FreeFile(f);
-	unlink(USAGE_FILE);
-	return;
-
-bad:
-	ereport(LOG,
-			(errmsg("ignoring damaged deprecation usage file \"%s\"", USAGE_FILE)));
-	/* what was loaded is incomplete: evidence starts now */
-	{
-		HASH_SEQ_STATUS seq;
-		UsageEntry *e;
-
-		hash_seq_init(&seq, usage_hash);
-		while ((e = hash_seq_search(&seq)) != NULL)
-			hash_search(usage_hash, &e->key, HASH_REMOVE, NULL);
-	}
-	FreeFile(f);
-	unlink(USAGE_FILE);
-}
-
-/*
- * on_shmem_exit in the postmaster: a clean shutdown (code 0) writes the
- * counters; a crash writes nothing, so nothing stale is trusted later.
- */
-static void
-save_counters(int code, Datum arg)
-{
-	const char *tmp = USAGE_FILE ".tmp";
-	FILE	   *f;
-	uint32		header[2] = {USAGE_FILE_MAGIC, USAGE_FILE_VERSION};
-	int32		count;
-	HASH_SEQ_STATUS seq;
-	UsageEntry *e;
-
-	if (code != 0 || usage_shared == NULL)
-		return;
-	f = AllocateFile(tmp, PG_BINARY_W);
-	if (f == NULL)
-		goto error;
-	count = (int32) hash_get_num_entries(usage_hash);
-	if (fwrite(header, sizeof(header), 1, f) != 1 ||
-		fwrite(&usage_shared->tracking_since, sizeof(TimestampTz), 1, f) != 1 ||
-		fwrite(&count, sizeof(count), 1, f) != 1)
-		goto error;
-	hash_seq_init(&seq, usage_hash);
-	while ((e = hash_seq_search(&seq)) != NULL)
-	{
-		if (fwrite(&e->key, sizeof(UsageKey), 1, f) != 1 ||
-			fwrite(&e->usage, sizeof(MGUsage), 1, f) != 1)
-		{
-			hash_seq_term(&seq);
-			goto error;
-		}
-	}
-	if (FreeFile(f) != 0)
-	{
-		f = NULL;
-		goto error;
-	}
-	(void) durable_rename(tmp, USAGE_FILE, LOG);
-	return;
-
-error:
-	ereport(LOG,
-			(errcode_for_file_access(),
-			 errmsg("could not write file \"%s\": %m", tmp)));
-	if (f)
-		FreeFile(f);
-	unlink(tmp);
-}
-
 void
 mg_usage_shmem_startup(void)
 {
 	bool		found;
 	HASHCTL		info;
 
-	usage_shared = ShmemInitStruct("migration_guard usage", sizeof(UsageShared), &found);
+	mg_usage_shared = ShmemInitStruct("migration_guard usage", sizeof(UsageShared), &found);
 	if (!found)
 	{
-		usage_shared->lock = &(GetNamedLWLockTranche(USAGE_TRANCHE))->lock;
-		usage_shared->tracking_since = GetCurrentTimestamp();
-		usage_shared->restored = false;
-		SpinLockInit(&usage_shared->mutex);
-		usage_shared->overflow_at = 0;
+		mg_usage_shared->lock = &(GetNamedLWLockTranche(USAGE_TRANCHE))->lock;
+		mg_usage_shared->tracking_since = GetCurrentTimestamp();
+		mg_usage_shared->restored = false;
+		SpinLockInit(&mg_usage_shared->mutex);
+		mg_usage_shared->overflow_at = 0;
 	}
 	info.keysize = sizeof(UsageKey);
 	info.entrysize = sizeof(UsageEntry);
-	usage_hash = ShmemInitHash("migration_guard usage hash",
+	mg_usage_hash = ShmemInitHash("migration_guard usage hash",
 							   USAGE_MAX_ENTRIES, USAGE_MAX_ENTRIES,
 							   &info, HASH_ELEM | HASH_BLOBS);
 	if (IsUnderPostmaster)
 		return;					/* EXEC_BACKEND: attach only */
-	on_shmem_exit(save_counters, (Datum) 0);
+	on_shmem_exit(mg_usage_save_counters, (Datum) 0);
 	if (!found)
-		load_counters();
+		mg_usage_load_counters();
 }
 
 bool
 mg_usage_available(void)
 {
-	return usage_shared != NULL;
+	return mg_usage_shared != NULL;
 }
 
 TimestampTz
 mg_usage_tracking_since(void)
 {
-	return usage_shared ? usage_shared->tracking_since : 0;
+	return mg_usage_shared ? mg_usage_shared->tracking_since : 0;
 }
 
 TimestampTz
@@ -280,11 +152,11 @@ mg_usage_overflow_at(void)
 {
 	TimestampTz t;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return 0;
-	SpinLockAcquire(&usage_shared->mutex);
-	t = usage_shared->overflow_at;
-	SpinLockRelease(&usage_shared->mutex);
+	SpinLockAcquire(&mg_usage_shared->mutex);
+	t = mg_usage_shared->overflow_at;
+	SpinLockRelease(&mg_usage_shared->mutex);
 	return t;
 }
 
@@ -351,6 +223,48 @@ add_watched(List **list, Oid relid, AttrNumber attnum, Oid obj_relid, AttrNumber
 	*list = lappend(*list, w);
 }
 
+/*
+ * Every parent, grandparent, ... of relid (partitions and inheritance
+ * children alike are in pg_inherits).  deprecate() refuses a partition or
+ * child, but a deprecated table can be attached to a parent afterwards
+ * (ATTACH PARTITION, ALTER TABLE ... INHERIT); queries through the parent
+ * then name only the parent.
+ */
+static List *
+relation_ancestors(Oid relid)
+{
+	List	   *result = NIL;
+	List	   *todo = list_make1_oid(relid);
+	Relation	inh = table_open(InheritsRelationId, AccessShareLock);
+
+	while (todo != NIL)
+	{
+		Oid			child = linitial_oid(todo);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		todo = list_delete_first(todo);
+		ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(child));
+		scan = systable_beginscan(inh, InheritsRelidSeqnoIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Oid			parent = ((Form_pg_inherits) GETSTRUCT(tup))->inhparent;
+
+			/* a cycle cannot be made, but never loop */
+			if (!list_member_oid(result, parent) && list_length(result) < 1000)
+			{
+				result = lappend_oid(result, parent);
+				todo = lappend_oid(todo, parent);
+			}
+		}
+		systable_endscan(scan);
+	}
+	table_close(inh, AccessShareLock);
+	return result;
+}
+
 static void
 rebuild_cache(void)
 {
@@ -392,19 +306,34 @@ rebuild_cache(void)
 				continue;
 			add_watched(&items, member, member_attnum, d->relid, attnum);
 		}
+		/* attached since under a parent: queries through it reach the object */
+		foreach(lc2, relation_ancestors(d->relid))
+		{
+			Oid			ancestor = lfirst_oid(lc2);
+			AttrNumber	ancestor_attnum = d->attname ? get_attnum(ancestor, d->attname) : 0;
+
+			if (ancestor_attnum == InvalidAttrNumber && d->attname != NULL)
+				continue;
+			add_watched(&items, ancestor, ancestor_attnum, d->relid, attnum);
+		}
 	}
 
+	/* nwatched is set last: invalidate_cache() reads watched[] meanwhile */
 	MemoryContextReset(cache_cxt);
 	watched = NULL;
-	nwatched = list_length(items);
-	if (nwatched > 0)
+	nwatched = 0;
+	if (items != NIL)
 	{
+		Watched    *w;
+
 		old = MemoryContextSwitchTo(cache_cxt);
-		watched = palloc(sizeof(Watched) * nwatched);
+		w = palloc(sizeof(Watched) * list_length(items));
 		MemoryContextSwitchTo(old);
 		foreach(lc, items)
-			watched[i++] = *(Watched *) lfirst(lc);
-		qsort(watched, nwatched, sizeof(Watched), watched_cmp);
+			w[i++] = *(Watched *) lfirst(lc);
+		qsort(w, i, sizeof(Watched), watched_cmp);
+		watched = w;
+		nwatched = i;
 	}
 	/* an invalidation that arrived while we read makes the next query read again */
 	cache_valid = generation == cache_generation;
@@ -442,13 +371,93 @@ note_user(MGUsage *u, Oid roleid, const char *appname, uint64 queryid, Timestamp
 	u->users[0] = cur;
 }
 
+/* Is the counted object gone: relation dropped, or column dropped? */
+static bool
+object_gone(const UsageKey *key)
+{
+	HeapTuple	tup;
+	bool		gone;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(key->relid)))
+		return true;
+	if (key->attnum == 0)
+		return false;
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(key->relid), Int16GetDatum(key->attnum));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	gone = ((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+	ReleaseSysCache(tup);
+	return gone;
+}
+
+/*
+ * The table is full: frees the entries of objects that no longer exist
+ * (relations and columns dropped in this database, databases dropped),
+ * which are evidence for nothing any more, so that the contract steps done
+ * to the end do not fill it for good.  Only a transaction that has
+ * changed nothing judges what is dropped (one that dropped a relation
+ * itself could still roll back), and each backend tries at most once a
+ * second.  Returns the number of entries freed.
+ */
+static int
+evict_stale_entries(TimestampTz now)
+{
+	static TimestampTz last_try = 0;
+	HASH_SEQ_STATUS seq;
+	UsageEntry *e;
+	List	   *keys = NIL;
+	List	   *stale = NIL;
+	ListCell   *lc;
+	int			n;
+
+	if (TransactionIdIsValid(GetTopTransactionIdIfAny()) ||
+		now - last_try < USECS_PER_SEC)
+		return 0;
+	last_try = now;
+
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, mg_usage_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		UsageKey   *k = palloc(sizeof(UsageKey));
+
+		*k = e->key;
+		keys = lappend(keys, k);
+	}
+	LWLockRelease(mg_usage_shared->lock);
+
+	/* catalog lookups without the lock: they may read, or fail */
+	foreach(lc, keys)
+	{
+		UsageKey   *k = lfirst(lc);
+
+		if (k->dbid == MyDatabaseId ? object_gone(k) :
+			!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(k->dbid)))
+			stale = lappend(stale, k);
+	}
+
+	LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+	foreach(lc, stale)
+		hash_search(mg_usage_hash, lfirst(lc), HASH_REMOVE, NULL);
+	LWLockRelease(mg_usage_shared->lock);
+	n = list_length(stale);
+	list_free(stale);
+	list_free_deep(keys);
+	return n;
+}
+
 /* Counts one use; true when deprecated_use = log should log it now. */
 static bool
 record_use(Oid relid, AttrNumber attnum)
 {
 	UsageKey	key;
 	UsageEntry *e;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
+	/*
+	 * The time of the use itself, not of the client's statement: a
+	 * procedure or DO block that loops (committing or not) for days uses
+	 * the object long after its statement started.
+	 */
+	TimestampTz now = GetCurrentTimestamp();
 	const char *appname = application_name ? application_name : "";
 	bool		log_now = false;
 
@@ -457,20 +466,30 @@ record_use(Oid relid, AttrNumber attnum)
 	key.relid = relid;
 	key.attnum = attnum;
 
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	e = hash_search(mg_usage_hash, &key, HASH_FIND, NULL);
 	if (e == NULL)
 	{
-		LWLockRelease(usage_shared->lock);
-		LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-		e = enter_entry(&key);
+		LWLockRelease(mg_usage_shared->lock);
+		LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+		e = mg_usage_enter_entry(&key);
 		if (e == NULL)
 		{
-			LWLockRelease(usage_shared->lock);
+			LWLockRelease(mg_usage_shared->lock);
+			if (evict_stale_entries(now) > 0)
+			{
+				LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+				e = mg_usage_enter_entry(&key);
+				if (e == NULL)
+					LWLockRelease(mg_usage_shared->lock);
+			}
+		}
+		if (e == NULL)
+		{
 			/* the evidence of every object is now incomplete: say when */
-			SpinLockAcquire(&usage_shared->mutex);
-			usage_shared->overflow_at = now;
-			SpinLockRelease(&usage_shared->mutex);
+			SpinLockAcquire(&mg_usage_shared->mutex);
+			mg_usage_shared->overflow_at = now;
+			SpinLockRelease(&mg_usage_shared->mutex);
 			return false;
 		}
 	}
@@ -487,7 +506,7 @@ record_use(Oid relid, AttrNumber attnum)
 		log_now = true;
 	}
 	SpinLockRelease(&e->mutex);
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return log_now;
 }
 
@@ -497,19 +516,21 @@ signal_use(Oid relid, AttrNumber attnum, bool log_now)
 {
 	int			elevel;
 	char	   *relname;
+	char	   *attname;
 
 	if (mg_deprecated_use == MG_DEPRECATED_USE_OFF ||
 		(mg_deprecated_use == MG_DEPRECATED_USE_LOG && !log_now))
 		return;
 	elevel = mg_deprecated_use == MG_DEPRECATED_USE_WARNING ? WARNING : LOG;
 	relname = get_rel_name(relid);
-	if (relname == NULL)
-		return;
+	attname = attnum != 0 ? get_attname(relid, attnum, true) : NULL;
+	if (relname == NULL || (attnum != 0 && attname == NULL))
+		return;					/* dropped meanwhile: counted, not named */
 	if (attnum != 0)
 		ereport(elevel,
 				(errcode(ERRCODE_MG_DEPRECATED_USE),
 				 errmsg("query uses deprecated column \"%s\" of \"%s\"",
-						get_attname(relid, attnum, true), relname),
+						attname, relname),
 				 errdetail("The column was deprecated with migration_guard.deprecate(); it is to be dropped once nothing uses it."),
 				 errhint("Change the code that runs this query; SELECT * FROM migration_guard.deprecations shows who else still uses it.")));
 	else
@@ -557,24 +578,46 @@ find_watched(Oid relid)
 	return lo < nwatched && watched[lo].relid == relid ? lo : -1;
 }
 
-#define MAX_OBJECTS_PER_QUERY	32
+/* One deprecated object a query uses. */
+typedef struct Hit
+{
+	Oid			relid;
+	AttrNumber	attnum;
+} Hit;
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const Hit  *x = a;
+	const Hit  *y = b;
+
+	if (x->relid != y->relid)
+		return x->relid < y->relid ? -1 : 1;
+	return x->attnum < y->attnum ? -1 : x->attnum > y->attnum ? 1 : 0;
+}
+
+/* Hits kept on the stack; more (SELECT * of a wide table) go to palloc. */
+#define LOCAL_HITS	32
 
 /*
  * Called from the ExecutorCheckPerms hook (heads.c) with the permission
  * entries of the query about to run.  Each deprecated object the query
- * uses is counted once.
+ * uses is counted once, however many of them it uses: a cap would let
+ * the columns past it go unseen.
  */
 void
 mg_usage_check_perms(List *perms)
 {
-	Watched    *hits[MAX_OBJECTS_PER_QUERY];
+	Hit			local[LOCAL_HITS];
+	Hit		   *hits = local;
+	int			maxhits = LOCAL_HITS;
 	int			nhits = 0;
 	ListCell   *lc;
 
 	/* the fast path: nothing deprecated in this database */
 	if (cache_valid && nwatched == 0)
 		return;
-	if (usage_shared == NULL || IsParallelWorker() || !IsTransactionState())
+	if (mg_usage_shared == NULL || IsParallelWorker() || !IsTransactionState())
 		return;
 	if (!cache_valid)
 		rebuild_cache();
@@ -591,24 +634,36 @@ mg_usage_check_perms(List *perms)
 		for (; i < nwatched && watched[i].relid == perm->relid; i++)
 		{
 			Watched    *w = &watched[i];
-			bool		seen = false;
 
 			if (w->attnum != 0 && !uses_column(perm, w->attnum))
 				continue;
-			for (int j = 0; j < nhits && !seen; j++)
-				seen = hits[j]->obj_relid == w->obj_relid &&
-					hits[j]->obj_attnum == w->obj_attnum;
-			if (!seen && nhits < MAX_OBJECTS_PER_QUERY)
-				hits[nhits++] = w;
+			if (nhits == maxhits)
+			{
+				Hit		   *more = palloc(sizeof(Hit) * maxhits * 2);
+
+				memcpy(more, hits, sizeof(Hit) * nhits);
+				if (hits != local)
+					pfree(hits);
+				hits = more;
+				maxhits *= 2;
+			}
+			hits[nhits].relid = w->obj_relid;
+			hits[nhits].attnum = w->obj_attnum;
+			nhits++;
 		}
 	}
+	/* once per object, whichever children or self-joins named it */
+	if (nhits > 1)
+		qsort(hits, nhits, sizeof(Hit), hit_cmp);
 	for (int j = 0; j < nhits; j++)
 	{
-		Oid			relid = hits[j]->obj_relid;
-		AttrNumber	attnum = hits[j]->obj_attnum;
-
-		signal_use(relid, attnum, record_use(relid, attnum));
+		if (j > 0 && hit_cmp(&hits[j], &hits[j - 1]) == 0)
+			continue;
+		signal_use(hits[j].relid, hits[j].attnum,
+				   record_use(hits[j].relid, hits[j].attnum));
 	}
+	if (hits != local)
+		pfree(hits);
 }
 
 /* ---------- reading the counters ---------- */
@@ -620,21 +675,21 @@ mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage)
 	UsageEntry *e;
 
 	memset(usage, 0, sizeof(MGUsage));
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return false;
 	memset(&key, 0, sizeof(key));
 	key.dbid = MyDatabaseId;
 	key.relid = relid;
 	key.attnum = attnum;
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	e = hash_search(usage_hash, &key, HASH_FIND, NULL);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	e = hash_search(mg_usage_hash, &key, HASH_FIND, NULL);
 	if (e != NULL)
 	{
 		SpinLockAcquire(&e->mutex);
 		*usage = e->usage;
 		SpinLockRelease(&e->mutex);
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return e != NULL;
 }
 
@@ -649,10 +704,10 @@ mg_usage_rows(void)
 	UsageEntry *e;
 	List	   *rows = NIL;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return NIL;
-	LWLockAcquire(usage_shared->lock, LW_SHARED);
-	hash_seq_init(&seq, usage_hash);
+	LWLockAcquire(mg_usage_shared->lock, LW_SHARED);
+	hash_seq_init(&seq, mg_usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		MGUsageRow *r;
@@ -667,7 +722,7 @@ mg_usage_rows(void)
 		SpinLockRelease(&e->mutex);
 		rows = lappend(rows, r);
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return rows;
 }
 
@@ -684,10 +739,10 @@ mg_usage_reset(Oid relid, AttrNumber attnum)
 	UsageEntry *e;
 	int64		n = 0;
 
-	if (usage_shared == NULL)
+	if (mg_usage_shared == NULL)
 		return 0;
-	LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
-	hash_seq_init(&seq, usage_hash);
+	LWLockAcquire(mg_usage_shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&seq, mg_usage_hash);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		if (e->key.dbid != MyDatabaseId ||
@@ -699,12 +754,12 @@ mg_usage_reset(Oid relid, AttrNumber attnum)
 		SpinLockRelease(&e->mutex);
 		n++;
 	}
-	LWLockRelease(usage_shared->lock);
+	LWLockRelease(mg_usage_shared->lock);
 	return n;
 }
 
 bool
 mg_usage_restored(void)
 {
-	return usage_shared != NULL && usage_shared->restored;
+	return mg_usage_shared != NULL && mg_usage_shared->restored;
 }

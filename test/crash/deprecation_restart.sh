@@ -76,4 +76,43 @@ like "$("$MG_PGBIN/psql" -X -q -At -p "$PORT" -d postgres -v VERBOSITY=verbose -
 	'started without the counters of its previous run' "the refusal says why"
 wait
 
+# A run without the library in between counted nothing: the file the run
+# before it saved does not match the control file any more and is ignored.
+q "SELECT old FROM t" >/dev/null
+"$MG_PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
+ok "$([ -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "a clean shutdown saves the counters"
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" -o "-c shared_preload_libraries=''" >/dev/null 2>&1
+up
+is "$(q "SELECT active FROM migration_guard.deprecation_tracking()")" f "a run without the library counts nothing"
+is "$(q "SELECT evidence_since FROM migration_guard.deprecations WHERE column_name = 'old'")" infinity \
+	"and the view says it has no evidence (a deploy's check of this node holds the drop back)"
+q "SELECT old FROM t" >/dev/null
+"$MG_PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
+up
+is "$(q "SELECT restored FROM migration_guard.deprecation_tracking()")" f \
+	"the counters saved before a run without the library are not restored after it"
+is "$(q "SELECT coalesce(sum(uses), 0) FROM migration_guard.deprecations")" 0 "they start empty"
+like "$(cat "$DATA.log")" 'ignoring deprecation usage file .* of an earlier run' "the server log says why"
+ok "$([ ! -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "and the stale file is removed"
+# an immediate shutdown writes no shutdown checkpoint: nothing is saved
+"$MG_PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
+ok "$([ ! -e "$DATA/pg_stat/migration_guard_deprecation.stat" ]; echo $?)" "an immediate shutdown saves nothing"
+
+# A damaged file (cut in the middle of its last entry) is ignored whole:
+# the entries read before the damage are dropped too.
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
+up
+q "SELECT old, later FROM t" >/dev/null
+"$MG_PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
+f="$DATA/pg_stat/migration_guard_deprecation.stat"
+size=$(stat -c %s "$f")
+truncate -s $((size - 10)) "$f"
+"$MG_PGBIN/pg_ctl" -D "$DATA" -w start -l "$DATA.log" >/dev/null 2>&1
+up
+is "$(q "SELECT restored FROM migration_guard.deprecation_tracking()")" f "a damaged file is not restored"
+is "$(q "SELECT coalesce(sum(uses), 0) FROM migration_guard.deprecations")" 0 \
+	"not even the entries before the damage"
+like "$(cat "$DATA.log")" 'ignoring damaged deprecation usage file' "the server log says so"
+
 done_testing

@@ -24,7 +24,7 @@ CREATE FUNCTION listed() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search
   AS $$SELECT count(*) FROM migration_guard.deprecated_objects$$;
 GRANT EXECUTE ON FUNCTION listed() TO PUBLIC;
 
-SELECT plan(27);
+SELECT plan(32);
 
 -- Taking it off the list, or writing the list directly
 SET ROLE dep_owner;
@@ -86,11 +86,60 @@ RESET ROLE;
 SELECT is((SELECT recent_users -> 0 ->> 'role' FROM migration_guard.deprecations WHERE object = 'accounts.old_email'),
           'dep_attacker', 'SET ROLE: the use is recorded under the role acting');
 
+-- A long-running statement (a loop in a procedure or DO block) that uses
+-- the column late: the use is dated when it happens, not when its client
+-- statement started, or a drop would see it as long quiet.
+CREATE TEMP TABLE mark AS SELECT clock_timestamp() AS t;
+DO $$ BEGIN PERFORM pg_sleep(1.2); PERFORM old_email FROM public.accounts; END $$;
+SELECT ok((SELECT last_use FROM migration_guard.deprecations WHERE object = 'accounts.old_email')
+          >= (SELECT t + interval '1 second' FROM mark),
+          'a use late in a long statement is dated when it happens');
+SELECT ok((SELECT (recent_users -> 0 ->> 'last_use')::timestamptz FROM migration_guard.deprecations
+            WHERE object = 'accounts.old_email') >= (SELECT t + interval '1 second' FROM mark),
+          'and so is its recent user');
+
+-- A query using more deprecated columns than some fixed limit: every one
+-- counts, or the columns past the limit would look unused.
+DO $$ BEGIN
+  EXECUTE 'CREATE TABLE public.wide (' ||
+    (SELECT string_agg(format('c%s int', i), ', ') FROM generate_series(1, 40) i) || ')';
+  PERFORM migration_guard.deprecate('public.wide', format('c%s', i)) FROM generate_series(1, 40) i;
+END $$;
+GRANT SELECT ON public.wide TO dep_attacker;
+SET ROLE dep_attacker;
+SELECT * FROM public.wide;
+SELECT * FROM public.wide a, public.wide b;
+RESET ROLE;
+SELECT is((SELECT count(*) FILTER (WHERE uses = 2) || ' of ' || count(*)
+             FROM migration_guard.deprecations WHERE relation = 'public.wide'::regclass),
+          '40 of 40', 'SELECT * of 40 deprecated columns counts each, once per query (even self-joined)');
+
+-- A deprecated table attached afterwards under a parent (deprecate()
+-- refuses partitions and children, ATTACH PARTITION and INHERIT come
+-- later): queries through the parent name only the parent, and still count.
+CREATE TABLE public.orders (id int, legacy text) PARTITION BY RANGE (id);
+CREATE TABLE public.orders_old (id int, legacy text);
+CREATE TABLE public.notes (id int, legacy text);
+CREATE TABLE public.notes_old (id int, legacy text);
+SELECT migration_guard.deprecate('public.orders_old', 'legacy');
+SELECT migration_guard.deprecate('public.notes_old');
+ALTER TABLE public.orders ATTACH PARTITION public.orders_old FOR VALUES FROM (0) TO (100);
+ALTER TABLE public.notes_old INHERIT public.notes;
+GRANT SELECT ON public.orders, public.notes TO dep_attacker;
+SET ROLE dep_attacker;
+SELECT legacy FROM public.orders;
+SELECT count(*) FROM public.notes;
+RESET ROLE;
+SELECT is((SELECT uses FROM migration_guard.deprecations WHERE object = 'orders_old.legacy'), 1::bigint,
+          'a deprecated table attached as a partition since: a query through the parent counts');
+SELECT is((SELECT uses FROM migration_guard.deprecations WHERE object = 'notes_old'), 1::bigint,
+          'a deprecated table made an inheritance child since: a query through the parent counts');
+
 -- A hostile search_path does not reach deprecate()'s own statements
 CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'hijacked'; END$$;
 SET search_path = public, pg_catalog;
 SELECT ok(migration_guard.deprecate('accounts', 'email'), 'deprecate() runs none of the caller''s search_path');
 RESET search_path;
-SELECT is(listed(), 2::bigint, 'and wrote its row');
+SELECT is(listed(), 44::bigint, 'and wrote its row');
 
 SELECT * FROM finish();
