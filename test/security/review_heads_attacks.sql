@@ -64,6 +64,31 @@ SELECT is(array_to_string(expected_heads, ','), '20240101000001_account.js',
           'after ROLLBACK of a clear, the declared head is read again') FROM migration_guard.head();
 SELECT is(state, 'at_head', 'and the database is at it') FROM migration_guard.head();
 
+-- a prepared transaction's declaration: not read before COMMIT PREPARED,
+-- read at once after it (the invalidation travels with the prepared state)
+BEGIN;
+SELECT migration_guard.set_expected_head('20240101000002_next.js');
+PREPARE TRANSACTION 'hr_head';
+SELECT is(array_to_string(expected_heads, ','), '20240101000001_account.js',
+          'a prepared, uncommitted declaration is not read') FROM migration_guard.head();
+COMMIT PREPARED 'hr_head';
+SELECT is(array_to_string(expected_heads, ','), '20240101000002_next.js',
+          'after COMMIT PREPARED the new head is read by the same session at once') FROM migration_guard.head();
+
+------------------------------------------------------------ who may declare
+-- SET on migration_guard.allow lets a migration accept a rule for its own
+-- statements; declaring the head (or '' = off) applies to every session
+GRANT SET ON PARAMETER migration_guard.allow TO hr_migrator;
+SET ROLE hr_migrator;
+SELECT throws_ok($$SELECT migration_guard.set_expected_head('')$$, '42501', NULL,
+                 'a role granted SET on migration_guard.allow cannot turn head enforcement off for everyone');
+SELECT throws_ok($$SELECT migration_guard.clear_expected_head()$$, '42501', NULL,
+                 'nor clear the declaration');
+RESET ROLE;
+SELECT is(expected_head, '20240101000002_next.js', 'the declaration is unchanged')
+  FROM migration_guard.expected_head_setting;
+REVOKE SET ON PARAMETER migration_guard.allow FROM hr_migrator;
+
 SELECT * FROM finish();
 
 SET migration_guard.mode = off;
