@@ -47,6 +47,32 @@ SELECT throws_ok($$ALTER TABLE knex_migrations_lock ADD COLUMN note text$$,
 SELECT hasnt_column('public', 'orders_hist', 'note', 'and the child is unchanged');
 RESET ROLE;
 
+------------------------------------------------------------ IF NOT EXISTS: no lock without privilege
+-- PostgreSQL takes no lock for IF NOT EXISTS of an existing table; the
+-- guard's pin must not let a role that may create in the schema hold a
+-- lock on a table it cannot read (queueing the owner's ALTER TABLE)
+CREATE SCHEMA hr_app;
+GRANT USAGE, CREATE ON SCHEMA hr_app TO hr_migrator;
+CREATE TABLE hr_app.payroll (id bigint PRIMARY KEY);
+SET ROLE hr_migrator;
+BEGIN;
+CREATE TABLE IF NOT EXISTS hr_app.payroll (id bigint);
+SELECT is((SELECT count(*)::int FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'
+             AND relation = 'hr_app.payroll'::regclass),
+          0, 'IF NOT EXISTS of a table the role has no privilege on leaves no lock on it');
+COMMIT;
+RESET ROLE;
+GRANT SELECT ON hr_app.payroll TO hr_migrator;
+SET ROLE hr_migrator;
+BEGIN;
+CREATE TABLE IF NOT EXISTS hr_app.payroll (id bigint);
+SELECT is((SELECT count(*)::int FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'
+             AND relation = 'hr_app.payroll'::regclass AND mode = 'AccessShareLock'),
+          1, 'with a privilege on it, the existing table is pinned for the no-op');
+COMMIT;
+RESET ROLE;
+DROP SCHEMA hr_app CASCADE;
+
 ------------------------------------------------------------ the durable head after rollbacks
 SET migration_guard.mode = off;
 RESET lock_timeout;
