@@ -318,20 +318,41 @@ print_gitlab(FILE *out, Finding *f, int n)
 
 /* ---------- plain text ---------- */
 
+/*
+ * A text that must stay on its line: file names and messages (which quote
+ * identifiers and statements from the checked files) must not start lines
+ * of their own that a CI problem matcher would read as findings.
+ */
+static void
+one_line(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+}
+
 static void
 print_text(FILE *out, Finding *f, int n)
 {
 	for (int i = 0; i < n; i++)
 	{
-		fprintf(out, "%s:%d:%d: %s: %s", f[i].file, f[i].line, f[i].col,
-				level_name(f[i].level), f[i].message);
+		one_line(out, f[i].file);
+		fprintf(out, ":%d:%d: %s: ", f[i].line, f[i].col, level_name(f[i].level));
+		one_line(out, f[i].message);
 		if (f[i].rule)
 			fprintf(out, " [%s]", f[i].rule);
 		fputc('\n', out);
 		if (f[i].detail)
-			fprintf(out, "    detail: %s\n", f[i].detail);
+		{
+			fputs("    detail: ", out);
+			one_line(out, f[i].detail);
+			fputc('\n', out);
+		}
 		if (f[i].hint)
-			fprintf(out, "    hint: %s\n", f[i].hint);
+		{
+			fputs("    hint: ", out);
+			one_line(out, f[i].hint);
+			fputc('\n', out);
+		}
 	}
 }
 

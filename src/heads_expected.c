@@ -276,16 +276,17 @@ mg_heads_expected_init(void)
 /* ---------- SQL functions ---------- */
 
 /*
- * May the current role declare the release's head?  Those who may set the
- * GUC (superusers, GRANT SET ON PARAMETER migration_guard.expected_head),
- * and those who may loosen the guard's policy.
+ * May the current role declare the release's head?  Only those who may set
+ * the GUC (superusers, GRANT SET ON PARAMETER migration_guard.expected_head).
+ * SET on migration_guard.allow is not enough: it lets a migration role
+ * accept a rule for its own statements, while the declaration (or '', which
+ * turns head enforcement off) applies to every session of the database.
  */
 static void
 check_may_set_expected_head(void)
 {
 	if (superuser() ||
-		pg_parameter_aclcheck("migration_guard.expected_head", GetUserId(), ACL_SET) == ACLCHECK_OK ||
-		mg_role_may_loosen_policy())
+		pg_parameter_aclcheck("migration_guard.expected_head", GetUserId(), ACL_SET) == ACLCHECK_OK)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

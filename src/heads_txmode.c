@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
@@ -139,6 +140,14 @@ mg_heads_is_bookkeeping_table(Oid relid)
 	char	   *name;
 
 	if (!OidIsValid(relid) || !mg_heads_detected(&migration_relid, &tool))
+		return false;
+
+	/*
+	 * A lock on a table with inheritance children or partitions locks them
+	 * too, and a statement on it recurses to them: no tool's table has
+	 * any, so one that does is not the tool's business alone.
+	 */
+	if (has_subclass(relid))
 		return false;
 	if (relid == migration_relid)
 		return true;

@@ -19,7 +19,8 @@
  *	  The existing relation is locked in ACCESS SHARE mode, without
  *	  waiting, so that no concurrent DROP can turn the no-op into a
  *	  creation that was never judged.  If that lock is not granted at once,
- *	  the statement is judged as a creation.
+ *	  or the role has no privilege on the relation, the statement is judged
+ *	  as a creation.
  *
  * IDENTIFICATION
  *	  src/if_not_exists.c
@@ -31,7 +32,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/extension.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -72,7 +75,22 @@ relation_exists_pinned(const char *relname, Oid nspid)
 	if (!OidIsValid(nspid) || relname == NULL)
 		return false;
 	relid = get_relname_relid(relname, nspid);
-	if (!OidIsValid(relid) || !ConditionalLockRelationOid(relid, AccessShareLock))
+	if (!OidIsValid(relid))
+		return false;
+
+	/*
+	 * PostgreSQL takes no lock on the existing relation; the pin below
+	 * does, until the transaction ends.  Only for a role with some
+	 * privilege on it: else a role that may create in the schema could
+	 * hold a lock on a table it cannot even read, and queue its owner's
+	 * ALTER TABLE behind it.  Without one the statement is judged as a
+	 * creation.
+	 */
+	if (pg_class_aclcheck(relid, GetUserId(),
+						  ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE |
+						  ACL_TRUNCATE | ACL_REFERENCES | ACL_TRIGGER) != ACLCHECK_OK)
+		return false;
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
 		return false;
 	/* dropped while we waited for nothing: re-check under the lock */
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))

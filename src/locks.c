@@ -663,6 +663,35 @@ check_multiple_exclusive_locks(MGStatement *st, MGLockPlan *plan)
 }
 
 /*
+ * The lock the lock_timeout rule judges: the plan's guarded lock, or, when
+ * the rule does not apply to that relation (a migration tool's bookkeeping
+ * table), the strongest guarded lock on one it applies to.  A statement on
+ * a bookkeeping table can also queue for other tables (a foreign key to a
+ * production table, LOCK TABLE of a list): those are judged.
+ */
+static MGRelLock *
+lock_timeout_judged_lock(MGLockPlan *plan, MGRelLock *guarded)
+{
+	ListCell   *lc;
+	MGRelLock  *best = NULL;
+
+	if (mg_rule_applies(MG_RULE_LOCK_TIMEOUT, guarded->relid))
+		return guarded;
+	foreach(lc, plan->locks)
+	{
+		MGRelLock  *l = lfirst(lc);
+
+		if (l == guarded || !l->shared || l->relkind == RELKIND_COMPOSITE_TYPE ||
+			!mg_lock_blocks_reads_or_writes(l->mode) ||
+			!mg_rule_applies(MG_RULE_LOCK_TIMEOUT, l->relid))
+			continue;
+		if (best == NULL || l->mode > best->mode)
+			best = l;
+	}
+	return best;
+}
+
+/*
  * Called by hook.c while it judges a statement (also from check()).
  */
 void
@@ -675,7 +704,7 @@ mg_check_lock_timeout(MGStatement *st)
 	{
 		if (automatic_timeout_configured())
 			judged.apply_timeout = judged.st == st;
-		else if (mg_rule_applies(MG_RULE_LOCK_TIMEOUT, guarded->relid))
+		else if ((guarded = lock_timeout_judged_lock(plan, guarded)) != NULL)
 			report_lock_timeout(st, plan, guarded);
 	}
 	if (plan_takes_exclusive(plan))

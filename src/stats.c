@@ -17,8 +17,9 @@
  *	  counted during the reset may survive it, as with pg_stat_statements.
  *
  *	  Slots are claimed for the first MG_STATS_DATABASES databases that
- *	  have an event; later databases share one overflow slot (datid 0).
- *	  A slot stays its database's until the server restarts.
+ *	  have an event; once all are claimed, a slot of a dropped database is
+ *	  taken over (zeroed) by a new one; failing that, later databases
+ *	  share one overflow slot (datid 0).
  *
  * IDENTIFICATION
  *	  src/stats.c
@@ -35,6 +36,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "shmem.h"
@@ -149,12 +151,63 @@ mg_stats_shmem_startup(void)
 }
 
 /*
- * This backend's database slot; NULL without shared memory or outside a
- * database.  The spinlock is taken at most once per backend.
+ * A slot of a database that no longer exists, taken over for this one with
+ * its counters zeroed; NULL when every slot's database exists.  Once all
+ * slots are claimed, a server whose databases come and go (a CI cluster
+ * creating one per run) would otherwise count every new database in the
+ * overflow slot.  No backend of a dropped database is left to count in its
+ * slot.  The catalog is read outside the spinlock; the claim re-checks the
+ * slot under it.
  */
 static DbCounters *
-db_slot(void)
+reclaim_dropped_slot(void)
 {
+	Oid			datids[MG_STATS_DATABASES];
+	int			n;
+
+	SpinLockAcquire(&stats->mutex);
+	n = stats->nused;
+	for (int i = 0; i < n; i++)
+		datids[i] = stats->db[i].datid;
+	SpinLockRelease(&stats->mutex);
+
+	for (int i = 0; i < n; i++)
+	{
+		DbCounters *d = NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		if (datids[i] == MyDatabaseId ||
+			SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(datids[i])))
+			continue;
+		SpinLockAcquire(&stats->mutex);
+		/* unless another backend of this database claimed one meanwhile */
+		for (int j = 0; j < stats->nused; j++)
+			if (stats->db[j].datid == MyDatabaseId)
+				d = &stats->db[j];
+		if (d == NULL && stats->db[i].datid == datids[i])
+		{
+			d = &stats->db[i];
+			d->datid = MyDatabaseId;
+			zero_db(d);
+		}
+		SpinLockRelease(&stats->mutex);
+		if (d != NULL)
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * This backend's database slot; NULL without shared memory or outside a
+ * database.  The spinlock is taken at most once per backend (a few times
+ * more when every slot is claimed and one is sought among dropped
+ * databases, which needs the catalog: only when may_read_catalog).
+ */
+static DbCounters *
+db_slot_ex(bool may_read_catalog)
+{
+	DbCounters *d = NULL;
+
 	if (likely(my_db != NULL))
 		return my_db;
 	if (stats == NULL || !mg_shmem_available() || !OidIsValid(MyDatabaseId))
@@ -163,17 +216,32 @@ db_slot(void)
 	SpinLockAcquire(&stats->mutex);
 	for (int i = 0; i < stats->nused; i++)
 		if (stats->db[i].datid == MyDatabaseId)
-			my_db = &stats->db[i];
-	if (my_db == NULL && stats->nused < MG_STATS_DATABASES)
+			d = &stats->db[i];
+	if (d == NULL && stats->nused < MG_STATS_DATABASES)
 	{
-		my_db = &stats->db[stats->nused];
-		my_db->datid = MyDatabaseId;
+		d = &stats->db[stats->nused];
+		d->datid = MyDatabaseId;
 		stats->nused++;
 	}
-	if (my_db == NULL)
-		my_db = &stats->db[MG_STATS_DATABASES];
 	SpinLockRelease(&stats->mutex);
+
+	if (d == NULL)
+	{
+		if (!may_read_catalog || !IsTransactionState())
+			return &stats->db[MG_STATS_DATABASES];	/* not remembered: try again */
+		d = reclaim_dropped_slot();
+		if (d == NULL)
+			d = &stats->db[MG_STATS_DATABASES];
+	}
+	my_db = d;
 	return my_db;
+}
+
+/* For events that can come while an error is being handled. */
+static DbCounters *
+db_slot(void)
+{
+	return db_slot_ex(false);
 }
 
 static inline void
@@ -198,9 +266,10 @@ mg_stats_count_judged(void)
 {
 	/*
 	 * The one counter on the path of every judged statement: no clock read
-	 * here, the statement's start time is already known.
+	 * here, the statement's start time is already known.  Called before
+	 * the statement runs, so the catalog may be read.
 	 */
-	DbCounters *d = db_slot();
+	DbCounters *d = db_slot_ex(true);
 
 	if (d == NULL)
 		return;
