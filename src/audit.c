@@ -217,85 +217,16 @@ mg_allow_mechanism(void)
 /* ---------- reasons ---------- */
 
 /*
- * The reason given in one directive: "migration_guard:allow rule[, rule]
- * -- reason: text".  directive is the directive's text from its tag on; the
- * reason runs to the end of the line (or of a block comment).  NULL when
- * there is none.
- */
-char *
-mg_directive_reason(const char *directive)
-{
-	const char *end = directive + strcspn(directive, "\r\n");
-	const char *close = strstr(directive, "*/");
-	const char *p;
-
-	if (close != NULL && close < end)
-		end = close;
-	for (p = directive; p + 7 <= end; p++)
-	{
-		if (pg_strncasecmp(p, "reason:", 7) != 0)
-			continue;
-		p += 7;
-		while (p < end && isspace((unsigned char) *p))
-			p++;
-		while (end > p && isspace((unsigned char) end[-1]))
-			end--;
-		if (end == p)
-			return NULL;
-		return pnstrdup(p, end - p);
-	}
-	return NULL;
-}
-
-/* Does the directive starting at p (after its tag) name the rule? */
-static bool
-directive_names_rule(const char *p, MGRuleId rule)
-{
-	for (;;)
-	{
-		char		name[NAMEDATALEN];
-		int			len = 0;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		while ((isalnum((unsigned char) *p) || *p == '_') && len < NAMEDATALEN - 1)
-			name[len++] = pg_tolower((unsigned char) *p++);
-		name[len] = '\0';
-		if (len == 0)
-			return false;
-		if (strcmp(name, mg_rules[rule].name) == 0)
-			return true;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != ',')
-			return false;
-	}
-}
-
-/*
  * The reason for overriding the rule: that of a directive naming it, else
  * migration_guard.allow_reason.  NULL when none was given.
  */
 static char *
 override_reason(MGRuleId rule)
 {
-	if (mg_current_statement != NULL)
-	{
-		char	   *text = mg_statement_text(mg_current_statement);
+	char	   *reason = mg_directive_reason_for(rule);
 
-		for (char *p = strstr(text, DIRECTIVE_TAG); p != NULL;
-			 p = strstr(p, DIRECTIVE_TAG))
-		{
-			char	   *reason;
-
-			p += strlen(DIRECTIVE_TAG);
-			if (!directive_names_rule(p, rule))
-				continue;
-			reason = mg_directive_reason(p);
-			if (reason != NULL)
-				return reason;
-		}
-	}
+	if (reason != NULL)
+		return reason;
 	if (mg_allow_reason != NULL && mg_allow_reason[0] != '\0')
 		return pstrdup(mg_allow_reason);
 	return NULL;

@@ -34,6 +34,5 @@ extern bool mg_audit_mode_off_in_session(void);
 extern const char *mg_override_mechanism_name(MGOverrideMechanism how);
 extern bool mg_audit_override(const MGFinding *f, MGOverrideMechanism how,
 							  const char **refusal);
-extern char *mg_directive_reason(const char *directive);
 
 #endif							/* MG_AUDIT_H */

@@ -146,6 +146,8 @@ extern void mg_report(MGFinding *finding);
 extern MGSeverity mg_finding_severity(const MGFinding *finding);
 extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
+extern char *mg_directive_reason(const char *directive);
+extern char *mg_directive_reason_for(MGRuleId rule);
 extern const char *mg_lockmode_name(LOCKMODE mode);
 extern char *mg_quote_statement(const char *text);
 

@@ -17,6 +17,11 @@ SELECT throws_ok($$CREATE INDEX big_a ON big (v) -- migration_guard:allow drop_t
                  'MG001', NULL,
                  'a reason given for another rule does not count for this one');
 SELECT is(audit_count(), 0::bigint, 'and nothing was recorded');
+-- a reason written inside a string literal is data, not a directive
+SELECT throws_ok($$CREATE INDEX big_lit ON big ((v || ' -- migration_guard:allow create_index -- reason: in a literal'))$$,
+                 'MG001', NULL,
+                 'a reason inside a string literal does not count');
+SELECT is(audit_count(), 0::bigint, 'and nothing was recorded for it');
 -- padding: the statement text is cut, the rule and relation are not
 SELECT lives_ok('CREATE INDEX big_b ON big (v) /* ' || repeat('padding ', 400) || ' */ -- migration_guard:allow create_index -- reason: padded',
                 'a padded statement with a reason passes');
