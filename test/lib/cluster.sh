@@ -39,7 +39,7 @@ mg_cluster_user() {
 mg_as_user() {
 	local envs=(PGHOST="$MG_WORK" PGPORT="$MG_PORT" PGDATA="$MG_WORK/data" PGUSER="$MG_SUPERUSER"
 		PGDATABASE=postgres PATH="$MG_PGBIN:$PATH" MG_WORK="$MG_WORK" MG_ROOT="$MG_ROOT"
-		MG_PGBIN="$MG_PGBIN" MG_PGXS="$MG_PGXS" MG_PORT="$MG_PORT" LC_ALL=C.UTF-8)
+		MG_PGBIN="$MG_PGBIN" MG_PGXS="$MG_PGXS" MG_PORT="$MG_PORT" MG_ACCEPT="${MG_ACCEPT:-}" LC_ALL=C.UTF-8)
 	if [ "$(id -u)" = 0 ]; then
 		runuser -u postgres -- env "${envs[@]}" "$@"
 	else
