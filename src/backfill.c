@@ -175,9 +175,12 @@ format_ms(double ms)
 	return psprintf("%.1f s", ms / 1000.0);
 }
 
-/* SPI leaves the caller in its procedure context; come back. */
-static void
-exec_plan(SPIPlanPtr p, Datum *values, long count)
+/*
+ * SPI leaves the caller in its procedure context; come back.  Shared by
+ * the batches and the check before done (backfill_verify.c).
+ */
+void
+mg_bf_exec_plan(SPIPlanPtr p, Datum *values, long count)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			rc = SPI_execute_plan(p, values, NULL, false, count);
@@ -187,8 +190,9 @@ exec_plan(SPIPlanPtr p, Datum *values, long count)
 		elog(ERROR, "backfill statement failed: %s", SPI_result_code_string(rc));
 }
 
-static void
-commit(void)
+/* Commits the batch's transaction and stays in the caller's context. */
+void
+mg_bf_commit(void)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
@@ -420,7 +424,7 @@ keyset_batch(BackfillRun *run, int size, BatchResult *res)
 	}
 	values[2 * n] = Int64GetDatum((int64) size - 1);
 
-	exec_plan(cur->started ? plan->end_after : plan->end_from_start, values, 1);
+	mg_bf_exec_plan(cur->started ? plan->end_after : plan->end_from_start, values, 1);
 	if (SPI_processed == 1)
 	{
 		res->end = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
@@ -436,7 +440,7 @@ keyset_batch(BackfillRun *run, int size, BatchResult *res)
 
 	for (i = 0; i < n; i++)
 		values[n + i] = res->end[i];
-	exec_plan(cur->started ? plan->update_after : plan->update_from_start, values, 0);
+	mg_bf_exec_plan(cur->started ? plan->update_after : plan->update_from_start, values, 0);
 	res->rows = SPI_processed;
 	if (res->done)
 		res->keys = res->rows;
@@ -456,7 +460,7 @@ ctid_batch(BackfillRun *run, int size, BatchResult *res)
 	ItemPointerSet(hi, last, 0);
 	values[0] = PointerGetDatum(lo);
 	values[1] = PointerGetDatum(hi);
-	exec_plan(run->plan->update_ctid, values, 0);
+	mg_bf_exec_plan(run->plan->update_ctid, values, 0);
 	res->rows = SPI_processed;
 	res->keys = (int64) ((last - cur->next_page) * run->tuples_per_page);
 	res->end_page = last;
@@ -582,7 +586,7 @@ static void
 fail_job(BackfillRun *run, ErrorData *edata)
 {
 	mg_bf_job_fail(run->name, edata, account(run));
-	commit();
+	mg_bf_commit();
 	ReThrowError(edata);
 }
 
@@ -658,7 +662,7 @@ static void
 cancel_job(BackfillRun *run)
 {
 	mg_bf_job_set_state(run->name, "cancelled", "cancelled by backfill_cancel()", account(run));
-	commit();
+	mg_bf_commit();
 	ereport(ERROR,
 			(errcode(ERRCODE_MG_BACKFILL_CANCELLED),
 			 errmsg("backfill \"%s\" was cancelled", run->name),
@@ -684,7 +688,7 @@ obey_control(BackfillRun *run)
 		return false;
 
 	mg_bf_job_set_state(run->name, "paused", "paused by backfill_pause()", account(run));
-	commit();
+	mg_bf_commit();
 	report_activity(run, "paused");
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" is paused", run->name),
@@ -695,14 +699,14 @@ obey_control(BackfillRun *run)
 	{
 		bf_sleep(MG_BF_RECHECK_MS);
 		control = mg_bf_job_read_control(run->name);
-		commit();
+		mg_bf_commit();
 		if (control != NULL && strcmp(control, "cancel") == 0)
 			cancel_job(run);
 		if (control == NULL || strcmp(control, "pause") != 0)
 			break;
 	}
 	mg_bf_job_set_state(run->name, "running", NULL, account(run));
-	commit();
+	mg_bf_commit();
 	ereport(NOTICE, (errmsg("backfill \"%s\" resumed", run->name)));
 	return true;
 }
@@ -730,13 +734,13 @@ hold_for_replication(BackfillRun *run)
 										  format_ms(run->opt.max_lag_ms));
 
 			mg_bf_job_set_state(run->name, "held", reason, account(run));
-			commit();
+			mg_bf_commit();
 			report_activity(run, "held");
 			ereport(NOTICE, (errmsg("backfill \"%s\" held: %s", run->name, reason)));
 			held = true;
 		}
 		else
-			commit();
+			mg_bf_commit();
 		bf_sleep(MG_BF_RECHECK_MS);
 		if (obey_control(run))
 			held = false;		/* report the hold again */
@@ -744,7 +748,7 @@ hold_for_replication(BackfillRun *run)
 	if (held)
 	{
 		mg_bf_job_set_state(run->name, "running", NULL, account(run));
-		commit();
+		mg_bf_commit();
 		ereport(NOTICE, (errmsg("backfill \"%s\" continues: replicas caught up", run->name)));
 	}
 }
@@ -887,7 +891,7 @@ capture_bounds(BackfillRun *run)
 		cur->empty = cur->end_page == 0;
 		return;
 	}
-	exec_plan(plan->bound_first, NULL, 1);
+	mg_bf_exec_plan(plan->bound_first, NULL, 1);
 	cur->empty = SPI_processed == 0;
 	old = MemoryContextSwitchTo(run->runcxt);
 	if (!cur->empty)
@@ -896,7 +900,7 @@ capture_bounds(BackfillRun *run)
 	SPI_freetuptable(SPI_tuptable);
 	if (cur->empty)
 		return;
-	exec_plan(plan->bound_last, NULL, 1);
+	mg_bf_exec_plan(plan->bound_last, NULL, 1);
 	old = MemoryContextSwitchTo(run->runcxt);
 	cur->hi = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	MemoryContextSwitchTo(old);
@@ -933,7 +937,7 @@ explain_next_batch(BackfillRun *run, int size)
 			types[k] = types[n + k] = plan->keytypes[k];
 		}
 		values[2 * n] = Int64GetDatum((int64) size - 1);
-		exec_plan(cur->started ? plan->end_after : plan->end_from_start, values, 1);
+		mg_bf_exec_plan(cur->started ? plan->end_after : plan->end_from_start, values, 1);
 		if (SPI_processed == 1)
 			end = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 		SPI_freetuptable(SPI_tuptable);
@@ -1032,7 +1036,7 @@ finish_job(BackfillRun *run, bool verified)
 	run->percent = 100;
 	run->percent_null = false;
 	mg_bf_job_finish(run->name, account(run), verified);
-	commit();
+	mg_bf_commit();
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" is done: %lld rows updated in %lld batches",
 					run->name, (long long) run->rows_done, (long long) run->batches),
@@ -1088,7 +1092,7 @@ complete_pass(BackfillRun *run)
 						plan->method == MG_BF_CTID ?
 						page_array(mg_bf_relation_pages(plan->relid)) : (Datum) 0,
 						plan->method != MG_BF_CTID, account(run));
-	commit();
+	mg_bf_commit();
 	ereport(WARNING,
 			(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
 			 errmsg_plural("backfill \"%s\" is not done: %lld row of its range still matches where_clause",
@@ -1172,7 +1176,7 @@ resume_job(BackfillRun *run, MGBackfillJob *job)
 	if (!run->cur.empty)
 		(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
 	mg_bf_job_start_run(run->name, "running");
-	commit();
+	mg_bf_commit();
 	ereport(NOTICE,
 			(errmsg("resuming backfill \"%s\" on %s after %lld rows in %lld batches",
 					run->name, plan->reldisplay, (long long) job->rows_done,
@@ -1207,7 +1211,7 @@ start_job(BackfillRun *run)
 		mg_bf_job_insert(run->name, plan, page_array(0), false,
 						 page_array(cur->end_page), false,
 						 run->total_estimate, run->batch_size, "running");
-	commit();
+	mg_bf_commit();
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" on %s: %s", run->name, plan->reldisplay,
 					describe_plan(run)),
@@ -1221,7 +1225,7 @@ stop_after_max_rows(BackfillRun *run)
 	mg_bf_job_set_state(run->name, "paused",
 						psprintf("max_rows (%lld) reached", (long long) run->opt.max_rows),
 						account(run));
-	commit();
+	mg_bf_commit();
 	ereport(NOTICE,
 			(errmsg("backfill \"%s\" stopped after max_rows: %s", run->name,
 					progress_text(run)),
@@ -1266,7 +1270,7 @@ job_step(BackfillRun *run)
 	mg_bf_job_record_batch(run->name, cursor_array(run), res.rows, res.keys,
 						   run->batch_size, res.ms, account(run),
 						   run->percent, run->percent_null, state, reason);
-	commit();
+	mg_bf_commit();
 	mg_stats_count_backfill_batch(res.rows);
 	report_activity(run, state);
 

@@ -188,6 +188,10 @@ extern void mg_bf_job_record_facts(const char *name, MGBackfillPlan *plan);
 extern void mg_bf_job_rows_left(const char *name, int64 rows_left, const char *reason,
 								Datum upper, bool upper_null, double seconds);
 extern void mg_bf_job_finish(const char *name, double seconds, bool verified);
+
+/* backfill.c: SPI steps of a procedure that commits */
+extern void mg_bf_exec_plan(SPIPlanPtr p, Datum *values, long count);
+extern void mg_bf_commit(void);
 extern void mg_bf_job_fail(const char *name, ErrorData *edata, double seconds);
 extern char *mg_bf_job_read_control(const char *name);
 extern double mg_bf_replication_lag_ms(char **standby);

@@ -25,27 +25,6 @@
 
 #include "backfill.h"
 
-/* SPI leaves the caller in its procedure context; come back. */
-static void
-exec_plan(SPIPlanPtr p, Datum *values, long count)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	int			rc = SPI_execute_plan(p, values, NULL, false, count);
-
-	MemoryContextSwitchTo(cxt);
-	if (rc < 0)
-		elog(ERROR, "backfill check failed: %s", SPI_result_code_string(rc));
-}
-
-static void
-commit(void)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-
-	SPI_commit();
-	MemoryContextSwitchTo(cxt);
-}
-
 /*
  * The rows of a keyset job's range (keys up to its upper bound, from the
  * smallest there is now) that still match its where_clause, counted in
@@ -73,7 +52,7 @@ mg_bf_rows_left_keyset(MGBackfillPlan *plan, Datum *hi, int chunk, char **first)
 			values[n + k] = hi[k];
 		}
 		values[2 * n] = Int64GetDatum((int64) chunk - 1);
-		exec_plan(lo ? plan->end_after : plan->end_from_start, values, 1);
+		mg_bf_exec_plan(lo ? plan->end_after : plan->end_from_start, values, 1);
 		if (SPI_processed == 1)
 			end = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 		else
@@ -81,13 +60,13 @@ mg_bf_rows_left_keyset(MGBackfillPlan *plan, Datum *hi, int chunk, char **first)
 		SPI_freetuptable(SPI_tuptable);
 		for (k = 0; k < n; k++)
 			values[n + k] = end[k];
-		exec_plan(lo ? plan->verify_after : plan->verify_from_start, values, 0);
+		mg_bf_exec_plan(lo ? plan->verify_after : plan->verify_from_start, values, 0);
 		if (SPI_processed > 0 && left == 0)
 			*first = mg_bf_keys_to_string(plan, mg_bf_copy_keys(plan, SPI_tuptable->vals[0],
 																SPI_tuptable->tupdesc));
 		left += SPI_processed;
 		SPI_freetuptable(SPI_tuptable);
-		commit();
+		mg_bf_commit();
 		if (last)
 			break;
 		lo = end;
@@ -118,12 +97,12 @@ mg_bf_rows_left_ctid(MGBackfillPlan *plan, int chunk, double tuples_per_page, ch
 		ItemPointerSet(&hi, Min(p + step, pages), 0);
 		values[0] = PointerGetDatum(&lo);
 		values[1] = PointerGetDatum(&hi);
-		exec_plan(plan->verify_ctid, values, 0);
+		mg_bf_exec_plan(plan->verify_ctid, values, 0);
 		if (SPI_processed > 0 && left == 0)
 			*first = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		left += SPI_processed;
 		SPI_freetuptable(SPI_tuptable);
-		commit();
+		mg_bf_commit();
 		if (p + step < p)
 			break;				/* no wraparound past the last block */
 	}
