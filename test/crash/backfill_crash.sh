@@ -97,7 +97,7 @@ resume_and_check() {
 	is "$(q "SELECT state FROM migration_guard.backfills WHERE name = '$name'")" done "$what: the job is done"
 }
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
 psql_db -c "SET client_min_messages = error" -c "CREATE EXTENSION migration_guard" >/dev/null
 psql_db >/dev/null <<SQL
 SET migration_guard.mode = off;
@@ -178,6 +178,6 @@ fi
 
 is "$(q "SELECT count(*) FROM crash WHERE (n, m, c, t) <> (1, 1, 1, 1)")" 0 "all four jobs applied exactly once to every row"
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 echo "1..$n"
 exit $failed

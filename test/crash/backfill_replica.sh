@@ -28,11 +28,11 @@ wait_until() { # wait_until <seconds> <command...>
 cleanup() {
 	[ -f "$SDATA/postmaster.pid" ] && "$MG_PGBIN/pg_ctl" -D "$SDATA" -m immediate -w stop >/dev/null 2>&1
 	rm -rf "$SDATA"
-	"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+	"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 }
 trap cleanup EXIT
 
-"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
+"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null 2>&1
 q "SET client_min_messages = error; CREATE EXTENSION migration_guard" >/dev/null
 "$MG_PGBIN/psql" -X -q -d "$DB" >/dev/null <<'SQL'
 SET migration_guard.mode = off;

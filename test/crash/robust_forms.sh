@@ -13,7 +13,7 @@ SQL="$(dirname "$0")/robust_forms.sql"
 
 run_mode() { # run_mode <mode>: output in $MG_WORK/robust_<mode>.out
 	local db=robust_$1
-	"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
+	"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
 	"$MG_PGBIN/psql" -X -q -d postgres >/dev/null 2>&1 <<SQL
 ALTER DATABASE $db SET migration_guard.mode = '$1';
 ALTER DATABASE $db SET migration_guard.small_table_threshold = 0;
@@ -22,7 +22,7 @@ SQL
 	"$MG_PGBIN/psql" -X -q -d "$db" -c "SET client_min_messages = error; CREATE EXTENSION migration_guard" >/dev/null 2>&1
 	"$MG_PGBIN/psql" -X -d "$db" -v VERBOSITY=verbose -c '\set VERBOSITY verbose' -f "$SQL" \
 		>"$MG_WORK/robust_$1.out" 2>&1
-	"$MG_PGBIN/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+	"$MG_PGBIN/psql" -X -q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 }
 
 # PostgreSQL's errors, without psql's file:line prefix and without ours (MG...).

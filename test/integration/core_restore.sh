@@ -57,6 +57,7 @@ like "$out" 'permission denied to set parameter "migration_guard.mode"' \
 	'and cannot borrow the restore policy'
 
 q -d postgres <<'SQL' >/dev/null
+SET migration_guard.allow = 'drop_database';
 DROP DATABASE restore_src;
 DROP DATABASE restore_dst1;
 DROP DATABASE restore_dst2;

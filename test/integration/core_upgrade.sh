@@ -57,5 +57,5 @@ for f in "$MG_ROOT"/updates/migration_guard--*--*.sql "$MG_ROOT"/updates/*--*/; 
 	is "$n" 1 "updates/$b.sql is a usable step"
 done
 
-psql -X -q -c 'DROP DATABASE mg_upgrade' >/dev/null
+psql -X -q -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE mg_upgrade' >/dev/null
 done_testing

@@ -8,7 +8,7 @@ source "$MG_ROOT/test/lib/tap.sh"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@" 2>&1; }
 D="$MG_WORK/deprecation.dump"
 
-q -d postgres -c 'DROP DATABASE IF EXISTS dep_src' -c 'DROP DATABASE IF EXISTS dep_dst' \
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE IF EXISTS dep_src' -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE IF EXISTS dep_dst' \
 	-c 'CREATE DATABASE dep_src' -c 'CREATE DATABASE dep_dst' >/dev/null
 q -d dep_src <<'SQL' >/dev/null
 SET client_min_messages = error;
@@ -32,5 +32,5 @@ q -d dep_dst -c 'SELECT old_email FROM app.users' -c 'SELECT count(*) FROM app.a
 is "$(q -d dep_dst -c "SELECT string_agg(object || '=' || uses, ', ' ORDER BY object) FROM migration_guard.deprecations")" \
 	'app.audit_v1=1, app.users.old_email=1' 'the restored list watches the restored objects'
 
-q -d postgres -c 'DROP DATABASE dep_src' -c 'DROP DATABASE dep_dst' >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE dep_src' -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE dep_dst' >/dev/null
 done_testing

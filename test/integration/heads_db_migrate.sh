@@ -69,6 +69,6 @@ out=$(dbm up); rc=$?
 is "$rc" 0 'the next release migrates to its declared head'
 is "$(state)" "at_head db_migrate /20240101000003-note" 'at the new head'
 
-q -d postgres -c "DROP DATABASE $DB" >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null
 q -d postgres -c "DROP ROLE dbm_downgrade" >/dev/null
 done_testing

@@ -72,5 +72,5 @@ out=$(gm migrate); rc=$?
 is "$rc" 0 'the next release migrates to its declared head'
 is "$(state)" "at_head graphile_migrate 000003.sql" 'at the new head'
 
-q -d postgres -c "DROP DATABASE $DB" >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null
 done_testing

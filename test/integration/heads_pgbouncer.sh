@@ -126,5 +126,5 @@ is "$(b -c "SELECT state || ' ' || array_to_string(current_heads, ',') FROM migr
 	"at_head 20240101000003_invoice.js" 'at the new head'
 
 stop_bouncer
-q -d postgres -c "DROP DATABASE $DB WITH (FORCE)" >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB WITH (FORCE)" >/dev/null
 done_testing

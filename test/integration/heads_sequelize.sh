@@ -78,6 +78,6 @@ out=$(sq db:migrate); rc=$?
 is "$rc" 0 'the next release migrates to its declared head'
 is "$(state)" "at_head sequelize 20240101000003-create-note.js" 'at the new head'
 
-q -d postgres -c "DROP DATABASE $DB" >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null
 q -d postgres -c "DROP ROLE sequelize_downgrade" >/dev/null
 done_testing

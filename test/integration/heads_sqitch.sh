@@ -73,6 +73,6 @@ is "$(rows),$(tables)" "account,invoice,note,account,invoice,note" 'all of its c
 is "$(state)" "at_head shop:note" 'at the new head'
 
 cd /
-q -d postgres -c "DROP DATABASE $DB" >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null
 q -d postgres -c "DROP ROLE sqitch_downgrade" >/dev/null
 done_testing

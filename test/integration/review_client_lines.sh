@@ -21,5 +21,5 @@ ok $(printf '%s\n' "$out" | grep -q '^forged\.sql'; [ $? -ne 0 ]; echo $?) 'no l
 is "$(printf '%s\n' "$out" | grep -cE '^[^ ]+:[0-9]+:[0-9]+: error: ')" 1 'exactly one finding line'
 is "$status" 2 'exit status 2 (an enforce finding)'
 rm -rf "$dir"
-psql -X -q -c "DROP DATABASE $DB" >/dev/null
+psql -X -q -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE $DB" >/dev/null
 done_testing

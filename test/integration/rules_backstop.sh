@@ -51,7 +51,7 @@ is "$(q -d bs_dst -c "SELECT count(*) FROM pg_event_trigger WHERE evtname = 'mig
 	'the restored database has the event trigger once'
 out=$(q -d bs_dst -c 'SET migration_guard.small_table_threshold = 0' -c 'ALTER TABLE big SET ACCESS METHOD heap2')
 like "$out" 'ERROR:  ALTER TABLE would rewrite table "big"' 'the backstop works in the restored database'
-q -d postgres -c 'DROP DATABASE bs_src' -c 'DROP DATABASE bs_dst' >/dev/null
+q -d postgres -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE bs_src' -c "SET migration_guard.allow = 'drop_database'" -c 'DROP DATABASE bs_dst' >/dev/null
 rm -f "$D"
 
 done_testing

@@ -118,7 +118,7 @@ run_pgtap() {
 		else
 			echo "-- $dir/$f: $ok passed"
 		fi
-		psql -qX -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
+		psql -qX -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
 	done
 	return 0
 }

@@ -17,7 +17,7 @@ A=mg_sh_mallory
 SU() { psql -qX -d "$DB" -v ON_ERROR_STOP=1 "$@"; }
 AS() { psql -qX -d "$DB" -U "$A" -v ON_ERROR_STOP=1 "$@"; }
 
-psql -qX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+psql -qX -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 psql -qX -c "DROP ROLE IF EXISTS $A" >/dev/null 2>&1
 psql -qX -v ON_ERROR_STOP=1 -c "CREATE ROLE $A LOGIN" -c "CREATE DATABASE $DB" >/dev/null || exit 1
 
@@ -333,6 +333,6 @@ SQL
 unlike() { TAP_N=$((TAP_N + 1)); if [[ $1 =~ $2 ]]; then echo "not ok $TAP_N - $3"; echo "#   got: '$1'"; TAP_FAILED=$((TAP_FAILED + 1)); else echo "ok $TAP_N - $3"; fi; }
 unlike "$out" 'ERROR' "the freeze lets temporary tables through, also from EXPLAIN ANALYZE and SELECT INTO"
 
-psql -qX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+psql -qX -c "SET migration_guard.allow = 'drop_database'" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 psql -qX -c "DROP ROLE IF EXISTS $A" >/dev/null 2>&1
 done_testing
