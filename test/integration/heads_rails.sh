@@ -27,7 +27,14 @@ require 'active_record'
 ActiveRecord::Base.establish_connection(adapter: 'postgresql', host: ENV['PGHOST'], port: ENV['PGPORT'],
                                         username: ENV['AR_USER'] || ENV['PGUSER'], database: ENV['AR_DB'])
 ActiveRecord::Migration.verbose = false
-ctx = ActiveRecord::MigrationContext.new(File.join(__dir__, 'db/migrate'), ActiveRecord::SchemaMigration)
+paths = File.join(__dir__, 'db/migrate')
+# 7.1 made the bookkeeping tables objects of the connection pool (Debian
+# trixie ships 7.2); 6.1 (bookworm) takes the class.
+ctx = if ActiveRecord.version >= Gem::Version.new('7.1')
+        ActiveRecord::MigrationContext.new(paths)
+      else
+        ActiveRecord::MigrationContext.new(paths, ActiveRecord::SchemaMigration)
+      end
 case ARGV[0]
 when 'migrate' then ctx.migrate(ARGV[1] && ARGV[1].to_i)
 when 'rollback' then ctx.rollback(1)
