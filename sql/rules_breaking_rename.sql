@@ -85,6 +85,28 @@ RESET migration_guard.mode;
 SELECT count(*) AS renamed_column FROM pg_attribute
  WHERE attrelid = 'customers'::regclass AND attname = 'full_name';
 
+-- The hint's SQL quotes identifiers for each context: inside a string
+-- literal a name with a quote is the quote_identifier text, quoted again as
+-- a literal.  Evaluating the suggested backfill() arguments gives them back.
+CREATE TABLE "o'brien" ("it's" text);
+ALTER TABLE "o'brien" RENAME COLUMN "it's" TO "its 'new'";
+CREATE FUNCTION hint_backfill_args() RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+  h text;
+  args text[];
+BEGIN
+  BEGIN
+    ALTER TABLE "o'brien" RENAME COLUMN "it's" TO "its 'new'";
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
+  END;
+  EXECUTE 'SELECT ARRAY[' || substring(h from 'migration_guard\.backfill\((.*)\); deploy') || ']' INTO args;
+  RETURN QUERY SELECT unnest(args);
+END
+$f$;
+SELECT * FROM hint_backfill_args();
+DROP FUNCTION hint_backfill_args();
+
 RESET search_path;
 RESET migration_guard.rules;
 DROP SCHEMA br CASCADE;

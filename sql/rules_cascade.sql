@@ -81,6 +81,8 @@ SELECT count(*) AS rc_db_kept FROM pg_database WHERE datname = 'rc_db';
 
 -- rename_enum_value
 ALTER TYPE status RENAME VALUE 'done' TO 'completed';
+-- the hint quotes values for SQL: a value with a quote
+ALTER TYPE status RENAME VALUE 'done' TO 'won''t do';
 ALTER TYPE status ADD VALUE 'completed';
 ALTER TYPE status RENAME VALUE 'no_such' TO 'x';
 SELECT enumlabel FROM pg_enum WHERE enumtypid = 'status'::regtype ORDER BY enumsortorder;

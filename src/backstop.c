@@ -140,6 +140,46 @@ rewrite_reason_text(int reason)
 	return buf.data;
 }
 
+/*
+ * A rewrite no rule predicted, of a kind whose rules are allowed for this
+ * statement (or turned off in the session): the override lets it through,
+ * so it takes the path of every other override.  Each covering rule's
+ * finding goes to mg_report(), which records it in migration_guard.overrides
+ * in this transaction, or refuses it (require_reason, recovery) with that
+ * rule's error.  A rule off by the DBA's configuration is not judged
+ * (mg_rule_applies), as everywhere else.
+ */
+static void
+report_accepted_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
+{
+	const char *command = GetCommandTagName(trigdata->tag);
+	const char *kind = get_rel_relkind(relid) == RELKIND_MATVIEW ? "materialized view" : "table";
+
+	for (int i = 0; i < lengthof(rewrite_reasons); i++)
+	{
+		const RewriteReason *r = &rewrite_reasons[i];
+		MemoryContext oldcontext;
+		MGFinding	f = {0};
+
+		if ((reason & r->bit) == 0 || r->rule < 0 ||
+			!mg_rule_applies((MGRuleId) r->rule, relid))
+			continue;
+		f.rule = (MGRuleId) r->rule;
+		f.relid = relid;
+		f.lockmode = AccessExclusiveLock;
+		f.rewrites = true;
+		f.message = psprintf("%s would rewrite %s \"%s\" under an ACCESS EXCLUSIVE lock",
+							 command, kind, get_rel_name(relid));
+		f.detail = psprintf("The statement rewrites the whole %s because of %s, which rule \"%s\" judges; no rule predicted this rewrite, and the rule is overridden for this statement.  %s",
+							kind, r->what, mg_rules[r->rule].name, mg_rel_describe(relid));
+		f.hint = pstrdup("Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+		/* as in judge_rewrite: the predicted list must outlive this call */
+		oldcontext = MemoryContextSwitchTo(TopTransactionContext);
+		mg_report(&f);
+		MemoryContextSwitchTo(oldcontext);
+	}
+}
+
 static void
 judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 {
@@ -151,7 +191,10 @@ judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 	if (rewrite_was_predicted(relid, mg_current_statement->predicted_rewrites, 0))
 		return;
 	if (rewrite_kind_accepted(reason))
+	{
+		report_accepted_rewrite(trigdata, relid, reason);
 		return;
+	}
 	if (!mg_rule_applies(MG_RULE_TABLE_REWRITE, relid))
 		return;
 

@@ -53,25 +53,6 @@
 /* How many dependents a message names before "and N more". */
 #define MAX_LISTED_DEPENDENTS	5
 
-/*
- * The body of a standard SQL string literal: single quotes doubled, without
- * the enclosing quotes (backslashes are plain characters in such literals).
- */
-static char *
-quote_literal_cstr_body(const char *s)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (; *s; s++)
-	{
-		if (*s == '\'')
-			appendStringInfoChar(&buf, '\'');
-		appendStringInfoChar(&buf, *s);
-	}
-	return buf.data;
-}
-
 /* "table", "view", ... for messages */
 static const char *
 relkind_noun(char relkind)
@@ -565,13 +546,13 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 		const char *qold = quote_identifier(oldname);
 		const char *qnew = quote_identifier(newname);
 
-		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE; backfill existing rows in batches with CALL migration_guard.backfill('%s', '%s', '%s = %s', '%s IS DISTINCT FROM %s'); deploy code that uses %s; then drop %s.",
+		f.hint = psprintf("Expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; keep it in step with %s by a trigger on INSERT and UPDATE; backfill existing rows in batches with CALL migration_guard.backfill(%s, %s, %s, %s); deploy code that uses %s; then drop %s.",
 						  mg_rel_name(relid), qnew,
 						  format_type_with_typemod(atttype, atttypmod),
-						  qold, quote_literal_cstr_body(psprintf("rename_%s", newname)),
-						  quote_literal_cstr_body(mg_rel_name(relid)),
-						  quote_literal_cstr_body(qnew), quote_literal_cstr_body(qold),
-						  quote_literal_cstr_body(qnew), quote_literal_cstr_body(qold),
+						  qold, quote_literal_cstr(psprintf("rename_%s", newname)),
+						  quote_literal_cstr(mg_rel_name(relid)),
+						  quote_literal_cstr(psprintf("%s = %s", qnew, qold)),
+						  quote_literal_cstr(psprintf("%s IS DISTINCT FROM %s", qnew, qold)),
 						  qnew, qold);
 	}
 	/* a deprecated column unused for the quiet period may go */

@@ -140,8 +140,9 @@ mg_check_rename_enum_value(AlterEnumStmt *stmt)
 	else
 		f.detail = psprintf("The release running now may still write and compare '%s'; once this commits each of its statements that names it fails with \"invalid input value for enum\".",
 							stmt->oldVal);
-	f.hint = psprintf("Expand, migrate, contract: ALTER TYPE %s ADD VALUE '%s'; deploy code that writes '%s' and accepts both; move the rows over in batches (CALL migration_guard.backfill(...)); then leave '%s' unused.",
-					  typname, stmt->newVal, stmt->newVal, stmt->oldVal);
+	f.hint = psprintf("Expand, migrate, contract: ALTER TYPE %s ADD VALUE %s; deploy code that writes %s and accepts both; move the rows over in batches (CALL migration_guard.backfill(...)); then leave %s unused.",
+					  typname, quote_literal_cstr(stmt->newVal),
+					  quote_literal_cstr(stmt->newVal), quote_literal_cstr(stmt->oldVal));
 	mg_report(&f);
 }
 
