@@ -79,6 +79,7 @@ extern void mg_deprecation_define_gucs(void);
 extern Oid	mg_deprecation_table(void);
 extern List *mg_deprecations_read(void);
 extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
+extern void mg_deprecation_follow_rename(Node *parsetree);
 
 /* usage_tracking.c */
 extern void mg_usage_check_perms(List *perms);
