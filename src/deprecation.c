@@ -26,6 +26,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -419,6 +420,59 @@ mg_deprecate(PG_FUNCTION_ARGS)
 					   " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
 					   3, types, values, nulls);
 	PG_RETURN_BOOL(inserted > 0);
+}
+
+/*
+ * ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... RENAME COLUMN,
+ * called by the ProcessUtility hook just before the statement runs: the
+ * deprecation follows the column to its new name (the usage counters are
+ * kept by attnum already), and a row left under the new name by a column
+ * dropped or renamed earlier is removed, so that no column ever inherits
+ * another's deprecation date.  Written in the statement's transaction: if
+ * the rename fails, this is undone with it.  Nothing is written unless a
+ * row concerns the column.
+ */
+void
+mg_deprecation_follow_rename(Node *parsetree)
+{
+	RenameStmt *stmt;
+	Oid			relid;
+	Oid			types[3] = {OIDOID, NAMEOID, NAMEOID};
+	Datum		values[3];
+	ListCell   *lc;
+	bool		concerned = false;
+
+	if (!IsA(parsetree, RenameStmt))
+		return;
+	stmt = (RenameStmt *) parsetree;
+	if (stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL ||
+		stmt->subname == NULL || stmt->newname == NULL ||
+		strcmp(stmt->subname, stmt->newname) == 0 ||
+		!OidIsValid(mg_deprecation_table()) || RecoveryInProgress())
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, mg_deprecations_read())
+	{
+		MGDeprecation *d = lfirst(lc);
+
+		if (d->relid == relid && d->attname != NULL &&
+			(strcmp(d->attname, stmt->subname) == 0 ||
+			 strcmp(d->attname, stmt->newname) == 0))
+			concerned = true;
+	}
+	if (!concerned)
+		return;
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
+	write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE
+				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $3",
+				   3, types, values, NULL);
+	write_as_owner("UPDATE migration_guard." DEPRECATIONS_TABLE " SET attname = $3"
+				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $2",
+				   3, types, values, NULL);
 }
 
 PG_FUNCTION_INFO_V1(mg_undeprecate);

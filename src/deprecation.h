@@ -79,6 +79,7 @@ extern void mg_deprecation_define_gucs(void);
 extern Oid	mg_deprecation_table(void);
 extern List *mg_deprecations_read(void);
 extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
+extern void mg_deprecation_follow_rename(Node *parsetree);
 
 /* usage_tracking.c */
 extern void mg_usage_check_perms(List *perms);
@@ -95,7 +96,23 @@ extern void mg_usage_shmem_startup(void);
 /* usage_report.c */
 extern char *mg_usage_user_text(const MGUsageUser *u);
 
-/* deprecation_evidence.c: true when the finding is void (quiet long enough) */
+/* deprecation_evidence.c: how the evidence about one deprecation stands */
+typedef enum MGEvidence
+{
+	MG_EVIDENCE_QUIET,			/* unused for the quiet period: may go */
+	MG_EVIDENCE_IN_USE,			/* used within the quiet period */
+	MG_EVIDENCE_TOO_EARLY,		/* watched for less than the quiet period */
+	MG_EVIDENCE_SAME_RELEASE,	/* expected_head unchanged since deprecated */
+	MG_EVIDENCE_NOT_TRACKED		/* nothing counted: library not preloaded */
+} MGEvidence;
+
+extern MGEvidence mg_deprecation_evidence(const MGDeprecation *d, Oid relid,
+										  AttrNumber counted, MGUsage *u,
+										  TimestampTz *since, int *why);
+/* true when the finding is void (quiet long enough) */
 extern bool mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum);
+
+/* deprecation_cascade.c: deprecated objects a drop through dependencies destroys */
+extern bool mg_deprecation_cascade_evidence(List *destroyed, char **detail);
 
 #endif							/* MG_DEPRECATION_H */

@@ -95,13 +95,13 @@ in_use(MGFinding *f, const char *what, const MGDeprecation *d, const MGUsage *u)
 		f->message = psprintf("renaming deprecated %s, which is still in use", what);
 	if (u->uses == 1)
 		f->detail = psprintf("It was used once since %s: by %s.  It was deprecated at %s by %s; migration_guard.deprecation_quiet_period is %s.",
-							 timestamptz_to_str(u->first_use), last_user,
-							 timestamptz_to_str(d->deprecated_at), d->deprecated_by,
+							 pstrdup(timestamptz_to_str(u->first_use)), last_user,
+							 pstrdup(timestamptz_to_str(d->deprecated_at)), d->deprecated_by,
 							 quiet_period_text());
 	else
 		f->detail = psprintf("It was used %lld times since %s, last by %s.  It was deprecated at %s by %s; migration_guard.deprecation_quiet_period is %s.",
-							 (long long) u->uses, timestamptz_to_str(u->first_use), last_user,
-							 timestamptz_to_str(d->deprecated_at), d->deprecated_by,
+							 (long long) u->uses, pstrdup(timestamptz_to_str(u->first_use)), last_user,
+							 pstrdup(timestamptz_to_str(d->deprecated_at)), d->deprecated_by,
 							 quiet_period_text());
 	f->hint = pstrdup("Deploy code that no longer uses it (SELECT * FROM migration_guard.deprecations lists the recent roles, application names and query ids), and run this once it has gone unused for the quiet period.");
 }
@@ -165,6 +165,55 @@ not_tracked(MGFinding *f, const char *what)
 }
 
 /*
+ * The evidence about deprecation d of relid's column counted (0: the
+ * relation): how it stands now, with the usage read into *u and, when it
+ * is too early, the start of the evidence and why in *since and *why.
+ */
+MGEvidence
+mg_deprecation_evidence(const MGDeprecation *d, Oid relid, AttrNumber counted,
+						MGUsage *u, TimestampTz *since, int *why)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz quiet = (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC;
+	TimestampTz start;
+	EvidenceStart reason = START_DEPRECATION;
+	const char *head;
+
+	memset(u, 0, sizeof(MGUsage));
+	if (!mg_usage_available())
+		return MG_EVIDENCE_NOT_TRACKED;
+	(void) mg_usage_lookup(relid, counted, u);
+
+	if (u->last_use != 0 && u->last_use > now - quiet)
+		return MG_EVIDENCE_IN_USE;
+	start = d->deprecated_at;
+	if (mg_usage_tracking_since() > start)
+	{
+		start = mg_usage_tracking_since();
+		reason = START_SERVER;
+	}
+	if (u->reset_at > start)
+	{
+		start = u->reset_at;
+		reason = START_RESET;
+	}
+	if (mg_usage_overflow_at() > start)
+	{
+		start = mg_usage_overflow_at();
+		reason = START_OVERFLOW;
+	}
+	*since = start;
+	*why = (int) reason;
+	if (now - start < quiet)
+		return MG_EVIDENCE_TOO_EARLY;
+	head = GetConfigOption("migration_guard.expected_head", true, false);
+	if (head != NULL && head[0] != '\0' && d->expected_head != NULL &&
+		strcmp(head, d->expected_head) == 0)
+		return MG_EVIDENCE_SAME_RELEASE;
+	return MG_EVIDENCE_QUIET;
+}
+
+/*
  * Judges the drop or rename of relid's column attnum (0: the relation
  * itself) for the rule's finding f.  Returns true when the object is
  * deprecated and quiet long enough: the caller reports nothing.
@@ -179,11 +228,8 @@ mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum)
 	AttrNumber	counted = attnum > 0 ? attnum : 0;
 	char	   *what;
 	MGUsage		u;
-	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz quiet = (TimestampTz) mg_deprecation_quiet_period * USECS_PER_SEC;
-	TimestampTz since;
-	EvidenceStart why = START_DEPRECATION;
-	const char *head;
+	TimestampTz since = 0;
+	int			why = START_DEPRECATION;
 
 	if (get_rel_name(relid) == NULL)
 		return false;
@@ -199,45 +245,22 @@ mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum)
 		return false;
 	}
 	what = object_text(relid, counted ? attname : NULL);
-	if (!mg_usage_available())
+	switch (mg_deprecation_evidence(d, relid, counted, &u, &since, &why))
 	{
-		not_tracked(f, what);
-		return false;
-	}
-	(void) mg_usage_lookup(relid, counted, &u);
-
-	if (u.last_use != 0 && u.last_use > now - quiet)
-	{
-		in_use(f, what, d, &u);
-		return false;
-	}
-	since = d->deprecated_at;
-	if (mg_usage_tracking_since() > since)
-	{
-		since = mg_usage_tracking_since();
-		why = START_SERVER;
-	}
-	if (u.reset_at > since)
-	{
-		since = u.reset_at;
-		why = START_RESET;
-	}
-	if (mg_usage_overflow_at() > since)
-	{
-		since = mg_usage_overflow_at();
-		why = START_OVERFLOW;
-	}
-	if (now - since < quiet)
-	{
-		too_early(f, what, why, since);
-		return false;
-	}
-	head = GetConfigOption("migration_guard.expected_head", true, false);
-	if (head != NULL && head[0] != '\0' && d->expected_head != NULL &&
-		strcmp(head, d->expected_head) == 0)
-	{
-		same_release(f, what, d);
-		return false;
+		case MG_EVIDENCE_NOT_TRACKED:
+			not_tracked(f, what);
+			return false;
+		case MG_EVIDENCE_IN_USE:
+			in_use(f, what, d, &u);
+			return false;
+		case MG_EVIDENCE_TOO_EARLY:
+			too_early(f, what, (EvidenceStart) why, since);
+			return false;
+		case MG_EVIDENCE_SAME_RELEASE:
+			same_release(f, what, d);
+			return false;
+		case MG_EVIDENCE_QUIET:
+			break;
 	}
 	return true;
 }

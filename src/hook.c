@@ -23,6 +23,7 @@
 
 #include "migration_guard.h"
 #include "audit.h"
+#include "deprecation.h"
 #include "stats.h"
 #include "rules_cascade.h"
 #include "rules_dml.h"
@@ -361,6 +362,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			mg_judge_statement(&st);
 		}
 		mg_heads_check_statement(&st);
+		/* a deprecated column's row follows it to its new name */
+		mg_deprecation_follow_rename(parsetree);
 		mg_locks_execute(&st, &call);
 	}
 	PG_FINALLY();

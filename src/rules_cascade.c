@@ -78,6 +78,8 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "deprecation.h"
+
 #include "depends.h"
 #include "lockinfo.h"
 #include "migration_guard.h"
@@ -309,6 +311,35 @@ relation_list(List *relids)
 	return buf.data;
 }
 
+/*
+ * A deprecated table or column among what the statement destroys (the
+ * targets: ObjectAddress pointers or relation OIDs; the dependents:
+ * MGDependent) that is not quiet for the whole quiet period makes the
+ * finding non-advisory and is named with its last use
+ * (deprecation_cascade.c).  Quiet ones change nothing.
+ */
+static void
+add_deprecation_evidence(MGFinding *f, List *targets, List *relids, List *deps)
+{
+	List	   *destroyed = list_copy(targets);
+	ListCell   *lc;
+	char	   *evidence;
+
+	foreach(lc, relids)
+	{
+		ObjectAddress *addr = palloc(sizeof(ObjectAddress));
+
+		ObjectAddressSet(*addr, RelationRelationId, lfirst_oid(lc));
+		destroyed = lappend(destroyed, addr);
+	}
+	foreach(lc, deps)
+		destroyed = lappend(destroyed, &((MGDependent *) lfirst(lc))->address);
+	if (!mg_deprecation_cascade_evidence(destroyed, &evidence))
+		return;
+	f->advisory = false;
+	f->detail = f->detail ? psprintf("%s  %s", f->detail, evidence) : evidence;
+}
+
 /* ---------- drop_cascade: DROP <type, domain, function, ...> CASCADE ---------- */
 
 /* Object kinds whose DROP ... CASCADE is judged here (not relations, schemas or parts of relations). */
@@ -430,7 +461,7 @@ drop_targets(DropStmt *stmt)
 }
 
 static void
-report_drop_cascade(const char *what, List *deps, Oid relid)
+report_drop_cascade(const char *what, List *targets, List *deps, Oid relid)
 {
 	MGFinding	f = {0};
 
@@ -443,6 +474,7 @@ report_drop_cascade(const char *what, List *deps, Oid relid)
 								 list_length(deps)),
 						list_length(deps), mg_describe_dependents(deps, MAX_LISTED, false));
 	f.hint = pstrdup("Contract in steps: first drop or change each dependent explicitly (ALTER TABLE ... DROP COLUMN, DROP VIEW, ALTER TABLE ... ALTER COLUMN ... DROP DEFAULT) in a release after the code stopped using it, then drop this without CASCADE, so that PostgreSQL refuses while anything still depends on it.");
+	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
 
@@ -464,7 +496,7 @@ check_drop_cascade(DropStmt *stmt)
 	if (deps == NIL)
 		return;
 	first = linitial(targets);
-	report_drop_cascade(getObjectDescription(first, false), deps, relid);
+	report_drop_cascade(getObjectDescription(first, false), targets, deps, relid);
 }
 
 /* ---------- drop_cascade: DROP OWNED BY ---------- */
@@ -594,6 +626,7 @@ check_drop_owned(DropOwnedStmt *stmt)
 		pstrdup("DROP OWNED drops tables or views that running code may use");
 	f.detail = detail.data;
 	f.hint = pstrdup("Use REASSIGN OWNED BY ... TO ... first to hand over what must stay, then drop the remaining objects by name (DROP TABLE, DROP VIEW), so that each drop is judged on its own.");
+	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
 
@@ -661,6 +694,7 @@ check_drop_schema(DropStmt *stmt)
 									 list_length(relids)),
 							quote_identifier(nspname), list_length(relids), relation_list(relids));
 		f.hint = pstrdup("Drop a schema only as the contract step, after a release that no longer uses it has proved itself; consider ALTER SCHEMA ... RENAME TO an archive name first and dropping it a release later.");
+		add_deprecation_evidence(&f, NIL, relids, NIL);
 		mg_report(&f);
 	}
 }
@@ -749,6 +783,7 @@ check_drop_attribute(AlterTableStmt *stmt, AlterTableCmd *cmd)
 							cmd->name, relation_list(relids),
 							mg_describe_dependents(deps, MAX_LISTED, false));
 	f.hint = pstrdup("Drop a column only as the contract step: first deploy a release that no longer reads or writes it, then drop it.");
+	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
 
