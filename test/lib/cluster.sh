@@ -26,6 +26,8 @@ mg_install_packages() {
 	fi
 	mg_log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# an install interrupted earlier (a run stopped mid-way) blocks apt
+	dpkg --configure -a >/dev/null 2>&1 || true
 	apt-get update -qq -o DPkg::Lock::Timeout=900 >/dev/null
 	apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${missing[@]}" >/dev/null
 }
