@@ -16,6 +16,14 @@
 #ifndef MG_COMPAT_H
 #define MG_COMPAT_H
 
+/*
+ * Our messages live in text domain "migration_guard-NN", as PL/pgSQL's
+ * live in "plpgsql-NN": elog.h sets TEXTDOMAIN to the backend's, so every
+ * source file includes this header right after postgres.h.
+ */
+#undef TEXTDOMAIN
+#define TEXTDOMAIN PG_TEXTDOMAIN("migration_guard")
+
 #include "storage/lock.h"
 
 #if PG_VERSION_NUM < 150000

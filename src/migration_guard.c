@@ -58,6 +58,7 @@ void
 _PG_init(void)
 {
 	mg_load_method = detect_load_method();
+	pg_bindtextdomain(TEXTDOMAIN);
 
 	mg_define_gucs();
 	mg_audit_define_gucs();

@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "rules.h"
+#include "finding.h"
 
 /* ---------- how the library was loaded (migration_guard.c) ---------- */
 
@@ -115,20 +116,6 @@ extern bool mg_statement_is_noop(Node *parsetree);
 
 /* ---------- reporting (report.c) ---------- */
 
-typedef struct MGFinding
-{
-	MGRuleId	rule;
-	Oid			relid;			/* table concerned, or InvalidOid */
-	LOCKMODE	lockmode;		/* lock the statement takes on it, or NoLock */
-	bool		rewrites;		/* the statement rewrites the table */
-	char	   *message;		/* errmsg: lower case, no period */
-	char	   *detail;			/* errdetail: facts, full sentences */
-	char	   *hint;			/* errhint: the safe pattern, full sentences */
-	bool		advisory;		/* at most a warning unless migration_guard.rules
-								 * sets the rule's severity explicitly */
-	const char *column;			/* column concerned, or NULL (the error's
-								 * column_name field) */
-} MGFinding;
 
 /*
  * While migration_guard.check() runs, findings are collected here instead

@@ -188,13 +188,14 @@ raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
 	if (f->hint)
 		appendStringInfo(&hint, "%s  ", f->hint);
 	appendStringInfo(&hint,
-					 "To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s.",
+					 dgettext(TEXTDOMAIN, "To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s."),
 					 r->name, r->name);
 
 	ereport(elevel,
 			(errcode(mg_family_sqlstate(r->family)),
-			 errmsg("%s", f->message),
-			 detail.len > 0 ? errdetail("%s", detail.data) : 0,
+	/* the finding's texts were translated when the rule wrote them */
+			 errmsg_internal("%s", f->message),
+			 detail.len > 0 ? errdetail_internal("%s", detail.data) : 0,
 			 errhint("%s", hint.data),
 			 finding_relation_fields(f)));
 }
