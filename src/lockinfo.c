@@ -75,52 +75,6 @@ mg_lock_blocks_reads_or_writes(LOCKMODE mode)
 	return mode != NoLock && DoLockModesConflict(mode, RowExclusiveLock);
 }
 
-/* What a lock of this mode blocks: "every read and write". */
-const char *
-mg_lock_blocks_what(LOCKMODE mode)
-{
-	switch (mode)
-	{
-		case AccessExclusiveLock:
-			return "every read and write";
-		case ExclusiveLock:
-			return "every write and every SELECT FOR UPDATE/SHARE";
-		case ShareRowExclusiveLock:
-		case ShareLock:
-			return "every INSERT, UPDATE, DELETE and MERGE";
-		default:
-			return "other schema changes";
-	}
-}
-
-const char *
-mg_relkind_word(char relkind)
-{
-	switch (relkind)
-	{
-		case RELKIND_RELATION:
-		case RELKIND_PARTITIONED_TABLE:
-			return "table";
-		case RELKIND_INDEX:
-		case RELKIND_PARTITIONED_INDEX:
-			return "index";
-		case RELKIND_MATVIEW:
-			return "materialized view";
-		case RELKIND_VIEW:
-			return "view";
-		case RELKIND_SEQUENCE:
-			return "sequence";
-		case RELKIND_FOREIGN_TABLE:
-			return "foreign table";
-		case RELKIND_TOASTVALUE:
-			return "TOAST table";
-		case RELKIND_COMPOSITE_TYPE:
-			return "composite type";
-		default:
-			return "relation";
-	}
-}
-
 /*
  * The table a lock on a relation counts for: an index counts as its table,
  * so that locks on a table and on its indexes count once.

@@ -15,6 +15,7 @@
 
 #include "nodes/pg_list.h"
 #include "storage/lockdefs.h"
+#include "words.h"
 
 /* One relation lock the statement will request. */
 typedef struct MGRelLock
@@ -45,8 +46,6 @@ typedef struct MGLockPlan
 
 extern MGLockPlan *mg_statement_lock_plan(Node *parsetree);
 extern bool mg_lock_blocks_reads_or_writes(LOCKMODE mode);
-extern const char *mg_lock_blocks_what(LOCKMODE mode);
-extern const char *mg_relkind_word(char relkind);
 extern Oid mg_lock_owning_table(Oid relid, char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);

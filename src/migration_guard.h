@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "rules.h"
 #include "finding.h"
+#include "words.h"
 
 /* ---------- how the library was loaded (migration_guard.c) ---------- */
 
@@ -135,7 +136,6 @@ extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
 extern char *mg_directive_reason(const char *directive);
 extern char *mg_directive_reason_for(MGRuleId rule);
-extern const char *mg_lockmode_name(LOCKMODE mode);
 extern char *mg_quote_statement(const char *text);
 
 /* ---------- rule families (one file each) ---------- */

@@ -97,32 +97,6 @@ mg_quote_statement(const char *text)
 	return buf.data;
 }
 
-const char *
-mg_lockmode_name(LOCKMODE mode)
-{
-	switch (mode)
-	{
-		case AccessShareLock:
-			return "ACCESS SHARE";
-		case RowShareLock:
-			return "ROW SHARE";
-		case RowExclusiveLock:
-			return "ROW EXCLUSIVE";
-		case ShareUpdateExclusiveLock:
-			return "SHARE UPDATE EXCLUSIVE";
-		case ShareLock:
-			return "SHARE";
-		case ShareRowExclusiveLock:
-			return "SHARE ROW EXCLUSIVE";
-		case ExclusiveLock:
-			return "EXCLUSIVE";
-		case AccessExclusiveLock:
-			return "ACCESS EXCLUSIVE";
-		default:
-			return "NO";
-	}
-}
-
 /*
  * Has the rule been deliberately accepted for the current statement, by
  * migration_guard.allow or by a directive comment the role may use?  For

@@ -74,24 +74,6 @@
 /* How many names a message lists before "and N more". */
 #define MAX_LISTED 3
 
-/* What a lock blocks, for errdetail. */
-const char *
-mg_lock_blocks(LOCKMODE mode)
-{
-	switch (mode)
-	{
-		case AccessExclusiveLock:
-			return "which blocks all reads and writes";
-		case ExclusiveLock:
-			return "which blocks writes and SELECT ... FOR UPDATE";
-		case ShareRowExclusiveLock:
-		case ShareLock:
-			return "which blocks INSERT, UPDATE and DELETE";
-		default:
-			return "which blocks other schema changes";
-	}
-}
-
 /* Tables whose rows the rewrite and scan rules are about. */
 bool
 mg_alter_rel_has_storage_rules(const MGAlterContext *ctx)

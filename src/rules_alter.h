@@ -13,6 +13,7 @@
 #define MG_RULES_ALTER_H
 
 #include "migration_guard.h"
+#include "words.h"
 
 /* One ALTER TABLE statement, as the rules of each subcommand see it. */
 typedef struct MGAlterContext
@@ -27,7 +28,6 @@ typedef struct MGAlterContext
 
 extern bool mg_alter_rel_has_storage_rules(const MGAlterContext *ctx);
 extern bool mg_column_def_has_default(ColumnDef *def);
-extern const char *mg_lock_blocks(LOCKMODE mode);
 
 /* rules_constraints.c */
 extern void mg_check_add_constraint(MGAlterContext *ctx, Constraint *con);
