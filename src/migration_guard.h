@@ -132,6 +132,7 @@ extern MGCollector *mg_collector;
 extern bool mg_rule_applies(MGRuleId rule, Oid relid);
 extern void mg_report(MGFinding *finding);
 extern MGSeverity mg_finding_severity(const MGFinding *finding);
+extern MGSeverity mg_finding_severity_in_mode(const MGFinding *finding, MGSeverity mode);
 extern bool mg_rule_allowed_for_statement(MGRuleId rule);
 extern bool mg_directive_allows(MGRuleId rule);
 extern char *mg_directive_reason(const char *directive);

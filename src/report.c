@@ -191,7 +191,14 @@ policy_source(MGRuleId rule)
 MGSeverity
 mg_finding_severity(const MGFinding *f)
 {
-	MGSeverity	sev = mg_rule_severity(f->rule);
+	return mg_finding_severity_in_mode(f, (MGSeverity) mg_mode);
+}
+
+/* The same under a given mode (migration_guard.check()'s mode argument). */
+MGSeverity
+mg_finding_severity_in_mode(const MGFinding *f, MGSeverity mode)
+{
+	MGSeverity	sev = mg_rule_severity_in_mode(f->rule, mode);
 	MGSeverity	ignored;
 
 	if (f->advisory && sev == MG_SEV_ENFORCE && !mg_rule_override(f->rule, &ignored))

@@ -196,15 +196,22 @@ mg_parse_severity(const char *value, MGSeverity *sev)
 MGSeverity
 mg_rule_severity(MGRuleId rule)
 {
+	return mg_rule_severity_in_mode(rule, (MGSeverity) mg_mode);
+}
+
+/* The same under a given mode, with the session's per-rule overrides. */
+MGSeverity
+mg_rule_severity_in_mode(MGRuleId rule, MGSeverity mode)
+{
 	MGSeverity	sev;
 
-	if (mg_mode == MG_SEV_OFF)
+	if (mode == MG_SEV_OFF)
 		return MG_SEV_OFF;
 	if (mg_rule_override(rule, &sev))
 		return sev;
 	sev = mg_rules[rule].default_severity;
-	if (sev > (MGSeverity) mg_mode)
-		sev = (MGSeverity) mg_mode;
+	if (sev > mode)
+		sev = mode;
 	return sev;
 }
 

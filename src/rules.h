@@ -106,5 +106,6 @@ extern int	mg_family_sqlstate(MGFamily family);
 extern const char *mg_severity_name(MGSeverity sev);
 extern bool mg_parse_severity(const char *value, MGSeverity *sev);
 extern MGSeverity mg_rule_severity(MGRuleId rule);
+extern MGSeverity mg_rule_severity_in_mode(MGRuleId rule, MGSeverity mode);
 
 #endif							/* MG_RULES_H */
