@@ -6,6 +6,7 @@ CREATE FUNCTION @extschema@.check(
     sql text,
     mode text DEFAULT NULL,
     include_off boolean DEFAULT false,
+    transactions text DEFAULT 'script',
     OUT statement integer,
     OUT statement_text text,
     OUT rule text,
@@ -23,5 +24,5 @@ RETURNS SETOF record
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'mg_check';
 
-COMMENT ON FUNCTION @extschema@.check(text, text, boolean) IS
-'The findings of a migration script against this database''s catalog; nothing the script does persists';
+COMMENT ON FUNCTION @extschema@.check(text, text, boolean, text) IS
+'The findings of a migration script against this database''s catalog, under the given transaction model; nothing the script does persists';

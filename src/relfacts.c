@@ -43,6 +43,7 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "check_facts.h"
 #include "migration_guard.h"
 #include "relfacts.h"
 
@@ -91,6 +92,9 @@ mg_rel_created_in_xact(Oid relid)
 
 	if (mg_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return true;
+	/* check(): created by a transaction of the script that has committed */
+	if (mg_script_created_earlier(RelationRelationId, relid))
+		return false;
 
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
 	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
@@ -349,7 +353,7 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 	NullTest   *ntest;
 	List	   *known = NIL;
 
-	if (attnum <= 0 || attnum > desc->natts || constr == NULL)
+	if (attnum <= 0 || attnum > desc->natts)
 		return false;
 	attr = TupleDescAttr(desc, attnum - 1);
 
@@ -360,7 +364,7 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 	ntest->argisrow = false;
 	ntest->location = -1;
 
-	for (int i = 0; i < constr->num_check; i++)
+	for (int i = 0; constr != NULL && i < constr->num_check; i++)
 	{
 		Node	   *cexpr;
 
@@ -379,6 +383,8 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
 		known = list_concat(known, make_ands_implicit((Expr *) cexpr));
 	}
+	/* check(): CHECK constraints the script validated without running */
+	known = list_concat(known, mg_script_validated_checks(rel));
 	if (known == NIL)
 		return false;
 	/* Weak implication: CHECK constraints are known not-false. */
@@ -475,6 +481,9 @@ mg_constraint_created_in_xact(Oid conoid)
 	HeapTuple	tuple;
 	bool		ours = false;
 
+	/* check(): created by a transaction of the script that has committed */
+	if (mg_script_created_earlier(ConstraintRelationId, conoid))
+		return false;
 	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
 	if (HeapTupleIsValid(tuple))
 	{

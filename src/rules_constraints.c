@@ -40,6 +40,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "check_facts.h"
 #include "migration_guard.h"
 #include "relfacts.h"
 #include "rules_alter.h"
@@ -1029,15 +1030,23 @@ mg_check_validate_constraint(MGAlterContext *ctx, const char *conname)
 		return;
 	conoid = get_relation_constraint_oid(ctx->relid, conname, true);
 	if (!OidIsValid(conoid))
-		return;
-	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	if (!HeapTupleIsValid(tuple))
-		return;
-	contype = ((Form_pg_constraint) GETSTRUCT(tuple))->contype;
-	validated = ((Form_pg_constraint) GETSTRUCT(tuple))->convalidated;
-	ReleaseSysCache(tuple);
-	if (validated || !mg_constraint_created_in_xact(conoid))
-		return;
+	{
+		/* check(): added NOT VALID by a statement it judged without running */
+		if (!mg_script_pending_not_valid(ctx->relid, conname, &contype))
+			return;
+		contype = contype == CONSTR_FOREIGN ? CONSTRAINT_FOREIGN : CONSTRAINT_CHECK;
+	}
+	else
+	{
+		tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		if (!HeapTupleIsValid(tuple))
+			return;
+		contype = ((Form_pg_constraint) GETSTRUCT(tuple))->contype;
+		validated = ((Form_pg_constraint) GETSTRUCT(tuple))->convalidated;
+		ReleaseSysCache(tuple);
+		if (validated || !mg_constraint_created_in_xact(conoid))
+			return;
+	}
 
 	/* The lock ADD CONSTRAINT took, which this transaction still holds. */
 	held = contype == CONSTRAINT_FOREIGN ? ShareRowExclusiveLock : AccessExclusiveLock;

@@ -1,0 +1,351 @@
+/*-------------------------------------------------------------------------
+ *
+ * check_facts.c
+ *	  What the script migration_guard.check() judges has done that the
+ *	  catalog does not show: the facts layer's view of check()'s
+ *	  transaction model.
+ *
+ *	  check() runs a statement only when that cannot disturb the live
+ *	  database (check_actions.c); the others are judged without running, so
+ *	  what they do never reaches the catalog.  The facts later statements
+ *	  depend on are kept here, fed by check() (check_model.c): columns added
+ *	  or renamed, constraints added NOT VALID (validate_same_transaction
+ *	  reads them), CHECK constraints validated (they prove a later SET NOT
+ *	  NULL needs no scan), and which objects the script created in an
+ *	  earlier transaction of the model (they are then no longer "created
+ *	  in this transaction", though check() runs inside one).
+ *
+ *	  Everything here is answered from memory, and is false or empty
+ *	  outside check().
+ *
+ * IDENTIFICATION
+ *	  src/check_facts.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "check_facts.h"
+#include "migration_guard.h"
+
+/* A column a judged-only statement adds to (or renames in) an existing table. */
+typedef struct ScriptColumn
+{
+	Oid			relid;
+	char	   *colname;
+} ScriptColumn;
+
+/* A constraint a judged-only statement adds to an existing table. */
+typedef struct ScriptConstraint
+{
+	Oid			relid;
+	char	   *conname;
+	char		contype;		/* CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL */
+	bool		validated;		/* added valid, or validated since */
+	bool		this_transaction;	/* added in the model's current transaction */
+	Node	   *raw_check;		/* a CHECK's expression as written, or NULL */
+} ScriptConstraint;
+
+/* An object the script created (pg_class or pg_constraint), by class and oid. */
+typedef struct ScriptObject
+{
+	Oid			classid;
+	Oid			objid;
+} ScriptObject;
+
+typedef struct ScriptFacts
+{
+	MemoryContext cxt;
+	List	   *columns;		/* of ScriptColumn * */
+	List	   *constraints;	/* of ScriptConstraint * */
+	List	   *created_earlier;	/* of ScriptObject *: earlier transactions */
+	List	   *created_now;	/* of ScriptObject *: the current one */
+} ScriptFacts;
+
+/* The facts of the check running in this backend, or NULL. */
+static ScriptFacts *facts = NULL;
+
+/* ---------- fed by check() ---------- */
+
+void
+mg_script_facts_begin(void)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "migration_guard check facts",
+											  ALLOCSET_SMALL_SIZES);
+
+	facts = MemoryContextAllocZero(cxt, sizeof(ScriptFacts));
+	facts->cxt = cxt;
+}
+
+void
+mg_script_facts_end(void)
+{
+	if (facts != NULL)
+		MemoryContextDelete(facts->cxt);
+	facts = NULL;
+}
+
+/*
+ * The model's transaction ends: constraints added NOT VALID are no longer
+ * "added in this transaction", and the objects created so far are
+ * committed, for the statements of the next transaction.
+ */
+void
+mg_script_facts_end_transaction(void)
+{
+	ListCell   *lc;
+
+	if (facts == NULL)
+		return;
+	foreach(lc, facts->constraints)
+		((ScriptConstraint *) lfirst(lc))->this_transaction = false;
+	facts->created_earlier = list_concat(facts->created_earlier, facts->created_now);
+	facts->created_now = NIL;
+}
+
+void
+mg_script_facts_add_column(Oid relid, const char *colname)
+{
+	MemoryContext old;
+	ScriptColumn *c;
+
+	if (facts == NULL)
+		return;
+	old = MemoryContextSwitchTo(facts->cxt);
+	c = palloc(sizeof(ScriptColumn));
+	c->relid = relid;
+	c->colname = pstrdup(colname);
+	facts->columns = lappend(facts->columns, c);
+	MemoryContextSwitchTo(old);
+}
+
+void
+mg_script_facts_add_constraint(Oid relid, const char *conname, char contype,
+							   bool not_valid, Node *raw_check)
+{
+	MemoryContext old;
+	ScriptConstraint *c;
+
+	if (facts == NULL)
+		return;
+	old = MemoryContextSwitchTo(facts->cxt);
+	c = palloc(sizeof(ScriptConstraint));
+	c->relid = relid;
+	c->conname = conname ? pstrdup(conname) : NULL;
+	c->contype = contype;
+	c->validated = !not_valid;
+	c->this_transaction = true;
+	c->raw_check = raw_check ? copyObject(raw_check) : NULL;
+	facts->constraints = lappend(facts->constraints, c);
+	MemoryContextSwitchTo(old);
+}
+
+static ScriptConstraint *
+find_constraint(Oid relid, const char *conname)
+{
+	ListCell   *lc;
+
+	if (facts == NULL || conname == NULL)
+		return NULL;
+	foreach(lc, facts->constraints)
+	{
+		ScriptConstraint *c = lfirst(lc);
+
+		if (c->relid == relid && c->conname != NULL &&
+			strcmp(c->conname, conname) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* VALIDATE CONSTRAINT of a constraint a judged-only statement added. */
+void
+mg_script_facts_validate(Oid relid, const char *conname)
+{
+	ScriptConstraint *c = find_constraint(relid, conname);
+
+	if (c != NULL)
+		c->validated = true;
+}
+
+static bool
+object_in(List *objects, Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		ScriptObject *o = lfirst(lc);
+
+		if (o->classid == classid && o->objid == objid)
+			return true;
+	}
+	return false;
+}
+
+/* A statement check() ran created the object (object access hook). */
+void
+mg_script_facts_created(Oid classid, Oid objid)
+{
+	MemoryContext old;
+	ScriptObject *o;
+
+	if (facts == NULL || object_in(facts->created_now, classid, objid))
+		return;
+	old = MemoryContextSwitchTo(facts->cxt);
+	o = palloc(sizeof(ScriptObject));
+	o->classid = classid;
+	o->objid = objid;
+	facts->created_now = lappend(facts->created_now, o);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * A statement check() ran changed the object: for a constraint, its row is
+ * then written by the current transaction (mg_constraint_created_in_xact).
+ */
+void
+mg_script_facts_altered(Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	if (facts == NULL)
+		return;
+	foreach(lc, facts->created_earlier)
+	{
+		ScriptObject *o = lfirst(lc);
+
+		if (o->classid == classid && o->objid == objid)
+		{
+			facts->created_earlier = foreach_delete_current(facts->created_earlier, lc);
+			break;
+		}
+	}
+	mg_script_facts_created(classid, objid);
+}
+
+/* ---------- asked by facts and rules ---------- */
+
+/*
+ * Did the script create the object in an earlier transaction of check()'s
+ * transaction model?  check() runs the whole script inside one real
+ * transaction, so the catalog says "created in this transaction"; when
+ * the script runs, that transaction has committed.
+ */
+bool
+mg_script_created_earlier(Oid classid, Oid objid)
+{
+	return facts != NULL && object_in(facts->created_earlier, classid, objid);
+}
+
+/*
+ * Does a judged-only statement of the script add this constraint NOT VALID
+ * in the model's current transaction, not validated since?  *contype is
+ * set to its kind (CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL).
+ */
+bool
+mg_script_pending_not_valid(Oid relid, const char *conname, char *contype)
+{
+	ScriptConstraint *c = find_constraint(relid, conname);
+
+	if (c == NULL || c->validated || !c->this_transaction)
+		return false;
+	*contype = c->contype;
+	return true;
+}
+
+static bool
+is_user_function(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+/*
+ * A CHECK expression as written, cooked against the relation as
+ * PostgreSQL cooks a new constraint's, or NULL if it names a user function
+ * (constant folding would run it: docs/security-review.md).
+ */
+static Node *
+cook_check(Relation rel, Node *raw)
+{
+	ParseState *pstate = make_parsestate(NULL);
+	ParseNamespaceItem *nsitem;
+	Node	   *expr;
+
+	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
+										   NULL, false, true);
+	addNSItemToQuery(pstate, nsitem, true, true, true);
+	expr = transformExpr(pstate, copyObject(raw), EXPR_KIND_CHECK_CONSTRAINT);
+	expr = coerce_to_boolean(pstate, expr, "CHECK");
+	assign_expr_collations(pstate, expr);
+	free_parsestate(pstate);
+	if (check_functions_in_node(expr, is_user_function, NULL))
+		return NULL;
+	expr = eval_const_expressions(NULL, expr);
+	return (Node *) canonicalize_qual((Expr *) expr, true);
+}
+
+/*
+ * The validated CHECK constraints judged-only statements added to the
+ * relation, as implicitly AND-ed clauses (what mg_rel_not_null_proven
+ * proves NOT NULL from): at run time they are in the catalog.
+ */
+List *
+mg_script_validated_checks(Relation rel)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+
+	if (facts == NULL)
+		return NIL;
+	foreach(lc, facts->constraints)
+	{
+		ScriptConstraint *c = lfirst(lc);
+		Node	   *cooked;
+
+		if (c->relid != RelationGetRelid(rel) || c->contype != CONSTR_CHECK ||
+			!c->validated || c->raw_check == NULL)
+			continue;
+		cooked = cook_check(rel, c->raw_check);
+		if (cooked != NULL)
+			clauses = list_concat(clauses, make_ands_implicit((Expr *) cooked));
+	}
+	return clauses;
+}
+
+/*
+ * Does an earlier, judged-only statement of the script being checked add
+ * this column to this table?  Always false outside check().
+ */
+bool
+mg_check_script_adds_column(Oid relid, const char *colname)
+{
+	ListCell   *lc;
+
+	if (facts == NULL)
+		return false;
+	foreach(lc, facts->columns)
+	{
+		ScriptColumn *c = lfirst(lc);
+
+		if (c->relid == relid && strcmp(c->colname, colname) == 0)
+			return true;
+	}
+	return false;
+}
