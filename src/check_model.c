@@ -93,10 +93,10 @@ script_model(CheckState *cs, TransactionStmt *ts)
 		case TRANS_STMT_COMMIT:
 		case TRANS_STMT_PREPARE:
 			end_transaction(cs);
-			return pstrdup("ends the script's transaction: the statements after it are judged as one more transaction, as a migration tool that meets a COMMIT runs them");
+			return pstrdup("ends the script's transaction: any statements after it are judged as one more transaction, as a migration tool that meets a COMMIT runs them");
 		case TRANS_STMT_ROLLBACK:
 			end_transaction(cs);
-			return pstrdup("ends the script's transaction: the statements after it are judged as one more transaction (check() does not undo what the rollback would)");
+			return pstrdup("ends the script's transaction: any statements after it are judged as one more transaction (check() does not undo what the rollback would)");
 		default:
 			return pstrdup("ignored: check() judges the whole script as one transaction, as migration tools run a migration");
 	}
