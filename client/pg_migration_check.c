@@ -56,6 +56,7 @@ typedef struct Options
 	const char *user;
 	const char *dbname;
 	const char *mode;			/* NULL: the session's migration_guard.mode */
+	const char *transactions;	/* NULL: check()'s default, 'script' */
 	const char *output;
 	Format		format;
 	bool		fail_on_warnings;
@@ -88,6 +89,10 @@ usage(void)
 	printf("  -o, --output=FILE         write the report to FILE instead of standard output\n");
 	printf("  -m, --mode=MODE           judge as if migration_guard.mode were MODE\n"
 		   "                            (enforce, warn); default: the server's setting\n");
+	printf("  -t, --transactions=MODEL  how the script's transactions run: script (one\n"
+		   "                            for the whole script, the default), statement\n"
+		   "                            (one per statement), as_written (its own BEGIN\n"
+		   "                            and COMMIT)\n");
 	printf("  -W, --fail-on-warnings    exit with status 1 when there are warnings only\n");
 	printf("  -n, --notes               also report what check() did not judge, and why\n");
 	printf("  -s, --separately          judge each file on its own, not as one script\n");
@@ -302,6 +307,11 @@ static const char *const check_query =
 "SELECT statement, line, col, rule, severity, relation, message, detail, hint, note, statement_text "
 "FROM migration_guard.check($1, $2)";
 
+/* With --transactions: the 1.2 argument (check_query works on 1.1 too). */
+static const char *const check_query_transactions =
+"SELECT statement, line, col, rule, severity, relation, message, detail, hint, note, statement_text "
+"FROM migration_guard.check($1, $2, transactions => $3)";
+
 static void
 add_rows(PGresult *res, Source *script_sources, int n, const Options *opt)
 {
@@ -372,7 +382,7 @@ check_files(PGconn *conn, Source *script_sources, int n, const Options *opt)
 	size_t		len = 1;
 	char	   *script;
 	int			line = 1;
-	const char *params[2];
+	const char *params[3];
 	PGresult   *res;
 
 	for (int i = 0; i < n; i++)
@@ -391,7 +401,11 @@ check_files(PGconn *conn, Source *script_sources, int n, const Options *opt)
 
 	params[0] = script;
 	params[1] = opt->mode;
-	res = PQexecParams(conn, check_query, 2, NULL, params, NULL, NULL, 0);
+	params[2] = opt->transactions;
+	if (opt->transactions != NULL)
+		res = PQexecParams(conn, check_query_transactions, 3, NULL, params, NULL, NULL, 0);
+	else
+		res = PQexecParams(conn, check_query, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		add_rows(res, script_sources, n, opt);
 	else if (!add_syntax_error(res, script, script_sources, n))
@@ -424,7 +438,9 @@ connect_db(const Options *opt)
 	res = PQexec(conn,
 				 "SELECT e.extversion, pg_catalog.pg_is_in_recovery(), "
 				 "EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = e.extnamespace "
-				 "AND p.proname = 'check' AND 'col' = ANY (p.proargnames)) "
+				 "AND p.proname = 'check' AND 'col' = ANY (p.proargnames)), "
+				 "EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = e.extnamespace "
+				 "AND p.proname = 'check' AND 'transactions' = ANY (p.proargnames)) "
 				 "FROM pg_catalog.pg_extension e WHERE e.extname = 'migration_guard'");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -437,6 +453,13 @@ connect_db(const Options *opt)
 	{
 		fprintf(stderr, "%s: error: migration_guard %s is too old: check() returns no positions\n"
 				"hint: ALTER EXTENSION migration_guard UPDATE; (1.1 or later)\n",
+				progname, PQgetvalue(res, 0, 0));
+		exit(EXIT_TROUBLE);
+	}
+	if (opt->transactions != NULL && strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+	{
+		fprintf(stderr, "%s: error: migration_guard %s is too old for --transactions\n"
+				"hint: ALTER EXTENSION migration_guard UPDATE; (1.2 or later)\n",
 				progname, PQgetvalue(res, 0, 0));
 		exit(EXIT_TROUBLE);
 	}
@@ -463,6 +486,7 @@ parse_options(int argc, char **argv, Options *opt)
 		{"fail-on-warnings", no_argument, NULL, 'W'},
 		{"notes", no_argument, NULL, 'n'},
 		{"separately", no_argument, NULL, 's'},
+		{"transactions", required_argument, NULL, 't'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
@@ -478,7 +502,7 @@ parse_options(int argc, char **argv, Options *opt)
 			exit(EXIT_CLEAN);
 		}
 	}
-	while ((c = getopt_long(argc, argv, "d:h:p:U:f:o:m:WnsV", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:f:o:m:t:WnsV", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -505,6 +529,12 @@ parse_options(int argc, char **argv, Options *opt)
 				if (strcmp(optarg, "enforce") != 0 && strcmp(optarg, "warn") != 0)
 					fail("unrecognized mode \"%s\" (enforce, warn)", optarg);
 				opt->mode = optarg;
+				break;
+			case 't':
+				if (strcmp(optarg, "script") != 0 && strcmp(optarg, "statement") != 0 &&
+					strcmp(optarg, "as_written") != 0)
+					fail("unrecognized transaction model \"%s\" (script, statement, as_written)", optarg);
+				opt->transactions = optarg;
 				break;
 			case 'W':
 				opt->fail_on_warnings = true;

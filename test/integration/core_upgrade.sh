@@ -46,6 +46,30 @@ for v in $(q -c "SELECT version FROM pg_available_extension_versions WHERE name 
 	q -c 'DROP EXTENSION migration_guard CASCADE' >/dev/null
 done
 
+# Step by step, 1.0 -> 1.1 -> 1.2: each intermediate version updated has the
+# objects of its own fresh install (the frozen script in updates/), and the
+# library serves every version's check() (1.1 has no transactions argument).
+versions=$(q -c "SELECT string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[]) FROM pg_available_extension_versions WHERE name = 'migration_guard'")
+chain=()
+for v in $versions; do
+	chain+=("$v")
+	[ ${#chain[@]} -gt 1 ] || continue
+	q -c "CREATE EXTENSION migration_guard VERSION '${chain[0]}'" >/dev/null
+	for step in "${chain[@]:1}"; do
+		q -c "ALTER EXTENSION migration_guard UPDATE TO '$step'" >/dev/null
+	done
+	ok $? "${chain[*]}: updated step by step"
+	stepped=$(objects)
+	is "$(q -c "SELECT count(*) FROM migration_guard.check('SELECT 1')")" 1 "check() works at $v (one note row)"
+	q -c 'DROP EXTENSION migration_guard CASCADE' >/dev/null
+	q -c "CREATE EXTENSION migration_guard VERSION '$v'" >/dev/null
+	is "$stepped" "$(objects)" "${chain[0]} stepped up to $v has the objects of a fresh $v"
+	is "$(q -c "SELECT count(*) FROM migration_guard.check('SELECT 1')")" 1 "check() works in a fresh $v"
+	q -c 'DROP EXTENSION migration_guard CASCADE' >/dev/null
+done
+is "$(q -c "SELECT path FROM pg_extension_update_paths('migration_guard') WHERE source = '1.0' AND target = '1.2'")" \
+	'1.0--1.1--1.2' "1.0 updates to 1.2 through 1.1"
+
 # Every update step in updates/ (a frozen script, or a folder of fragments
 # the Makefile assembles) must be reachable from some installable version.
 for f in "$MG_ROOT"/updates/migration_guard--*--*.sql "$MG_ROOT"/updates/*--*/; do
