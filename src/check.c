@@ -55,8 +55,6 @@
 #include "migration_guard.h"
 #include "relfacts.h"
 
-bool		mg_check_simulating = false;
-
 /*
  * How long a statement check() runs may wait for a lock.  Anything that
  * needs a lock somebody else holds gives up at once, so the check never

@@ -50,6 +50,16 @@ extern Oid mg_lock_owning_table(Oid relid, char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);
 extern List *mg_tables_using_domain(Oid domainoid);
+extern bool mg_lock_held_by_me(Oid relid, LOCKMODE mode);
+extern bool mg_lock_is_exclusive_on_shared(const MGRelLock *l);
+extern bool mg_plan_takes_exclusive(const MGLockPlan *plan);
+
+/*
+ * The lock plan judging made for the statement being judged, or NULL
+ * (statement.c; the plan is the statement's MGStatement.lock_plan).
+ */
+extern MGLockPlan *mg_judged_lock_plan(void);
+
 extern void mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode,
 							 const char *role);
 
