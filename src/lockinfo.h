@@ -63,4 +63,14 @@ extern MGLockPlan *mg_judged_lock_plan(void);
 extern void mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode,
 							 const char *role);
 
+/* Plan primitives for lockinfo_stmt.c (lockinfo.c) */
+struct RangeVar;
+extern void mg_lock_plan_add_rv(MGLockPlan *plan, struct RangeVar *rv,
+								LOCKMODE mode, const char *role);
+extern void mg_lock_plan_add_fk_target(MGLockPlan *plan, Oid conoid);
+extern void mg_lock_plan_add_fk_targets_of(MGLockPlan *plan, Oid relid);
+extern void mg_lock_plan_add_fk_constraint(MGLockPlan *plan, Node *node);
+extern void mg_lock_plan_add_fk_of_column(MGLockPlan *plan, Node *node);
+extern void mg_lock_plan_add_indexes(MGLockPlan *plan, Oid relid, LOCKMODE mode);
+
 #endif							/* MG_LOCKINFO_H */

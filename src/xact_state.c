@@ -36,14 +36,23 @@
 MGXactState *mg_xact_run_state = NULL;
 
 /* check()'s simulated states, innermost first */
+typedef struct PushedState
+{
+	MGXactState *xs;
+	SubTransactionId subid;		/* the subtransaction that pushed it */
+} PushedState;
+
 static List *simulated_stack = NIL;
 
 static void xact_state_callback(XactEvent event, void *arg);
+static void xact_state_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+										SubTransactionId parentSubid, void *arg);
 
 void
 mg_xact_init(void)
 {
 	RegisterXactCallback(xact_state_callback, NULL);
+	RegisterSubXactCallback(xact_state_subxact_callback, NULL);
 }
 
 static void
@@ -59,10 +68,30 @@ xact_state_callback(XactEvent event, void *arg)
 			/* it lived in TopTransactionContext, which goes now */
 			mg_xact_run_state = NULL;
 			/* an error that ended check() left its states behind */
+			list_free_deep(simulated_stack);
 			simulated_stack = NIL;
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * An error that ended check() inside a savepoint left its states pushed,
+ * in memory that is gone now: forget those pushed by the subtransaction
+ * rolled back or by its children (whose ids are higher).
+ */
+static void
+xact_state_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (simulated_stack != NIL &&
+		   ((PushedState *) linitial(simulated_stack))->subid >= mySubid)
+	{
+		pfree(linitial(simulated_stack));
+		simulated_stack = list_delete_first(simulated_stack);
 	}
 }
 
@@ -72,7 +101,7 @@ MGXactState *
 mg_xact_current(void)
 {
 	if (simulated_stack != NIL)
-		return (MGXactState *) linitial(simulated_stack);
+		return ((PushedState *) linitial(simulated_stack))->xs;
 	if (mg_xact_run_state == NULL)
 	{
 		MGXactState *xs = MemoryContextAllocZero(TopTransactionContext,
@@ -98,8 +127,11 @@ void
 mg_xact_push_simulated(MGXactState *xs)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	PushedState *p = palloc(sizeof(PushedState));
 
-	simulated_stack = lcons(xs, simulated_stack);
+	p->xs = xs;
+	p->subid = GetCurrentSubTransactionId();
+	simulated_stack = lcons(p, simulated_stack);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -107,7 +139,10 @@ void
 mg_xact_pop_simulated(void)
 {
 	if (simulated_stack != NIL)
+	{
+		pfree(linitial(simulated_stack));
 		simulated_stack = list_delete_first(simulated_stack);
+	}
 }
 
 void
