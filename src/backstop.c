@@ -25,6 +25,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -140,6 +142,24 @@ rewrite_reason_text(int reason)
 	return buf.data;
 }
 
+/* "ALTER TABLE would rewrite table "t" under an ACCESS EXCLUSIVE lock" */
+static void
+rewrite_message(MGFinding *f, const char *command, bool matview, Oid relid)
+{
+	if (matview)
+		mg_finding_message(f, "%s would rewrite materialized view \"%s\" under an ACCESS EXCLUSIVE lock",
+						   command, get_rel_name(relid));
+	else
+		mg_finding_message(f, "%s would rewrite table \"%s\" under an ACCESS EXCLUSIVE lock",
+						   command, get_rel_name(relid));
+}
+
+static void
+rewrite_hint(MGFinding *f)
+{
+	mg_finding_hint(f, "Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+}
+
 /*
  * A rewrite no rule predicted, of a kind whose rules are allowed for this
  * statement (or turned off in the session): the override lets it through,
@@ -153,7 +173,7 @@ static void
 report_accepted_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 {
 	const char *command = GetCommandTagName(trigdata->tag);
-	const char *kind = get_rel_relkind(relid) == RELKIND_MATVIEW ? "materialized view" : "table";
+	bool		matview = get_rel_relkind(relid) == RELKIND_MATVIEW;
 
 	for (int i = 0; i < lengthof(rewrite_reasons); i++)
 	{
@@ -168,11 +188,15 @@ report_accepted_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 		f.relid = relid;
 		f.lockmode = AccessExclusiveLock;
 		f.rewrites = true;
-		f.message = psprintf("%s would rewrite %s \"%s\" under an ACCESS EXCLUSIVE lock",
-							 command, kind, get_rel_name(relid));
-		f.detail = psprintf("The statement rewrites the whole %s because of %s, which rule \"%s\" judges; no rule predicted this rewrite, and the rule is overridden for this statement.  %s",
-							kind, r->what, mg_rules[r->rule].name, mg_rel_describe(relid));
-		f.hint = pstrdup("Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+		rewrite_message(&f, command, matview, relid);
+		if (matview)
+			mg_finding_detail(&f, "The statement rewrites the whole materialized view because of %s, which rule \"%s\" judges; no rule predicted this rewrite, and the rule is overridden for this statement.",
+							  r->what, mg_rules[r->rule].name);
+		else
+			mg_finding_detail(&f, "The statement rewrites the whole table because of %s, which rule \"%s\" judges; no rule predicted this rewrite, and the rule is overridden for this statement.",
+							  r->what, mg_rules[r->rule].name);
+		mg_finding_add_detail_text(&f, mg_rel_describe(relid));
+		rewrite_hint(&f);
 		/* as in judge_rewrite: the predicted list must outlive this call */
 		oldcontext = MemoryContextSwitchTo(TopTransactionContext);
 		mg_report(&f);
@@ -184,7 +208,7 @@ static void
 judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 {
 	const char *command = GetCommandTagName(trigdata->tag);
-	const char *kind;
+	bool		matview;
 	MemoryContext oldcontext;
 	MGFinding	f = {0};
 
@@ -198,16 +222,20 @@ judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 	if (!mg_rule_applies(MG_RULE_TABLE_REWRITE, relid))
 		return;
 
-	kind = get_rel_relkind(relid) == RELKIND_MATVIEW ? "materialized view" : "table";
+	matview = get_rel_relkind(relid) == RELKIND_MATVIEW;
 	f.rule = MG_RULE_TABLE_REWRITE;
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	f.rewrites = true;
-	f.message = psprintf("%s would rewrite %s \"%s\" under an ACCESS EXCLUSIVE lock",
-						 command, kind, get_rel_name(relid));
-	f.detail = psprintf("The statement rewrites the whole %s because of %s, holding an ACCESS EXCLUSIVE lock that blocks every query of it until the copy and its index rebuilds finish.  No migration_guard rule recognized this form, so the table_rewrite backstop stopped it before the copy began.  %s",
-						kind, rewrite_reason_text(reason), mg_rel_describe(relid));
-	f.hint = pstrdup("Make the change without a long lock: create the new shape as a new table or column, fill it in batches, and switch over in a short transaction; or run the statement in a maintenance window.");
+	rewrite_message(&f, command, matview, relid);
+	if (matview)
+		mg_finding_detail(&f, "The statement rewrites the whole materialized view because of %s, holding an ACCESS EXCLUSIVE lock that blocks every query of it until the copy and its index rebuilds finish.  No migration_guard rule recognized this form, so the table_rewrite backstop stopped it before the copy began.",
+						  rewrite_reason_text(reason));
+	else
+		mg_finding_detail(&f, "The statement rewrites the whole table because of %s, holding an ACCESS EXCLUSIVE lock that blocks every query of it until the copy and its index rebuilds finish.  No migration_guard rule recognized this form, so the table_rewrite backstop stopped it before the copy began.",
+						  rewrite_reason_text(reason));
+	mg_finding_add_detail_text(&f, mg_rel_describe(relid));
+	rewrite_hint(&f);
 
 	/*
 	 * mg_report() records the table among the statement's predicted

@@ -12,7 +12,7 @@
  *	  check_run.c		judging and running each statement in its own
  *						subtransaction, inside one throwaway subtransaction
  *	  check_model.c		the transaction model: where the script's
- *						transactions end, and what lasts only until then
+ *						transactions end; feeds xact_state.c
  *	  check_facts.c		(facts layer) what judged-only statements left
  *						behind, for the facts and rules that ask
  *
@@ -72,11 +72,9 @@ typedef struct CheckState
 	CheckTxModel txmodel;
 	List	   *rows;			/* of CheckRow *, in the caller's context */
 
-	/* the model's current transaction (check_model.c) */
+	/* the model's current transaction (check_model.c, xact_state.c) */
 	bool		in_block;		/* as_written: inside the script's BEGIN */
-	List	   *exclusive;		/* ACCESS EXCLUSIVE locks it holds */
-	bool		held_reported;	/* lock_held_across_statements reported */
-	bool		multiple_reported;	/* multiple_exclusive_locks reported */
+	struct MGXactState *xact;	/* the simulated transaction state */
 
 	/* objects the statement being run creates (check_run.c) */
 	List	   *stmt_created;
@@ -119,10 +117,7 @@ extern bool check_running(void);
 /* check_model.c */
 extern char *check_model_transaction_control(CheckState *cs, Node *stmt);
 extern void check_model_statement_done(CheckState *cs, Node *stmt);
-extern void check_model_judge_lock_held_across(CheckState *cs, Node *stmt);
-extern void check_model_track_exclusive_locks(CheckState *cs, Node *stmt,
-											  int stmtno, const char *stmt_text);
-extern void check_model_remember_judged_only(CheckState *cs, Node *stmt);
+extern void check_model_remember(CheckState *cs, Node *stmt, bool judged_only);
 extern bool check_model_locks_held(CheckState *cs);
 
 #endif							/* MG_CHECK_H */

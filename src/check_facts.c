@@ -8,12 +8,13 @@
  *	  check() runs a statement only when that cannot disturb the live
  *	  database (check_actions.c); the others are judged without running, so
  *	  what they do never reaches the catalog.  The facts later statements
- *	  depend on are kept here, fed by check() (check_model.c): columns added
- *	  or renamed, constraints added NOT VALID (validate_same_transaction
- *	  reads them), CHECK constraints validated (they prove a later SET NOT
- *	  NULL needs no scan), and which objects the script created in an
- *	  earlier transaction of the model (they are then no longer "created
- *	  in this transaction", though check() runs inside one).
+ *	  depend on and the transaction-state model (xact_state.c) does not
+ *	  keep are kept here, fed by check() (check_model.c, check_run.c): the
+ *	  CHECK constraints validated, with their expressions (they prove a
+ *	  later SET NOT NULL needs no scan), and which objects the script
+ *	  created in an earlier transaction of the model (they are then no
+ *	  longer "created in this transaction", though check() runs inside
+ *	  one).
  *
  *	  Everything here is answered from memory, and is false or empty
  *	  outside check().
@@ -43,22 +44,13 @@
 #include "check_facts.h"
 #include "migration_guard.h"
 
-/* A column a judged-only statement adds to (or renames in) an existing table. */
-typedef struct ScriptColumn
-{
-	Oid			relid;
-	char	   *colname;
-} ScriptColumn;
-
-/* A constraint a judged-only statement adds to an existing table. */
+/* A CHECK constraint a judged-only statement adds to an existing table. */
 typedef struct ScriptConstraint
 {
 	Oid			relid;
 	char	   *conname;
-	char		contype;		/* CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL */
 	bool		validated;		/* added valid, or validated since */
-	bool		this_transaction;	/* added in the model's current transaction */
-	Node	   *raw_check;		/* a CHECK's expression as written, or NULL */
+	Node	   *raw_check;		/* its expression as written */
 } ScriptConstraint;
 
 /* An object the script created (pg_class or pg_constraint), by class and oid. */
@@ -71,7 +63,6 @@ typedef struct ScriptObject
 typedef struct ScriptFacts
 {
 	MemoryContext cxt;
-	List	   *columns;		/* of ScriptColumn * */
 	List	   *constraints;	/* of ScriptConstraint * */
 	List	   *created_earlier;	/* of ScriptObject *: earlier transactions */
 	List	   *created_now;	/* of ScriptObject *: the current one */
@@ -102,42 +93,21 @@ mg_script_facts_end(void)
 }
 
 /*
- * The model's transaction ends: constraints added NOT VALID are no longer
- * "added in this transaction", and the objects created so far are
- * committed, for the statements of the next transaction.
+ * The model's transaction ends: the objects created so far are committed,
+ * for the statements of the next transaction.
  */
 void
 mg_script_facts_end_transaction(void)
 {
-	ListCell   *lc;
-
 	if (facts == NULL)
 		return;
-	foreach(lc, facts->constraints)
-		((ScriptConstraint *) lfirst(lc))->this_transaction = false;
 	facts->created_earlier = list_concat(facts->created_earlier, facts->created_now);
 	facts->created_now = NIL;
 }
 
 void
-mg_script_facts_add_column(Oid relid, const char *colname)
-{
-	MemoryContext old;
-	ScriptColumn *c;
-
-	if (facts == NULL)
-		return;
-	old = MemoryContextSwitchTo(facts->cxt);
-	c = palloc(sizeof(ScriptColumn));
-	c->relid = relid;
-	c->colname = pstrdup(colname);
-	facts->columns = lappend(facts->columns, c);
-	MemoryContextSwitchTo(old);
-}
-
-void
-mg_script_facts_add_constraint(Oid relid, const char *conname, char contype,
-							   bool not_valid, Node *raw_check)
+mg_script_facts_add_check(Oid relid, const char *conname, bool not_valid,
+						  Node *raw_check)
 {
 	MemoryContext old;
 	ScriptConstraint *c;
@@ -147,11 +117,9 @@ mg_script_facts_add_constraint(Oid relid, const char *conname, char contype,
 	old = MemoryContextSwitchTo(facts->cxt);
 	c = palloc(sizeof(ScriptConstraint));
 	c->relid = relid;
-	c->conname = conname ? pstrdup(conname) : NULL;
-	c->contype = contype;
+	c->conname = pstrdup(conname);
 	c->validated = !not_valid;
-	c->this_transaction = true;
-	c->raw_check = raw_check ? copyObject(raw_check) : NULL;
+	c->raw_check = copyObject(raw_check);
 	facts->constraints = lappend(facts->constraints, c);
 	MemoryContextSwitchTo(old);
 }
@@ -167,8 +135,7 @@ find_constraint(Oid relid, const char *conname)
 	{
 		ScriptConstraint *c = lfirst(lc);
 
-		if (c->relid == relid && c->conname != NULL &&
-			strcmp(c->conname, conname) == 0)
+		if (c->relid == relid && strcmp(c->conname, conname) == 0)
 			return c;
 	}
 	return NULL;
@@ -254,22 +221,6 @@ mg_script_created_earlier(Oid classid, Oid objid)
 	return facts != NULL && object_in(facts->created_earlier, classid, objid);
 }
 
-/*
- * Does a judged-only statement of the script add this constraint NOT VALID
- * in the model's current transaction, not validated since?  *contype is
- * set to its kind (CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL).
- */
-bool
-mg_script_pending_not_valid(Oid relid, const char *conname, char *contype)
-{
-	ScriptConstraint *c = find_constraint(relid, conname);
-
-	if (c == NULL || c->validated || !c->this_transaction)
-		return false;
-	*contype = c->contype;
-	return true;
-}
-
 static bool
 is_user_function(Oid funcid, void *context)
 {
@@ -319,33 +270,11 @@ mg_script_validated_checks(Relation rel)
 		ScriptConstraint *c = lfirst(lc);
 		Node	   *cooked;
 
-		if (c->relid != RelationGetRelid(rel) || c->contype != CONSTR_CHECK ||
-			!c->validated || c->raw_check == NULL)
+		if (c->relid != RelationGetRelid(rel) || !c->validated)
 			continue;
 		cooked = cook_check(rel, c->raw_check);
 		if (cooked != NULL)
 			clauses = list_concat(clauses, make_ands_implicit((Expr *) cooked));
 	}
 	return clauses;
-}
-
-/*
- * Does an earlier, judged-only statement of the script being checked add
- * this column to this table?  Always false outside check().
- */
-bool
-mg_check_script_adds_column(Oid relid, const char *colname)
-{
-	ListCell   *lc;
-
-	if (facts == NULL)
-		return false;
-	foreach(lc, facts->columns)
-	{
-		ScriptColumn *c = lfirst(lc);
-
-		if (c->relid == relid && strcmp(c->colname, colname) == 0)
-			return true;
-	}
-	return false;
 }

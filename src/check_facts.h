@@ -20,10 +20,8 @@
 extern void mg_script_facts_begin(void);
 extern void mg_script_facts_end(void);
 extern void mg_script_facts_end_transaction(void);
-extern void mg_script_facts_add_column(Oid relid, const char *colname);
-extern void mg_script_facts_add_constraint(Oid relid, const char *conname,
-										   char contype, bool not_valid,
-										   Node *raw_check);
+extern void mg_script_facts_add_check(Oid relid, const char *conname,
+									  bool not_valid, Node *raw_check);
 extern void mg_script_facts_validate(Oid relid, const char *conname);
 extern void mg_script_facts_created(Oid classid, Oid objid);
 extern void mg_script_facts_altered(Oid classid, Oid objid);
@@ -31,8 +29,6 @@ extern void mg_script_facts_altered(Oid classid, Oid objid);
 /* ---------- asked by facts and rules; all false/NIL outside check() ---------- */
 
 extern bool mg_script_created_earlier(Oid classid, Oid objid);
-extern bool mg_script_pending_not_valid(Oid relid, const char *conname,
-										char *contype);
 extern List *mg_script_validated_checks(Relation rel);
 
 #endif							/* MG_CHECK_FACTS_H */

@@ -17,12 +17,13 @@
  *	  'as_written'	the script's own BEGIN ... COMMIT, and each statement
  *					outside them its own transaction, as psql -f runs it
  *
+ *	  check() feeds the transaction-state model the run time feeds
+ *	  (xact_state.c), with a simulated state pushed for the whole check,
+ *	  so that the cross-statement rules (xact_rules.c) are the run time's.
  *	  At the end of a model transaction the ACCESS EXCLUSIVE locks its
- *	  statements took (lock_held_across_statements,
- *	  multiple_exclusive_locks), its constraints added NOT VALID
- *	  (validate_same_transaction) and the once-per-transaction flags end;
- *	  what it committed (tables, columns, validated constraints) stays, in
- *	  check_facts.c, where the facts layer reads it.
+ *	  statements took, its constraints added NOT VALID and the
+ *	  once-per-transaction flags end; what it committed (tables, columns,
+ *	  validated constraints) stays (xact_state.c, check_facts.c).
  *
  * IDENTIFICATION
  *	  src/check_model.c
@@ -35,39 +36,22 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
-#include "tcop/cmdtag.h"
-#include "tcop/utility.h"
 
 #include "check.h"
 #include "check_facts.h"
-#include "lockinfo.h"
-#include "relfacts.h"
-
-/*
- * An ACCESS EXCLUSIVE lock a statement of the script takes on a table other
- * sessions use.  Nothing of the kind is run by check(), so the lock rules
- * that follow the locks a transaction actually holds see none of them;
- * check() follows them through the script itself, from each statement's
- * lock plan (lockinfo.c).
- */
-typedef struct ScriptLock
-{
-	Oid			relid;			/* the table (an index counts as its table) */
-	char	   *relname;
-	char		relkind;
-	int			stmtno;
-	char	   *stmt_quote;		/* the statement that took it, on one line */
-} ScriptLock;
+#include "xact_state.h"
 
 /* ---------- where the model's transactions end ---------- */
 
-/* The model's transaction ends: its locks and NOT VALID constraints with it. */
+/*
+ * The model's transaction ends: its locks, its NOT VALID constraints and
+ * the once-per-transaction flags with it (xact_state.c), and the objects
+ * it created are committed (check_facts.c).
+ */
 static void
 end_transaction(CheckState *cs)
 {
-	cs->exclusive = NIL;
-	cs->held_reported = false;
-	cs->multiple_reported = false;
+	mg_xact_end_transaction(mg_xact_current());
 	mg_script_facts_end_transaction();
 }
 
@@ -159,18 +143,21 @@ check_model_transaction_control(CheckState *cs, Node *stmt)
 bool
 check_model_locks_held(CheckState *cs)
 {
-	return cs->exclusive != NIL && !cs->held_reported;
+	MGXactState *xs = mg_xact_current();
+
+	return xs->held_locks != NIL && !xs->held_reported;
 }
 
-/* ---------- what judged-only statements leave behind ---------- */
+/* ---------- what statements leave behind ---------- */
 
 /*
- * ALTER TABLE existing ADD CONSTRAINT, VALIDATE CONSTRAINT, ADD COLUMN,
- * judged without being run: the catalog never shows them, so the facts
- * later statements need go to check_facts.c.
+ * The CHECK constraints a judged-only ALTER TABLE adds to an existing
+ * table, with their expressions, and the ones it validates: a validated
+ * CHECK (c IS NOT NULL) lets a later SET NOT NULL skip its scan, which
+ * the facts layer proves from the expressions (check_facts.c).
  */
 static void
-remember_alter_table(AlterTableStmt *stmt)
+remember_checks(AlterTableStmt *stmt)
 {
 	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	ListCell   *lc;
@@ -182,157 +169,25 @@ remember_alter_table(AlterTableStmt *stmt)
 		AlterTableCmd *cmd = lfirst(lc);
 		Constraint *con = (Constraint *) cmd->def;
 
-		switch (cmd->subtype)
-		{
-			case AT_AddConstraint:
-				if (!IsA(con, Constraint) || con->conname == NULL ||
-					(con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
-					 con->contype != CONSTR_NOTNULL))
-					break;
-				mg_script_facts_add_constraint(relid, con->conname, con->contype,
-											   con->skip_validation,
-											   con->contype == CONSTR_CHECK ? con->raw_expr : NULL);
-				break;
-			case AT_ValidateConstraint:
-				mg_script_facts_validate(relid, cmd->name);
-				break;
-			case AT_AddColumn:
-				if (IsA(cmd->def, ColumnDef) && ((ColumnDef *) cmd->def)->colname != NULL)
-					mg_script_facts_add_column(relid, ((ColumnDef *) cmd->def)->colname);
-				break;
-			default:
-				break;
-		}
+		if (cmd->subtype == AT_AddConstraint && IsA(con, Constraint) &&
+			con->contype == CONSTR_CHECK && con->conname != NULL)
+			mg_script_facts_add_check(relid, con->conname, con->skip_validation,
+									  con->raw_expr);
+		else if (cmd->subtype == AT_ValidateConstraint)
+			mg_script_facts_validate(relid, cmd->name);
 	}
 }
 
 /*
- * What a statement judged without being run would have left behind, for
- * the statements after it: constraints, validations, added and renamed
- * columns.
+ * After a statement was judged (and perhaps run): what it did, in the
+ * transaction-state model (xact_state.c: constraints added NOT VALID and
+ * validated; for a statement judged without running, the columns it adds
+ * or renames) and in check_facts.c (CHECK expressions).
  */
 void
-check_model_remember_judged_only(CheckState *cs, Node *stmt)
+check_model_remember(CheckState *cs, Node *stmt, bool judged_only)
 {
-	if (IsA(stmt, RenameStmt) && ((RenameStmt *) stmt)->renameType == OBJECT_COLUMN)
-	{
-		RenameStmt *rename = (RenameStmt *) stmt;
-		Oid			relid = RangeVarGetRelid(rename->relation, NoLock, true);
-
-		if (OidIsValid(relid) && rename->newname != NULL)
-			mg_script_facts_add_column(relid, rename->newname);
-	}
-	else if (IsA(stmt, AlterTableStmt))
-		remember_alter_table((AlterTableStmt *) stmt);
+	mg_xact_note_statement(stmt, judged_only);
+	if (judged_only && IsA(stmt, AlterTableStmt))
+		remember_checks((AlterTableStmt *) stmt);
 }
-
-/* ---------- ACCESS EXCLUSIVE locks the model's transaction holds ---------- */
-
-/*
- * Does the statement keep the transaction going, so that a lock taken
- * earlier is held while it runs?  As the lock rules decide at run time.
- */
-static bool
-continues_transaction(Node *stmt)
-{
-	return !IsA(stmt, TransactionStmt) && !IsA(stmt, VariableSetStmt) &&
-		!IsA(stmt, VariableShowStmt);
-}
-
-/*
- * lock_held_across_statements: the statement starts while an earlier
- * statement of the same transaction holds ACCESS EXCLUSIVE on a table
- * others use.  Once per transaction, as at run time.  Called while the
- * statement's findings are being collected.
- */
-void
-check_model_judge_lock_held_across(CheckState *cs, Node *stmt)
-{
-	ScriptLock *held;
-	MGFinding	f = {0};
-
-	if (cs->exclusive == NIL || cs->held_reported || !continues_transaction(stmt))
-		return;
-	cs->held_reported = true;
-	held = linitial(cs->exclusive);
-	if (!mg_rule_applies(MG_RULE_LOCK_HELD_ACROSS_STATEMENTS, held->relid))
-		return;
-	mg_lock_held_across_finding(&f, held->relid, held->relkind, held->relname,
-								psprintf("is taken by statement %d of the script: %s",
-										 held->stmtno, held->stmt_quote));
-	mg_report(&f);
-}
-
-static ScriptLock *
-find_script_lock(CheckState *cs, Oid relid)
-{
-	ListCell   *lc;
-
-	foreach(lc, cs->exclusive)
-	{
-		ScriptLock *l = lfirst(lc);
-
-		if (l->relid == relid)
-			return l;
-	}
-	return NULL;
-}
-
-/*
- * The statement's ACCESS EXCLUSIVE locks on tables others use: added to
- * the transaction's, and multiple_exclusive_locks when that makes two
- * tables or more (once per transaction, as at run time).  Called while the
- * statement's findings are being collected.
- */
-void
-check_model_track_exclusive_locks(CheckState *cs, Node *stmt, int stmtno, const char *stmt_text)
-{
-	MGLockPlan *plan = mg_statement_lock_plan(stmt);
-	int			before = list_length(cs->exclusive);
-	ScriptLock *first_new = NULL;
-	ListCell   *lc;
-
-	foreach(lc, plan->locks)
-	{
-		MGRelLock  *l = lfirst(lc);
-		Oid			table;
-		ScriptLock *sl;
-
-		if (l->mode != AccessExclusiveLock || !l->shared ||
-			l->relkind == RELKIND_COMPOSITE_TYPE)
-			continue;
-		table = mg_lock_owning_table(l->relid, l->relkind);
-		if (find_script_lock(cs, table) != NULL)
-			continue;
-		sl = palloc(sizeof(ScriptLock));
-		sl->relid = table;
-		sl->relname = table == l->relid ? pstrdup(l->relname) : mg_rel_name(table);
-		sl->relkind = table == l->relid ? l->relkind : RELKIND_RELATION;
-		sl->stmtno = stmtno;
-		sl->stmt_quote = mg_quote_statement(stmt_text);
-		cs->exclusive = lappend(cs->exclusive, sl);
-		if (first_new == NULL)
-			first_new = sl;
-	}
-
-	if (first_new != NULL && list_length(cs->exclusive) >= 2 && !cs->multiple_reported)
-	{
-		List	   *names = NIL;
-		ScriptLock *earlier = before > 0 ? linitial(cs->exclusive) : NULL;
-		MGFinding	f = {0};
-
-		cs->multiple_reported = true;
-		if (!mg_rule_applies(MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS, InvalidOid))
-			return;
-		foreach(lc, cs->exclusive)
-			names = lappend(names, ((ScriptLock *) lfirst(lc))->relname);
-		mg_multiple_exclusive_locks_finding(&f, first_new->relid, CreateCommandName(stmt),
-											names,
-											earlier ? earlier->relname : NULL,
-											earlier ? psprintf("is taken by statement %d of the script: %s",
-															   earlier->stmtno, earlier->stmt_quote) : NULL);
-		mg_report(&f);
-	}
-}
-
-/* The script's COMMIT or ROLLBACK: its transaction's locks end there. */

@@ -40,8 +40,9 @@
 #include "check.h"
 #include "check_facts.h"
 #include "lockinfo.h"
+#include "xact_rules.h"
+#include "xact_state.h"
 
-bool		mg_check_simulating = false;
 
 /* The check running in this backend, for the object access hook. */
 static CheckState *current_check = NULL;
@@ -198,13 +199,19 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	st.context = PROCESS_UTILITY_TOPLEVEL;
 	mg_current_statement = &st;
 	mg_collector = &collector;
-	check_model_judge_lock_held_across(cs, stmt);
+	cs->xact->stmtno = stmtno;
+	mg_xact_judge_lock_held_across(&st);
 	if (mg_statement_may_concern_us(stmt))
 	{
+		MGLockPlan *plan;
+
 		/* a statement the role may not run fails as it would in the script */
 		mg_check_privileges_first(stmt);
 		mg_judge_statement(&st);
-		check_model_track_exclusive_locks(cs, stmt, stmtno, stmt_text);
+		/* the cross-statement lock rules and the model, as at run time */
+		plan = st.lock_plan ? st.lock_plan : mg_statement_lock_plan(stmt);
+		mg_xact_judge_multiple_exclusive(&st, plan);
+		mg_xact_note_locks(&st, plan);
 	}
 	mg_collector = NULL;
 	check_add_findings(cs, stmtno, stmt_text, collector.findings);
@@ -222,16 +229,19 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 						   mg_lockmode_name(strong->mode), strong->relname);
 		}
 	}
-	if (action != ACTION_RUN)
-		check_model_remember_judged_only(cs, stmt);
 	/* SET changes no data, so it runs in a read-only transaction too. */
 	if (action == ACTION_RUN && !cs->can_run && !IsA(stmt, VariableSetStmt))
+	{
+		action = ACTION_JUDGE_ONLY;
 		check_add_note(cs, stmtno, stmt_text,
-				 pstrdup("judged, not run: the transaction is read-only, so later statements are judged without its effects"));
+					   pstrdup("judged, not run: the transaction is read-only, so later statements are judged without its effects"));
+	}
 	else if (action == ACTION_RUN)
 		run_statement(cs, query);
 	else if (action == ACTION_JUDGE_ONLY_NOTE)
 		check_add_note(cs, stmtno, stmt_text, why);
+	/* what it did, for the statements after it (not if running it failed) */
+	check_model_remember(cs, stmt, action != ACTION_RUN);
 	PopActiveSnapshot();
 }
 
@@ -252,7 +262,8 @@ judge_locks_only(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	st.context = PROCESS_UTILITY_TOPLEVEL;
 	mg_current_statement = &st;
 	mg_collector = &collector;
-	check_model_judge_lock_held_across(cs, raw->stmt);
+	cs->xact->stmtno = stmtno;
+	mg_xact_judge_lock_held_across(&st);
 	mg_collector = NULL;
 	check_add_findings(cs, stmtno, stmt_text, collector.findings);
 	mg_current_statement = NULL;
@@ -370,6 +381,8 @@ check_run_script(CheckState *cs, List *stmts)
 	BeginInternalSubTransaction("migration_guard.check");
 	MemoryContextSwitchTo(oldcontext);
 	current_check = cs;
+	cs->xact = mg_xact_new_simulated();
+	mg_xact_push_simulated(cs->xact);
 	mg_script_facts_begin();
 	/* judging and running call no user-written function (usercode.c) */
 	mg_forbid_user_code(true);
@@ -381,6 +394,7 @@ check_run_script(CheckState *cs, List *stmts)
 			check_statement(cs, lfirst_node(RawStmt, lc), ++stmtno);
 		mg_forbid_user_code(false);
 		mg_script_facts_end();
+		mg_xact_pop_simulated();
 		current_check = NULL;
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
@@ -390,6 +404,7 @@ check_run_script(CheckState *cs, List *stmts)
 	{
 		mg_forbid_user_code(false);
 		mg_script_facts_end();
+		mg_xact_pop_simulated();
 		current_check = NULL;
 		ReThrowError(abort_subtransaction(oldcontext, oldowner));
 	}

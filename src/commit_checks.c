@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "utils/builtins.h"
@@ -209,8 +211,8 @@ mg_defer_rename_until_commit(MGFinding *f, Oid nspid, const char *relname)
 	old = palloc(sizeof(OldName));
 	old->nspid = nspid;
 	old->relname = pstrdup(relname);
-	f->detail = psprintf("%s  Judged at commit: the transaction did not leave a view or table under the old name %s.",
-						 f->detail, quote_qualified_identifier(get_namespace_name(nspid), relname));
+	mg_finding_add_detail(f, "Judged at commit: the transaction did not leave a view or table under the old name %s.",
+						  quote_qualified_identifier(get_namespace_name(nspid), relname));
 	MemoryContextSwitchTo(oldcxt);
 	return mg_defer_finding(f, old_name_still_readable, old);
 }

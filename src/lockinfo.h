@@ -50,7 +50,27 @@ extern Oid mg_lock_owning_table(Oid relid, char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);
 extern List *mg_tables_using_domain(Oid domainoid);
+extern bool mg_lock_held_by_me(Oid relid, LOCKMODE mode);
+extern bool mg_lock_is_exclusive_on_shared(const MGRelLock *l);
+extern bool mg_plan_takes_exclusive(const MGLockPlan *plan);
+
+/*
+ * The lock plan judging made for the statement being judged, or NULL
+ * (statement.c; the plan is the statement's MGStatement.lock_plan).
+ */
+extern MGLockPlan *mg_judged_lock_plan(void);
+
 extern void mg_lock_plan_add(MGLockPlan *plan, Oid relid, LOCKMODE mode,
 							 const char *role);
+
+/* Plan primitives for lockinfo_stmt.c (lockinfo.c) */
+struct RangeVar;
+extern void mg_lock_plan_add_rv(MGLockPlan *plan, struct RangeVar *rv,
+								LOCKMODE mode, const char *role);
+extern void mg_lock_plan_add_fk_target(MGLockPlan *plan, Oid conoid);
+extern void mg_lock_plan_add_fk_targets_of(MGLockPlan *plan, Oid relid);
+extern void mg_lock_plan_add_fk_constraint(MGLockPlan *plan, Node *node);
+extern void mg_lock_plan_add_fk_of_column(MGLockPlan *plan, Node *node);
+extern void mg_lock_plan_add_indexes(MGLockPlan *plan, Oid relid, LOCKMODE mode);
 
 #endif							/* MG_LOCKINFO_H */

@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -25,8 +27,10 @@
 
 #include "migration_guard.h"
 #include "audit.h"
+#include "pipeline.h"
 #include "rules_dml.h"
 #include "shmem.h"
+#include "xact_state.h"
 
 MG_MODULE_MAGIC;
 
@@ -65,7 +69,8 @@ _PG_init(void)
 
 	mg_shmem_init();
 	mg_install_hooks();
-	mg_locks_init();
+	mg_executor_init();
+	mg_xact_init();
 	mg_heads_init();
 	mg_usercode_init();
 	mg_dml_init();

@@ -64,7 +64,9 @@ extern bool mg_rule_override(MGRuleId rule, MGSeverity *sev);
 extern bool mg_rule_allowed_by_setting(MGRuleId rule);
 extern bool mg_role_may_loosen_policy(void);
 
-/* ---------- the statement being judged (hook.c) ---------- */
+/* ---------- the statement being judged (statement.c) ---------- */
+
+struct MGLockPlan;
 
 typedef struct MGStatement
 {
@@ -74,6 +76,10 @@ typedef struct MGStatement
 	int			length;			/* 0 = to the end of the string */
 	ProcessUtilityContext context;
 	List	   *predicted_rewrites; /* OIDs of tables a finding said it rewrites */
+	struct MGLockPlan *lock_plan;	/* the locks it requests, once the lock
+									 * policy judged it (lock_policy.c) */
+	bool		apply_timeout;	/* judging decided to run it under
+								 * migration_guard.lock_timeout */
 } MGStatement;
 
 /* The arguments of a ProcessUtility call, so features can re-issue it. */
@@ -106,7 +112,7 @@ extern void mg_check_privileges_first(Node *parsetree);
 extern void mg_usercode_init(void);
 extern void mg_forbid_user_code(bool on);
 
-/* ---------- comments that belong to a statement (directives.c) ---------- */
+/* ---------- the statement's extent and kind (statement.c) ---------- */
 
 extern void mg_statement_extent(const MGStatement *st, int *start,
 								int *body_end, int *end);
@@ -168,11 +174,9 @@ extern const char *mg_serial_type_name(TypeName *typeName);
 extern void mg_check_column_type_design(MGStatement *st, Oid relid,
 										const char *colname, TypeName *typeName);
 
-/* ---------- lock safety (locks.c) ---------- */
+/* ---------- lock safety (lock_policy.c, xact_rules.c) ---------- */
 
-extern void mg_locks_init(void);
 extern void mg_check_lock_timeout(MGStatement *st);
-extern void mg_locks_execute(MGStatement *st, MGUtilityCall *call);
 extern void mg_lock_held_across_finding(MGFinding *f, Oid relid, char relkind,
 										const char *relname, const char *taken_by);
 extern void mg_multiple_exclusive_locks_finding(MGFinding *f, Oid new_table,
@@ -189,7 +193,6 @@ extern void mg_heads_check_statement(MGStatement *st);
 
 /* True while check() runs a script's statement in its throwaway subtransaction. */
 extern bool mg_check_simulating;
-extern bool mg_check_script_adds_column(Oid relid, const char *colname);
 
 
 #endif							/* MIGRATION_GUARD_H */

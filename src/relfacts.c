@@ -46,6 +46,7 @@
 #include "check_facts.h"
 #include "migration_guard.h"
 #include "relfacts.h"
+#include "xact_state.h"
 
 /*
  * A copy of the relation's pg_class row (its fixed-size columns), or false
@@ -581,7 +582,7 @@ mg_column_exists(Oid relid, const char *colname, List *extra)
 	if (get_attnum(relid, colname) != InvalidAttrNumber)
 		return true;
 	/* added by an earlier statement of a script check() judges */
-	if (mg_check_script_adds_column(relid, colname))
+	if (mg_xact_column_added(relid, colname))
 		return true;
 	foreach(lc, extra)
 	{

@@ -40,10 +40,10 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "check_facts.h"
 #include "migration_guard.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "xact_state.h"
 
 /* "a, b" from a list of column names (String nodes), quoted. */
 static char *
@@ -1032,9 +1032,11 @@ mg_check_validate_constraint(MGAlterContext *ctx, const char *conname)
 	if (!OidIsValid(conoid))
 	{
 		/* check(): added NOT VALID by a statement it judged without running */
-		if (!mg_script_pending_not_valid(ctx->relid, conname, &contype))
+		MGXactConstraint *nv = mg_xact_find_not_valid(ctx->relid, conname);
+
+		if (nv == NULL || mg_xact_was_validated(ctx->relid, conname))
 			return;
-		contype = contype == CONSTR_FOREIGN ? CONSTRAINT_FOREIGN : CONSTRAINT_CHECK;
+		contype = nv->contype == CONSTR_FOREIGN ? CONSTRAINT_FOREIGN : CONSTRAINT_CHECK;
 	}
 	else
 	{

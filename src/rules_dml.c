@@ -29,6 +29,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <ctype.h>
 #include <limits.h>
 
@@ -280,8 +282,46 @@ operation_name(CmdType op)
 	}
 }
 
+/* Why a transaction is a migration: each a whole sentence of the detail. */
+typedef enum MigrationReason
+{
+	MIGRATION_NOT,
+	MIGRATION_RUNS_DDL,			/* DDL ran before the change */
+	MIGRATION_WRITES_TABLE,		/* the migration table was written before */
+	MIGRATION_ROLE,				/* the role is one of migration_roles */
+	MIGRATION_DDL_AFTER,		/* DDL ran after the change */
+	MIGRATION_TABLE_AFTER		/* the migration table was written after */
+} MigrationReason;
+
 static void
-report_change(Oid relid, double rows, CmdType op, const char *query, const char *why)
+add_migration_reason(MGFinding *f, MigrationReason why, const char *role)
+{
+	switch (why)
+	{
+		case MIGRATION_RUNS_DDL:
+			mg_finding_add_detail(f, "This transaction is a migration: it also runs DDL.");
+			break;
+		case MIGRATION_WRITES_TABLE:
+			mg_finding_add_detail(f, "This transaction is a migration: it writes the migration table.");
+			break;
+		case MIGRATION_ROLE:
+			mg_finding_add_detail(f, "This transaction is a migration: role \"%s\" is listed in \"migration_guard.migration_roles\".",
+								  role);
+			break;
+		case MIGRATION_DDL_AFTER:
+			mg_finding_add_detail(f, "This transaction is a migration: it runs DDL after this statement ran.");
+			break;
+		case MIGRATION_TABLE_AFTER:
+			mg_finding_add_detail(f, "This transaction is a migration: it wrote the migration table after this statement ran.");
+			break;
+		case MIGRATION_NOT:
+			break;
+	}
+}
+
+static void
+report_change(Oid relid, double rows, CmdType op, const char *query,
+			  MigrationReason why, const char *role)
 {
 	MGFinding	f = {0};
 	MGStatement st = {0};
@@ -291,16 +331,17 @@ report_change(Oid relid, double rows, CmdType op, const char *query, const char 
 	f.rule = MG_RULE_UNBATCHED_DATA_CHANGE;
 	f.relid = relid;
 	f.lockmode = RowExclusiveLock;
-	f.message = psprintf("%s of about %.0f rows of table \"%s\" in one statement of a migration",
-						 operation_name(op), rows, get_rel_name(relid));
-	f.detail = psprintf("The planner expects it to touch about %.0f rows, more than \"migration_guard.max_migration_rows\" (%d).  It holds the lock of every row it touches until the migration commits, blocking the application's writes of them, and its WAL reaches replicas as one burst.  This transaction is a migration: %s.",
-						rows, mg_max_migration_rows, why);
+	mg_finding_message(&f, "%s of about %.0f rows of table \"%s\" in one statement of a migration",
+					   operation_name(op), rows, get_rel_name(relid));
+	mg_finding_detail(&f, "The planner expects it to touch about %.0f rows, more than \"migration_guard.max_migration_rows\" (%d).  It holds the lock of every row it touches until the migration commits, blocking the application's writes of them, and its WAL reaches replicas as one burst.",
+					  rows, mg_max_migration_rows);
+	add_migration_reason(&f, why, role);
 	if (call != NULL)
-		f.hint = psprintf("Backfill in batches, outside the migration's transaction: %s.", call);
+		mg_finding_hint(&f, "Backfill in batches, outside the migration's transaction: %s.", call);
 	else if (op == CMD_UPDATE)
-		f.hint = pstrdup("Backfill in batches, outside the migration's transaction: CALL migration_guard.backfill(name, table, set_clause => ..., where_clause => ...) commits every batch.");
+		mg_finding_hint(&f, "Backfill in batches, outside the migration's transaction: CALL migration_guard.backfill(name, table, set_clause => ..., where_clause => ...) commits every batch.");
 	else
-		f.hint = pstrdup("Change the rows in batches, outside the migration's transaction: repeat the statement on a few thousand rows at a time (WHERE id IN (SELECT id ... LIMIT 5000)), committing each.");
+		mg_finding_hint(&f, "Change the rows in batches, outside the migration's transaction: repeat the statement on a few thousand rows at a time (WHERE id IN (SELECT id ... LIMIT 5000)), committing each.");
 
 	/* directive comments in the statement itself apply */
 	st.query_string = query;
@@ -317,24 +358,22 @@ report_change(Oid relid, double rows, CmdType op, const char *query, const char 
 	PG_END_TRY();
 }
 
-/* Why this transaction is a migration, or NULL. */
-static const char *
-migration_reason(void)
+/* Why this transaction is a migration (*role: the role, for MIGRATION_ROLE). */
+static MigrationReason
+migration_reason(const char **role)
 {
-	const char *role;
-
 	if (xact_ran_ddl)
-		return "it also runs DDL";
+		return MIGRATION_RUNS_DDL;
 	if (mg_heads_migration_table_written())
-		return "it writes the migration table";
-	role = listed_migration_role();
-	if (role != NULL)
-		return psprintf("role \"%s\" is listed in \"migration_guard.migration_roles\"", role);
-	return NULL;
+		return MIGRATION_WRITES_TABLE;
+	*role = listed_migration_role();
+	if (*role != NULL)
+		return MIGRATION_ROLE;
+	return MIGRATION_NOT;
 }
 
 static void
-judge_pending(const char *why)
+judge_pending(MigrationReason why)
 {
 	PendingChange *p = pending;
 
@@ -342,8 +381,7 @@ judge_pending(const char *why)
 	if (p == NULL || mg_mode == MG_SEV_OFF ||
 		!mg_rule_applies(MG_RULE_UNBATCHED_DATA_CHANGE, p->relid))
 		return;
-	report_change(p->relid, p->rows, p->operation, p->query,
-				  psprintf("%s after this statement ran", why));
+	report_change(p->relid, p->rows, p->operation, p->query, why, NULL);
 }
 
 /* The statement's own slice of the source text. */
@@ -361,7 +399,7 @@ query_text(QueryDesc *queryDesc)
 }
 
 /*
- * Called by the ExecutorStart hook (locks.c) for every query, before it
+ * Called by the ExecutorStart hook (executor.c) for every query, before it
  * starts.  nested: the query runs inside a utility statement (DO, CALL,
  * a function called by one).
  */
@@ -372,7 +410,8 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 	ModifyTable *mt;
 	Plan	   *source;
 	Oid			relid;
-	const char *why;
+	MigrationReason why;
+	const char *role = NULL;
 
 	/* the cheap tests every application query pays */
 	if (queryDesc->operation != CMD_UPDATE && queryDesc->operation != CMD_DELETE &&
@@ -406,13 +445,13 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 	 * a migration by its DDL or migration table: backfill()'s own batches
 	 * run nested, each in a transaction of its own.
 	 */
-	why = migration_reason();
-	if (why != NULL && nested && strncmp(why, "role", 4) == 0)
-		why = NULL;
-	if (why != NULL)
+	why = migration_reason(&role);
+	if (why == MIGRATION_ROLE && nested)
+		why = MIGRATION_NOT;
+	if (why != MIGRATION_NOT)
 	{
 		report_change(relid, source->plan_rows, queryDesc->operation,
-					  query_text(queryDesc), why);
+					  query_text(queryDesc), why, role);
 		return;
 	}
 	if (pending == NULL)
@@ -430,7 +469,7 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 }
 
 /*
- * Called by hook.c before a statement it judges (DDL) runs: from now on the
+ * Called by the pipeline before a statement it judges (DDL) runs: from now on the
  * transaction is a migration, and a big change made before is judged.
  */
 void
@@ -438,7 +477,7 @@ mg_dml_note_ddl(void)
 {
 	xact_ran_ddl = true;
 	if (pending != NULL)
-		judge_pending("it runs DDL");
+		judge_pending(MIGRATION_DDL_AFTER);
 }
 
 static void
@@ -449,7 +488,7 @@ dml_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			if (pending != NULL && mg_heads_migration_table_written())
-				judge_pending("it wrote the migration table");
+				judge_pending(MIGRATION_TABLE_AFTER);
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:

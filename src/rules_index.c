@@ -42,6 +42,7 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
+#include "xact_state.h"
 
 /* Relation kinds an index can be built on. */
 static bool
@@ -197,7 +198,7 @@ index_elems_exist(Oid relid, List *elems)
 
 			/* a system column, or one neither there nor added by check()'s script */
 			if (attnum < 0 ||
-				(attnum == InvalidAttrNumber && !mg_check_script_adds_column(relid, elem->name)))
+				(attnum == InvalidAttrNumber && !mg_xact_column_added(relid, elem->name)))
 				return false;
 		}
 		if (elem->expr != NULL && !mg_expr_user_columns_exist(relid, elem->expr, NIL))

@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/htup_details.h"
 #include "access/transam.h"
 #include "catalog/pg_language.h"

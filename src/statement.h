@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * statement.h
+ *	  The statement being judged (statement.c): which one it is, its text
+ *	  and the comments that belong to it, and the lexer that finds them.
+ *
+ *	  MGStatement itself, mg_current_statement, mg_statement_text(),
+ *	  mg_statement_extent(), mg_statement_needs_own_transaction() and
+ *	  mg_check_simulating are still declared in migration_guard.h, where
+ *	  every file finds them; what is new is declared here.
+ *
+ * IDENTIFICATION
+ *	  src/statement.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_STATEMENT_H
+#define MG_STATEMENT_H
+
+#include "migration_guard.h"
+
+/* What the lexer found at a position of a query string. */
+typedef enum MGTokKind
+{
+	MG_TOK_SPACE,				/* white space other than a line break */
+	MG_TOK_NEWLINE,
+	MG_TOK_COMMENT,				/* -- or slash-star comment */
+	MG_TOK_SEMICOLON,
+	MG_TOK_OTHER				/* anything else: words, literals, operators */
+} MGTokKind;
+
+/*
+ * Reads one token of s (n bytes) at pos, which must not be inside a
+ * literal or comment, with the lexical rules of PostgreSQL's scanner, and
+ * returns where it ends.
+ */
+extern int	mg_sql_next_token(const char *s, int pos, int n, MGTokKind *kind);
+
+/* Utility statements executing in this backend, nested (pipeline.c counts). */
+extern int	mg_utility_depth;
+
+/*
+ * The guard's own SPI query is running (lock_policy.c's look at pg_locks):
+ * not a statement of the migration.
+ */
+extern bool mg_guard_query_running;
+
+#endif							/* MG_STATEMENT_H */
