@@ -70,5 +70,7 @@ ORDER BY m, statement, rule;
 SELECT to_regclass('cm_new');
 
 RESET migration_guard.small_table_threshold;
+SET client_min_messages = error;
 DROP TABLE cm_orders;
 DROP TABLE cm_accounts;
+RESET client_min_messages;
