@@ -5,7 +5,8 @@
  *	  state of one check, its output rows, and the transaction models.
  *	  Private to check*.c.
  *
- *	  check.c			the SQL function: arguments, policy, output rows
+ *	  check.c			the SQL function: arguments, the result set
+ *	  check_rows.c		findings to rows under the requested policy, notes
  *	  check_script.c	the script: parsing, statement text and positions,
  *						which statements are analysed
  *	  check_actions.c	which statements are run as well as judged
@@ -93,7 +94,7 @@ typedef enum CheckAction
 	ACTION_JUDGE_ONLY_NOTE		/* judge only, and tell the user why */
 } CheckAction;
 
-/* check.c */
+/* check_rows.c */
 extern void check_add_note(CheckState *cs, int stmtno, char *stmt_text, char *note);
 extern void check_add_findings(CheckState *cs, int stmtno, char *stmt_text,
 							   List *findings);
