@@ -3,11 +3,13 @@
 -- never an empty answer a CI gate would read as "all clear".
 SET client_min_messages = 'warning';
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 SELECT throws_ok('SELECT * FROM migration_guard.check(NULL)', '22004', NULL, 'check(NULL) is an error, not zero findings');
 SELECT throws_ok($$SELECT * FROM migration_guard.check('CREATE TABLE x (a int)', include_off => NULL)$$, '22004', NULL, 'check(include_off => NULL) is an error');
 SELECT lives_ok($$SELECT * FROM migration_guard.check('CREATE TABLE x (a int)', mode => NULL)$$, 'check(mode => NULL) means the session''s mode (documented)');
 SELECT throws_ok($$SELECT * FROM migration_guard.check('CREATE TABLE x (a int)', mode => 'of')$$, '22023', NULL, 'check() with a misspelt mode is an error');
+SELECT throws_ok($$SELECT * FROM migration_guard.check('CREATE TABLE x (a int)', transactions => NULL)$$, '22004', NULL, 'check(transactions => NULL) is an error');
+SELECT throws_ok($$SELECT * FROM migration_guard.check('CREATE TABLE x (a int)', transactions => 'autocommit')$$, '22023', NULL, 'check() with an unknown transaction model is an error');
 SELECT throws_ok('SELECT * FROM migration_guard.statement_locks(NULL)', '22004', NULL, 'statement_locks(NULL) is an error, not "no locks"');
 SELECT throws_ok('SELECT migration_guard.assert_backfill_done(NULL)', '22004', NULL, 'assert_backfill_done(NULL) does not pass');
 SELECT throws_ok('SELECT migration_guard.backfill_pause(NULL)', '22004', NULL, 'backfill_pause(NULL)');

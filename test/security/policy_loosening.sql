@@ -100,7 +100,7 @@ SELECT ok(unchanged(), 'at the end: the policy is unchanged');
 
 -- 34-36: the guard's own objects
 SELECT throws_ok($$ALTER EXTENSION migration_guard UPDATE TO '1.0'$$, NULL, NULL, 'ALTER EXTENSION UPDATE (a downgrade) is refused');
-SELECT throws_ok('ALTER EXTENSION migration_guard DROP FUNCTION migration_guard.check(text, text, boolean)', '42501', NULL, 'taking check() out of the extension is refused');
+SELECT throws_ok('ALTER EXTENSION migration_guard DROP FUNCTION migration_guard.check(text, text, boolean, text)', '42501', NULL, 'taking check() out of the extension is refused');
 SELECT throws_ok('DROP EXTENSION migration_guard', '42501', NULL, 'DROP EXTENSION is refused');
 SELECT throws_ok('DROP EVENT TRIGGER IF EXISTS migration_guard_table_rewrite', '42501', NULL, 'dropping the guard''s event trigger is refused');
 SELECT throws_ok('ALTER EVENT TRIGGER migration_guard_table_rewrite DISABLE', NULL, NULL, 'disabling the guard''s event trigger is refused');
