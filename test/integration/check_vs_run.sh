@@ -90,5 +90,17 @@ echo "# $scripts scripts x 3 models: $compared compared, $differ differ, $skippe
 [ "$scripts" -ge 25 ]
 ok $? "at least 25 scripts"
 
+# The CI client passes the model on (--transactions).
+PMC="$MG_PGBIN/pg_migration_check"
+f="$F/12_multiple_exclusive_locks.sql"
+reset
+like "$(PGDATABASE=$DB "$PMC" -m warn "$f" 2>&1)" 'multiple_exclusive_locks' \
+	'pg_migration_check: one transaction for the script by default'
+out=$(PGDATABASE=$DB "$PMC" -m warn --transactions=statement "$f" 2>&1)
+[[ $out != *multiple_exclusive_locks* ]]
+ok $? 'pg_migration_check --transactions=statement: each statement its own transaction'
+like "$(PGDATABASE=$DB "$PMC" --transactions=autocommit "$f" 2>&1)" 'unrecognized transaction model' \
+	'pg_migration_check --transactions checks its value'
+
 q -d postgres -c "DROP DATABASE $DB" >/dev/null
 done_testing
