@@ -51,7 +51,7 @@
 static void
 end_transaction(CheckState *cs)
 {
-	mg_xact_end_transaction(mg_xact_current());
+	mg_xact_end_transaction(cs->xact);
 	mg_script_facts_end_transaction();
 }
 
@@ -143,9 +143,7 @@ check_model_transaction_control(CheckState *cs, Node *stmt)
 bool
 check_model_locks_held(CheckState *cs)
 {
-	MGXactState *xs = mg_xact_current();
-
-	return xs->held_locks != NIL && !xs->held_reported;
+	return cs->xact->held_locks != NIL && !cs->xact->held_reported;
 }
 
 /* ---------- what statements leave behind ---------- */
