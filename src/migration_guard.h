@@ -2,7 +2,7 @@
  *
  * migration_guard.h
  *	  Declarations shared across migration_guard's source files: the policy
- *	  GUCs (guc.c), the statement being judged (hook.c), reporting
+ *	  GUCs (guc.c), the statement being judged (statement.c), reporting
  *	  (report.c) and the entry points of each feature.
  *
  * IDENTIFICATION

@@ -9,14 +9,14 @@
  *	  burst of WAL that replicas replay behind; migration_guard.backfill()
  *	  does the same work in committed batches.
  *
- *	  A transaction is a migration once it runs DDL (hook.c tells us) or
+ *	  A transaction is a migration once it runs DDL (the pipeline tells us) or
  *	  writes the migration table (heads.c knows), and every transaction of
  *	  a session whose role is listed in migration_guard.migration_roles is
  *	  one.  A big statement that comes before the transaction shows itself
  *	  to be a migration is remembered and judged at its first DDL, or at
  *	  commit if it wrote the migration table by then.
  *
- *	  Cost for application traffic: the ExecutorStart hook (locks.c) calls
+ *	  Cost for application traffic: the ExecutorStart hook (executor.c) calls
  *	  mg_dml_executor_start() for every query; it tests the command type
  *	  and compares one planner estimate with the limit.  Everything else
  *	  (role names, relation facts, the statement text) is read only for
