@@ -190,6 +190,46 @@ lockmask_names(LOCKMASK mask)
 	return buf.data;
 }
 
+/* What happened to a traced relation's storage during the statement. */
+typedef enum TraceState
+{
+	TRACE_SAME,
+	TRACE_NEW,
+	TRACE_REWRITTEN,
+	TRACE_DROPPED
+} TraceState;
+
+/*
+ * One line of the trace: "name (kind): modes newly taken[, what happened]",
+ * or, for a relation rewritten under a lock taken before, what became of
+ * that lock.  Each form is written whole, for translation.
+ */
+static char *
+trace_line(const char *name, char relkind, LOCKMASK newly, LOCKMASK held,
+		   TraceState state)
+{
+	const char *kind = mg_relkind_word(relkind);
+
+	if (newly == 0)
+	{
+		if (held)
+			return psprintf(dgettext(TEXTDOMAIN, "%s (%s): lock held before, rewritten"), name, kind);
+		return psprintf(dgettext(TEXTDOMAIN, "%s (%s): lock already released, rewritten"), name, kind);
+	}
+	switch (state)
+	{
+		case TRACE_NEW:
+			return psprintf(dgettext(TEXTDOMAIN, "%s (%s): %s, new"), name, kind, lockmask_names(newly));
+		case TRACE_REWRITTEN:
+			return psprintf(dgettext(TEXTDOMAIN, "%s (%s): %s, rewritten"), name, kind, lockmask_names(newly));
+		case TRACE_DROPPED:
+			return psprintf(dgettext(TEXTDOMAIN, "%s (%s): %s, dropped"), name, kind, lockmask_names(newly));
+		case TRACE_SAME:
+			break;
+	}
+	return psprintf(dgettext(TEXTDOMAIN, "%s (%s): %s"), name, kind, lockmask_names(newly));
+}
+
 /*
  * After the statement: one NOTICE listing the relation locks it newly
  * acquired and the relations whose relfilenode changed (rewritten).
@@ -221,7 +261,7 @@ mg_lock_trace_after(const char *tag, List *before)
 		TracedRel  *old = traced_find(before, t->relid);
 		LOCKMASK	newly = t->held & ~(old ? old->held : 0);
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
-		const char *state = NULL;
+		TraceState	state = TRACE_SAME;
 		char	   *name = t->relname;
 		char		relkind = t->relkind;
 
@@ -233,15 +273,15 @@ mg_lock_trace_after(const char *tag, List *before)
 			if (cls->relnamespace == PG_TOAST_NAMESPACE)
 				t->hidden = true;
 			if (!t->known_before)
-				state = "new";
+				state = TRACE_NEW;
 			else if (cls->relfilenode != t->relfilenode)
-				state = "rewritten";
+				state = TRACE_REWRITTEN;
 			ReleaseSysCache(tup);
 			if (name == NULL)
 				name = mg_rel_name(t->relid);
 		}
 		else if (t->known_before)
-			state = "dropped";
+			state = TRACE_DROPPED;
 		else
 			continue;			/* created and dropped within the statement */
 		if (name == NULL)
@@ -249,13 +289,9 @@ mg_lock_trace_after(const char *tag, List *before)
 
 		if (t->hidden)
 			continue;
-		if (newly == 0 && (state == NULL || strcmp(state, "rewritten") != 0))
+		if (newly == 0 && state != TRACE_REWRITTEN)
 			continue;
-		lines = lappend(lines,
-						psprintf("%s (%s): %s%s%s", name, mg_relkind_word(relkind),
-								 newly ? lockmask_names(newly) :
-								 t->held ? "lock held before" : "lock already released",
-								 state ? ", " : "", state ? state : ""));
+		lines = lappend(lines, trace_line(name, relkind, newly, t->held, state));
 	}
 
 	if (lines == NIL)

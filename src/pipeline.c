@@ -81,24 +81,30 @@ mg_install_hooks(void)
 
 /* ---------- execute: the rest of the hook chain ---------- */
 
+/*
+ * The one place the chain is called.  Inline, with the hook's own
+ * arguments, for the path of every statement nothing concerns.
+ */
 static inline void
-chain_next(MGUtilityCall *call)
+chain_next(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+		   ProcessUtilityContext context, ParamListInfo params,
+		   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	if (prev_ProcessUtility)
-		prev_ProcessUtility(call->pstmt, call->queryString, call->readOnlyTree,
-							call->context, call->params, call->queryEnv,
-							call->dest, call->qc);
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 	else
-		standard_ProcessUtility(call->pstmt, call->queryString, call->readOnlyTree,
-								call->context, call->params, call->queryEnv,
-								call->dest, call->qc);
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
 }
 
-/* The same, for the lock policy's retries (MGChainFunction). */
+/* The same for a judged statement's call (and the lock policy's retries). */
 void
 mg_call_next_ProcessUtility(MGUtilityCall *call)
 {
-	chain_next(call);
+	chain_next(call->pstmt, call->queryString, call->readOnlyTree,
+			   call->context, call->params, call->queryEnv, call->dest,
+			   call->qc);
 }
 
 /* ---------- classify ---------- */
@@ -203,7 +209,7 @@ execute(MGStatementRun *run)
 	if (mg_plan_guarded_lock(st->lock_plan) == NULL && !takes_exclusive &&
 		!mg_trace_locks)
 	{
-		chain_next(&run->call);
+		mg_call_next_ProcessUtility(&run->call);
 		after_effects(run, false);
 		return;
 	}
@@ -231,15 +237,6 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	MGStatementRun run;
 	bool		judged;
 
-	run.call.pstmt = pstmt;
-	run.call.queryString = queryString;
-	run.call.readOnlyTree = readOnlyTree;
-	run.call.context = context;
-	run.call.params = params;
-	run.call.queryEnv = queryEnv;
-	run.call.dest = dest;
-	run.call.qc = qc;
-
 	if (lock_check_due(parsetree, context))
 	{
 		MGStatement starting = {0};
@@ -255,6 +252,14 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	judged = statement_is_judged(parsetree, context);
 	if (judged)
 	{
+		run.call.pstmt = pstmt;
+		run.call.queryString = queryString;
+		run.call.readOnlyTree = readOnlyTree;
+		run.call.context = context;
+		run.call.params = params;
+		run.call.queryEnv = queryEnv;
+		run.call.dest = dest;
+		run.call.qc = qc;
 		memset(&run.st, 0, sizeof(run.st));
 		run.st.parsetree = parsetree;
 		run.st.query_string = queryString;
@@ -275,7 +280,8 @@ mg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			execute(&run);
 		}
 		else
-			chain_next(&run.call);
+			chain_next(pstmt, queryString, readOnlyTree, context, params,
+					   queryEnv, dest, qc);
 	}
 	PG_FINALLY();
 	{
