@@ -69,27 +69,6 @@ report_design(MGRuleId rule, const DesignColumn *col, char *message,
 	mg_report(&f);
 }
 
-/*
- * The serial pseudo-type a column is declared with (serial, serial4, ...),
- * recognized as transformColumnDefinition does, or NULL.  An array of
- * serial is not one: PostgreSQL refuses it.
- */
-const char *
-mg_serial_type_name(TypeName *typeName)
-{
-	const char *name;
-
-	if (typeName == NULL || list_length(typeName->names) != 1 ||
-		typeName->pct_type || typeName->arrayBounds != NIL)
-		return NULL;
-	name = strVal(linitial(typeName->names));
-	if (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0 ||
-		strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0 ||
-		strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)
-		return name;
-	return NULL;
-}
-
 static void
 check_serial(const DesignColumn *col, const char *serial)
 {
