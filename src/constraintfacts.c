@@ -119,7 +119,10 @@ mg_not_null_scans(Oid relid, const char *colname, Oid *invalid_conoid)
 	return !proven;
 }
 
-/* The safe way to make a column NOT NULL, as SQL, for this version. */
+/*
+ * The safe way to make a column NOT NULL, as SQL, for this version: whole
+ * translated sentences, for a hint.
+ */
 char *
 mg_not_null_hint(Oid relid, const char *colname, Oid invalid_conoid)
 {
@@ -127,14 +130,14 @@ mg_not_null_hint(Oid relid, const char *colname, Oid invalid_conoid)
 	const char *conname;
 
 	if (OidIsValid(invalid_conoid))
-		return psprintf("Validate the existing constraint instead: ALTER TABLE %s VALIDATE CONSTRAINT %s; it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.",
+		return psprintf(dgettext(TEXTDOMAIN, "Validate the existing constraint instead: ALTER TABLE %s VALIDATE CONSTRAINT %s; it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes."),
 						table, quote_identifier(get_constraint_name(invalid_conoid)));
 	conname = quote_identifier(psprintf("%s_%s_not_null", get_rel_name(relid), colname));
 #ifdef MG_HAVE_NOT_NULL_NOT_VALID
-	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
+	return psprintf(dgettext(TEXTDOMAIN, "ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes."),
 					table, conname, quote_identifier(colname), table, conname);
 #else
-	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s (SHARE UPDATE EXCLUSIVE: reads and writes go on); SET NOT NULL then skips the scan because the validated CHECK proves it, and the CHECK can be dropped afterwards.",
+	return psprintf(dgettext(TEXTDOMAIN, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s (SHARE UPDATE EXCLUSIVE: reads and writes go on); SET NOT NULL then skips the scan because the validated CHECK proves it, and the CHECK can be dropped afterwards."),
 					table, conname, quote_identifier(colname), table, conname);
 #endif
 }

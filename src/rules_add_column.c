@@ -68,6 +68,18 @@
 #include "relfacts.h"
 #include "rules_alter.h"
 
+/* Why ADD COLUMN rewrites the table. */
+typedef enum AddColumnRewrite
+{
+	REWRITE_NONE,
+	REWRITE_IDENTITY,
+	REWRITE_SERIAL,
+	REWRITE_STORED_GENERATED,
+	REWRITE_DOMAIN_CHECKS,
+	REWRITE_VOLATILE_DEFAULT,
+	REWRITE_VOLATILE_DOMAIN_DEFAULT,
+} AddColumnRewrite;
+
 /* ---------------------------------------------------------------------
  * add_column_volatile_default
  * ---------------------------------------------------------------------
@@ -98,14 +110,14 @@ cook_default(MGStatement *st, Node *raw, Oid typid, int32 typmod)
 }
 
 /*
- * Why ADD COLUMN rewrites the table, or NULL if it does not.  Since
+ * Why ADD COLUMN rewrites the table, or REWRITE_NONE if it does not.  Since
  * PostgreSQL 11 a non-volatile default is stored once in the catalog
  * (attmissingval); a volatile one, identity, serial, a stored generated
  * column, or a domain with constraints (checked row by row) means every
- * row is written again.
+ * row is written again.  For REWRITE_DOMAIN_CHECKS, *domain is the domain.
  */
-static char *
-add_column_rewrite_reason(MGStatement *st, ColumnDef *def)
+static AddColumnRewrite
+add_column_rewrite_reason(MGStatement *st, ColumnDef *def, Oid *domain)
 {
 	Node	   *raw_default = def->raw_default;
 	bool		identity = def->identity != 0;
@@ -133,44 +145,74 @@ add_column_rewrite_reason(MGStatement *st, ColumnDef *def)
 	}
 
 	if (identity)
-		return pstrdup("an identity column fills every row from its sequence");
+		return REWRITE_IDENTITY;
 	if (mg_serial_type_name(def->typeName) != NULL)
-		return pstrdup("a serial column's default nextval() is volatile, so every row gets its own value");
+		return REWRITE_SERIAL;
 	if (generated)
-		return virtual_generated ? NULL :
-			pstrdup("a stored generated column is computed and written for every row");
+		return virtual_generated ? REWRITE_NONE : REWRITE_STORED_GENERATED;
 
 	if (def->typeName == NULL)
-		return NULL;
+		return REWRITE_NONE;
 	typ = LookupTypeName(NULL, def->typeName, &typmod, true);
 	if (typ == NULL)
-		return NULL;
+		return REWRITE_NONE;
 	typid = typeTypeId(typ);
 	ReleaseSysCache(typ);
 
 	if (DomainHasConstraints(typid))
-		return psprintf("the domain %s has constraints, which PostgreSQL checks by rewriting every row",
-						format_type_be(typid));
+	{
+		*domain = typid;
+		return REWRITE_DOMAIN_CHECKS;
+	}
 
 	if (raw_default != NULL)
 		expr = cook_default(st, raw_default, typid, typmod);
 	else
 		expr = get_typdefault(typid);	/* a domain's default applies */
 	if (expr != NULL && contain_volatile_functions(expr))
-		return pstrdup(raw_default != NULL ?
-					   "its default is volatile, so it is evaluated and written for every row" :
-					   "the default of its domain is volatile, so it is evaluated and written for every row");
-	return NULL;
+		return raw_default != NULL ? REWRITE_VOLATILE_DEFAULT : REWRITE_VOLATILE_DOMAIN_DEFAULT;
+	return REWRITE_NONE;
+}
+
+/* Why the column cannot be added as a catalog-only change, as errdetail. */
+static void
+rewrite_detail(MGFinding *f, AddColumnRewrite reason, Oid domain)
+{
+	switch (reason)
+	{
+		case REWRITE_IDENTITY:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: an identity column fills every row from its sequence.");
+			break;
+		case REWRITE_SERIAL:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: a serial column's default nextval() is volatile, so every row gets its own value.");
+			break;
+		case REWRITE_STORED_GENERATED:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: a stored generated column is computed and written for every row.");
+			break;
+		case REWRITE_DOMAIN_CHECKS:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: the domain %s has constraints, which PostgreSQL checks by rewriting every row.",
+							  format_type_be(domain));
+			break;
+		case REWRITE_VOLATILE_DEFAULT:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: its default is volatile, so it is evaluated and written for every row.");
+			break;
+		case REWRITE_VOLATILE_DOMAIN_DEFAULT:
+			mg_finding_detail(f, "The column cannot be added as a catalog-only change: the default of its domain is volatile, so it is evaluated and written for every row.");
+			break;
+		case REWRITE_NONE:
+			break;
+	}
 }
 
 void
 mg_check_add_column_rewrite(MGAlterContext *ctx, ColumnDef *def)
 {
-	char	   *reason;
+	AddColumnRewrite reason;
+	Oid			domain = InvalidOid;
 	MGFinding	f = {0};
 
 	if (mg_rule_applies(MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT, ctx->relid) &&
-		(reason = add_column_rewrite_reason(ctx->st, def)) != NULL &&
+		(reason = add_column_rewrite_reason(ctx->st, def, &domain)) != REWRITE_NONE &&
 		!mg_rowtype_stored_elsewhere(ctx->relid))
 	{
 		f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
@@ -178,13 +220,14 @@ mg_check_add_column_rewrite(MGAlterContext *ctx, ColumnDef *def)
 		f.column = def->colname;
 		f.lockmode = ctx->lockmode;
 		f.rewrites = true;
-		f.message = psprintf("ADD COLUMN \"%s\" would rewrite table \"%s\"",
-							 def->colname, get_rel_name(ctx->relid));
-		f.detail = psprintf("The column cannot be added as a catalog-only change: %s.  The rewrite holds an %s lock, %s, and rebuilds every index.  %s",
-							reason, mg_lockmode_name(ctx->lockmode),
-							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-		f.hint = psprintf("Add the column without a default (or with a constant one): ALTER TABLE %s ADD COLUMN %s ...; then set the volatile default with ALTER COLUMN ... SET DEFAULT, which applies to new rows only, and fill existing rows in batches.  For identity or serial, add a plain bigint, backfill it, make it NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), then ALTER COLUMN ... ADD GENERATED BY DEFAULT AS IDENTITY and move the sequence past the existing values with setval().",
-							mg_rel_name(ctx->relid), quote_identifier(def->colname));
+		mg_finding_message(&f, "ADD COLUMN \"%s\" would rewrite table \"%s\"",
+						   def->colname, get_rel_name(ctx->relid));
+		rewrite_detail(&f, reason, domain);
+		mg_finding_add_detail(&f, "The rewrite holds an %s lock, %s, and rebuilds every index.",
+							  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		mg_finding_hint(&f, "Add the column without a default (or with a constant one): ALTER TABLE %s ADD COLUMN %s ...; then set the volatile default with ALTER COLUMN ... SET DEFAULT, which applies to new rows only, and fill existing rows in batches.  For identity or serial, add a plain bigint, backfill it, make it NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), then ALTER COLUMN ... ADD GENERATED BY DEFAULT AS IDENTITY and move the sequence past the existing values with setval().",
+						mg_rel_name(ctx->relid), quote_identifier(def->colname));
 		mg_report(&f);
 	}
 }

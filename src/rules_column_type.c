@@ -231,14 +231,14 @@ index_rebuild_reason(HeapTuple tuple, const ColumnTypeChange *chg)
 	}
 	if (node_text_uses_attnum(tuple, Anum_pg_index_indexprs, chg->attnum) ||
 		node_text_uses_attnum(tuple, Anum_pg_index_indpred, chg->attnum))
-		return "it is an expression or partial index";
+		return dgettext(TEXTDOMAIN, "it is an expression or partial index");
 	if (!uses)
 		return NULL;
 	if (!heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
 		!heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
-		return "it is an expression or partial index";
+		return dgettext(TEXTDOMAIN, "it is an expression or partial index");
 	if (!index->indisvalid)
-		return "it is invalid";
+		return dgettext(TEXTDOMAIN, "it is invalid");
 
 	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
 															 Anum_pg_index_indclass, &isnull));
@@ -258,21 +258,21 @@ index_rebuild_reason(HeapTuple tuple, const ColumnTypeChange *chg)
 		if (GetDefaultOpClass(chg->oldtype, am) == oldopc)
 			newopc = GetDefaultOpClass(chg->newtype, am);
 		if (newopc != oldopc)
-			return "its operator class changes";
+			return dgettext(TEXTDOMAIN, "its operator class changes");
 
 		if (OidIsValid(oldidxcoll) && oldidxcoll != chg->oldcoll)
 			newidxcoll = oldidxcoll;	/* written out in the definition */
 		else
 			newidxcoll = chg->newcoll;
 		if (newidxcoll != oldidxcoll)
-			return "its collation changes";
+			return dgettext(TEXTDOMAIN, "its collation changes");
 
 		if (IsPolymorphicType(get_opclass_input_type(newopc)) &&
 			chg->newtype != chg->oldtype)
-			return "its operator class is polymorphic and the type changes";
+			return dgettext(TEXTDOMAIN, "its operator class is polymorphic and the type changes");
 
 		if (index->indisexclusion && chg->newtype != chg->oldtype)
-			return "its exclusion operators are looked up again for the new type";
+			return dgettext(TEXTDOMAIN, "its exclusion operators are looked up again for the new type");
 	}
 	return NULL;
 }
@@ -305,7 +305,7 @@ indexes_rebuilt(Oid relid, const ColumnTypeChange *chg)
 		reason = index_rebuild_reason(cached, chg);
 		ReleaseSysCache(cached);
 		if (reason != NULL)
-			result = lappend(result, psprintf("\"%s\" (%s)", get_rel_name(indexoid), reason));
+			result = lappend(result, psprintf(dgettext(TEXTDOMAIN, "\"%s\" (%s)"), get_rel_name(indexoid), reason));
 	}
 	systable_endscan(scan);
 	table_close(pg_index, AccessShareLock);
@@ -409,7 +409,7 @@ foreign_keys_revalidated(Oid relid, AttrNumber attnum)
 			continue;
 		if ((con->conrelid == relid && conkey_has(tuple, desc, Anum_pg_constraint_conkey, attnum)) ||
 			(con->confrelid == relid && conkey_has(tuple, desc, Anum_pg_constraint_confkey, attnum)))
-			result = lappend(result, psprintf("\"%s\" (reading %s)", NameStr(con->conname),
+			result = lappend(result, psprintf(dgettext(TEXTDOMAIN, "\"%s\" (reading %s)"), NameStr(con->conname),
 											  mg_rel_name(con->conrelid)));
 	}
 	systable_endscan(scan);
@@ -417,6 +417,26 @@ foreign_keys_revalidated(Oid relid, AttrNumber attnum)
 	return result;
 }
 
+
+/*
+ * The safe pattern for any type change, added after the hint written so
+ * far: a new column, backfilled, swapped in.  After another way out it
+ * starts "Otherwise:".
+ */
+static void
+hint_expand_contract(MGFinding *f, MGAlterContext *ctx, const char *colname,
+					 const char *new_type, bool otherwise)
+{
+	const char *table = mg_rel_name(ctx->relid);
+	const char *newcol = quote_identifier(psprintf("%s_new", colname));
+
+	if (otherwise)
+		mg_finding_add_hint(f, "Otherwise: Use expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; backfill it in batches while a trigger keeps it in sync; then, in one short transaction, drop or rename the old column and rename the new one to %s.",
+							table, newcol, new_type, quote_identifier(colname));
+	else
+		mg_finding_hint(f, "Use expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; backfill it in batches while a trigger keeps it in sync; then, in one short transaction, drop or rename the old column and rename the new one to %s.",
+						table, newcol, new_type, quote_identifier(colname));
+}
 
 void
 mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
@@ -431,8 +451,8 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	MGFinding	f = {0};
 	char	   *relname;
 	char	   *colname = cmd->name;
-	char	   *change;
-	const char *hint_swap;
+	char	   *old_type;
+	char	   *new_type;
 	bool		rewrites;
 	bool		castable;
 
@@ -461,14 +481,8 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	chg.newcoll = GetColumnDefCollation(NULL, def, chg.newtype);
 
 	relname = get_rel_name(ctx->relid);
-	change = psprintf("Changing column \"%s\" from %s to %s",
-					  colname, format_type_with_typemod(chg.oldtype, chg.oldtypmod),
-					  format_type_with_typemod(chg.newtype, chg.newtypmod));
-	hint_swap = psprintf("Use expand, migrate, contract: ALTER TABLE %s ADD COLUMN %s %s; backfill it in batches while a trigger keeps it in sync; then, in one short transaction, drop or rename the old column and rename the new one to %s.",
-						 mg_rel_name(ctx->relid),
-						 quote_identifier(psprintf("%s_new", colname)),
-						 format_type_with_typemod(chg.newtype, chg.newtypmod),
-						 quote_identifier(colname));
+	old_type = format_type_with_typemod(chg.oldtype, chg.oldtypmod);
+	new_type = format_type_with_typemod(chg.newtype, chg.newtypmod);
 
 	f.rule = MG_RULE_ALTER_COLUMN_TYPE;
 	f.relid = ctx->relid;
@@ -485,13 +499,19 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 		List	   *fks = foreign_keys_revalidated(ctx->relid, chg.attnum);
 
 		f.rewrites = true;
-		f.message = psprintf("ALTER COLUMN TYPE would rewrite table \"%s\"", relname);
-		f.detail = psprintf("%s%s rewrites every row and rebuilds every index of the table while holding an %s lock, %s.%s  %s",
-							change, def->raw_default ? " with this USING expression" : "",
-							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
-							fks ? psprintf("  Foreign key %s is validated again as well.", mg_list_names(fks)) : "",
-							mg_rel_describe(ctx->relid));
-		f.hint = pstrdup(hint_swap);
+		mg_finding_message(&f, "ALTER COLUMN TYPE would rewrite table \"%s\"", relname);
+		if (def->raw_default != NULL)
+			mg_finding_detail(&f, "Changing column \"%s\" from %s to %s with this USING expression rewrites every row and rebuilds every index of the table while holding an %s lock, %s.",
+							  colname, old_type, new_type,
+							  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+		else
+			mg_finding_detail(&f, "Changing column \"%s\" from %s to %s rewrites every row and rebuilds every index of the table while holding an %s lock, %s.",
+							  colname, old_type, new_type,
+							  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+		if (fks != NIL)
+			mg_finding_add_detail(&f, "Foreign key %s is validated again as well.", mg_list_names(fks));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		hint_expand_contract(&f, ctx, colname, new_type, false);
 		mg_report(&f);
 		return;
 	}
@@ -500,26 +520,31 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	rechecked = check_constraints_rechecked(ctx->relid, chg.attnum);
 	if (rebuilt != NIL)
 	{
-		f.message = list_length(rebuilt) == 1 ?
-			psprintf("ALTER COLUMN TYPE would rebuild an index of table \"%s\"", relname) :
-			psprintf("ALTER COLUMN TYPE would rebuild %d indexes of table \"%s\"",
-					 list_length(rebuilt), relname);
-		f.detail = psprintf("%s needs no rewrite, but PostgreSQL builds index %s again while holding an %s lock, %s.%s  %s",
-							change, mg_list_names(rebuilt),
-							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
-							rechecked ? psprintf("  It also scans the table to check constraint %s again.", mg_list_names(rechecked)) : "",
-							mg_rel_describe(ctx->relid));
-		f.hint = psprintf("Drop the index with DROP INDEX CONCURRENTLY first and build it again with CREATE INDEX CONCURRENTLY after the change, if queries can do without it meanwhile.  Otherwise: %s", hint_swap);
+		if (list_length(rebuilt) == 1)
+			mg_finding_message(&f, "ALTER COLUMN TYPE would rebuild an index of table \"%s\"", relname);
+		else
+			mg_finding_message_plural(&f, "ALTER COLUMN TYPE would rebuild %d index of table \"%s\"",
+									  "ALTER COLUMN TYPE would rebuild %d indexes of table \"%s\"",
+									  list_length(rebuilt), list_length(rebuilt), relname);
+		mg_finding_detail(&f, "Changing column \"%s\" from %s to %s needs no rewrite, but PostgreSQL builds index %s again while holding an %s lock, %s.",
+						  colname, old_type, new_type, mg_list_names(rebuilt),
+						  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+		if (rechecked != NIL)
+			mg_finding_add_detail(&f, "It also scans the table to check constraint %s again.",
+								  mg_list_names(rechecked));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		mg_finding_hint(&f, "Drop the index with DROP INDEX CONCURRENTLY first and build it again with CREATE INDEX CONCURRENTLY after the change, if queries can do without it meanwhile.");
+		hint_expand_contract(&f, ctx, colname, new_type, true);
 		mg_report(&f);
 	}
 	else if (rechecked != NIL)
 	{
-		f.message = psprintf("ALTER COLUMN TYPE would scan table \"%s\" to check its constraints again", relname);
-		f.detail = psprintf("%s needs no rewrite, but PostgreSQL re-adds constraint %s and checks it against every row while holding an %s lock, %s.  %s",
-							change, mg_list_names(rechecked),
-							mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
-							mg_rel_describe(ctx->relid));
-		f.hint = pstrdup("Drop the constraint, change the type, and add the constraint back with NOT VALID; then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction, which does not block reads or writes.");
+		mg_finding_message(&f, "ALTER COLUMN TYPE would scan table \"%s\" to check its constraints again", relname);
+		mg_finding_detail(&f, "Changing column \"%s\" from %s to %s needs no rewrite, but PostgreSQL re-adds constraint %s and checks it against every row while holding an %s lock, %s.",
+						  colname, old_type, new_type, mg_list_names(rechecked),
+						  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		mg_finding_hint(&f, "Drop the constraint, change the type, and add the constraint back with NOT VALID; then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction, which does not block reads or writes.");
 		mg_report(&f);
 	}
 }

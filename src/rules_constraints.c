@@ -116,7 +116,7 @@ report_not_null(MGAlterContext *ctx, const char *colname, bool add_constraint)
 		mg_finding_detail(&f, "No validated CHECK (%s IS NOT NULL) constraint proves that the column has no NULLs, so every row is read while the lock is held, %s.",
 						  quote_identifier(colname), mg_lock_blocks(ctx->lockmode));
 	mg_finding_add_detail_text(&f, mg_rel_describe(scanned));
-	f.hint = mg_not_null_hint(scanned, colname, invalid_conoid);
+	f.hint = mg_not_null_hint(scanned, colname, invalid_conoid);	/* translated */
 	mg_report(&f);
 }
 
@@ -188,24 +188,27 @@ mg_check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool
 	conname = quote_identifier(mg_default_constraint_name(ctx, con, coldef ? list_make1(makeString(coldef->colname)) : NIL, "check"));
 	mg_alter_finding_init(&f, ctx, MG_RULE_ADD_CHECK_CONSTRAINT);
 	if (coldef != NULL)
-		f.message = psprintf("ADD COLUMN \"%s\" with a CHECK constraint would scan table \"%s\" under an %s lock",
-							 coldef->colname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+		mg_finding_message(&f, "ADD COLUMN \"%s\" with a CHECK constraint would scan table \"%s\" under an %s lock",
+						   coldef->colname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	else
-		f.message = psprintf("ADD CONSTRAINT \"%s\" CHECK would scan table \"%s\" under an %s lock",
-							 mg_default_constraint_name(ctx, con, NIL, "check"), get_rel_name(ctx->relid),
-							 mg_lockmode_name(ctx->lockmode));
+		mg_finding_message(&f, "ADD CONSTRAINT \"%s\" CHECK would scan table \"%s\" under an %s lock",
+						   mg_default_constraint_name(ctx, con, NIL, "check"), get_rel_name(ctx->relid),
+						   mg_lockmode_name(ctx->lockmode));
 	if (scanned == ctx->relid)
-		f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row while the lock is held, %s.  %s",
-							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+		mg_finding_detail(&f, "A CHECK constraint added without NOT VALID is checked against every existing row while the lock is held, %s.",
+						  mg_lock_blocks(ctx->lockmode));
 	else
-		f.detail = psprintf("A CHECK constraint added without NOT VALID is checked against every existing row of the table and of its partitions or inheritance children, each locked the same way, while the lock is held, %s.  %s",
-							mg_lock_blocks(ctx->lockmode), mg_rel_describe(scanned));
-	f.hint = psprintf("%sALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
-					  coldef ? "Add the column without the constraint, then: " : "",
-					  table, conname, table, conname);
+		mg_finding_detail(&f, "A CHECK constraint added without NOT VALID is checked against every existing row of the table and of its partitions or inheritance children, each locked the same way, while the lock is held, %s.",
+						  mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(scanned));
+	if (coldef != NULL)
+		mg_finding_hint(&f, "Add the column without the constraint, then: ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
+						table, conname, table, conname);
+	else
+		mg_finding_hint(&f, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes only SHARE UPDATE EXCLUSIVE and blocks neither reads nor writes.",
+						table, conname, table, conname);
 	mg_report(&f);
 }
-
 
 /* ---------------------------------------------------------------------
  * validate_same_transaction
@@ -240,12 +243,12 @@ mg_check_validate_constraint(MGAlterContext *ctx, const char *conname)
 	held = contype == CONSTRAINT_FOREIGN ? ShareRowExclusiveLock : AccessExclusiveLock;
 	mg_alter_finding_init(&f, ctx, MG_RULE_VALIDATE_SAME_TRANSACTION);
 	f.lockmode = held;
-	f.message = psprintf("VALIDATE CONSTRAINT \"%s\" would scan table \"%s\" under the %s lock of its ADD CONSTRAINT",
-						 conname, get_rel_name(ctx->relid), mg_lockmode_name(held));
-	f.detail = psprintf("Constraint \"%s\" was added NOT VALID earlier in this transaction, which still holds the %s lock taken then, %s; the validation scan runs under it, so splitting ADD and VALIDATE gained nothing.  %s",
-						conname, mg_lockmode_name(held), mg_lock_blocks(held),
-						mg_rel_describe(ctx->relid));
-	f.hint = psprintf("COMMIT after ADD CONSTRAINT ... NOT VALID and run ALTER TABLE %s VALIDATE CONSTRAINT %s in a transaction of its own; alone it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.",
+	mg_finding_message(&f, "VALIDATE CONSTRAINT \"%s\" would scan table \"%s\" under the %s lock of its ADD CONSTRAINT",
+					   conname, get_rel_name(ctx->relid), mg_lockmode_name(held));
+	mg_finding_detail(&f, "Constraint \"%s\" was added NOT VALID earlier in this transaction, which still holds the %s lock taken then, %s; the validation scan runs under it, so splitting ADD and VALIDATE gained nothing.",
+					  conname, mg_lockmode_name(held), mg_lock_blocks(held));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "COMMIT after ADD CONSTRAINT ... NOT VALID and run ALTER TABLE %s VALIDATE CONSTRAINT %s in a transaction of its own; alone it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.",
 					  mg_rel_name(ctx->relid), quote_identifier(conname));
 	mg_report(&f);
 }

@@ -126,6 +126,7 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 	ListCell   *lc;
 	MGFinding	f = {0};
 	bool		notnull;
+	int			n;
 
 	if (stmt->subtype == 'C')
 	{
@@ -174,19 +175,33 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 	f.rule = MG_RULE_ALTER_DOMAIN_ADD_CONSTRAINT;
 	f.relid = linitial_oid(tables);
 	f.lockmode = ShareLock;
-	f.message = psprintf("ALTER DOMAIN %s would scan %d %s under a SHARE lock",
-						 stmt->subtype == 'V' ? "VALIDATE CONSTRAINT" :
-						 notnull ? "SET NOT NULL" : "ADD CONSTRAINT",
-						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
-	f.detail = psprintf("Every column of domain %s is checked against the new constraint, holding a SHARE lock on %s, which blocks INSERT, UPDATE and DELETE until the scan ends.  %s",
-						format_type_be(domainoid), mg_list_names(names),
-						mg_rel_describe(linitial_oid(tables)));
+	n = list_length(tables);
+	if (stmt->subtype == 'V')
+		mg_finding_message_plural(&f, "ALTER DOMAIN VALIDATE CONSTRAINT would scan %d table under a SHARE lock",
+								  "ALTER DOMAIN VALIDATE CONSTRAINT would scan %d tables under a SHARE lock",
+								  n, n);
+	else if (notnull)
+		mg_finding_message_plural(&f, "ALTER DOMAIN SET NOT NULL would scan %d table under a SHARE lock",
+								  "ALTER DOMAIN SET NOT NULL would scan %d tables under a SHARE lock",
+								  n, n);
+	else
+		mg_finding_message_plural(&f, "ALTER DOMAIN ADD CONSTRAINT would scan %d table under a SHARE lock",
+								  "ALTER DOMAIN ADD CONSTRAINT would scan %d tables under a SHARE lock",
+								  n, n);
+	mg_finding_detail(&f, "Every column of domain %s is checked against the new constraint, holding a SHARE lock on %s, which blocks INSERT, UPDATE and DELETE until the scan ends.",
+					  format_type_be(domainoid), mg_list_names(names));
+	mg_finding_add_detail_text(&f, mg_rel_describe(linitial_oid(tables)));
+
 	/*
 	 * Unlike ALTER TABLE, ALTER DOMAIN VALIDATE CONSTRAINT also holds SHARE
 	 * on every table while it scans (validateDomainCheckConstraint), so
 	 * NOT VALID helps only until the validation.
 	 */
-	f.hint = psprintf("ALTER DOMAIN %s ADD CONSTRAINT ... %sNOT VALID checks only new values and scans nothing.  To prove the existing rows without blocking writes, add the same condition to each table as a CHECK constraint NOT VALID and run ALTER TABLE ... VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE; ALTER DOMAIN ... VALIDATE CONSTRAINT takes SHARE on every table again.",
-					  format_type_be(domainoid), notnull ? "CHECK (VALUE IS NOT NULL) " : "");
+	if (notnull)
+		mg_finding_hint(&f, "ALTER DOMAIN %s ADD CONSTRAINT ... CHECK (VALUE IS NOT NULL) NOT VALID checks only new values and scans nothing.  To prove the existing rows without blocking writes, add the same condition to each table as a CHECK constraint NOT VALID and run ALTER TABLE ... VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE; ALTER DOMAIN ... VALIDATE CONSTRAINT takes SHARE on every table again.",
+						format_type_be(domainoid));
+	else
+		mg_finding_hint(&f, "ALTER DOMAIN %s ADD CONSTRAINT ... NOT VALID checks only new values and scans nothing.  To prove the existing rows without blocking writes, add the same condition to each table as a CHECK constraint NOT VALID and run ALTER TABLE ... VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE; ALTER DOMAIN ... VALIDATE CONSTRAINT takes SHARE on every table again.",
+						format_type_be(domainoid));
 	mg_report(&f);
 }

@@ -266,12 +266,16 @@ mg_check_fk_index(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 	pkrelid = RangeVarGetRelid(con->pktable, NoLock, true);
 	mg_alter_finding_init(&f, ctx, MG_RULE_FOREIGN_KEY_WITHOUT_INDEX);
 	f.lockmode = NoLock;
-	f.message = psprintf("foreign key on table \"%s\" (%s) has no index on its referencing columns",
-						 get_rel_name(ctx->relid), mg_quoted_column_list(cols));
-	f.detail = psprintf("Every DELETE of a row of %s, and every UPDATE of its key, looks for referencing rows in \"%s\" and without an index reads the whole table each time.  %s",
-						OidIsValid(pkrelid) ? psprintf("\"%s\"", get_rel_name(pkrelid)) : "the referenced table",
-						get_rel_name(ctx->relid), mg_rel_describe(ctx->relid));
-	f.hint = psprintf("CREATE INDEX CONCURRENTLY ON %s (%s);",
+	mg_finding_message(&f, "foreign key on table \"%s\" (%s) has no index on its referencing columns",
+					   get_rel_name(ctx->relid), mg_quoted_column_list(cols));
+	if (OidIsValid(pkrelid))
+		mg_finding_detail(&f, "Every DELETE of a row of \"%s\", and every UPDATE of its key, looks for referencing rows in \"%s\" and without an index reads the whole table each time.",
+						  get_rel_name(pkrelid), get_rel_name(ctx->relid));
+	else
+		mg_finding_detail(&f, "Every DELETE of a row of the referenced table, and every UPDATE of its key, looks for referencing rows in \"%s\" and without an index reads the whole table each time.",
+						  get_rel_name(ctx->relid));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "CREATE INDEX CONCURRENTLY ON %s (%s);",
 					  mg_rel_name(ctx->relid), mg_quoted_column_list(cols));
 	mg_report(&f);
 }
@@ -295,22 +299,35 @@ mg_check_add_fk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool va
 	conname = quote_identifier(mg_default_constraint_name(ctx, con, cols, "fkey"));
 
 	mg_alter_finding_init(&f, ctx, MG_RULE_ADD_FOREIGN_KEY);
-	f.message = psprintf("%s would scan table \"%s\" while blocking writes on \"%s\" and \"%s\"",
-						 coldef ? psprintf("ADD COLUMN \"%s\" REFERENCES", coldef->colname) : "ADD FOREIGN KEY",
-						 get_rel_name(ctx->relid), get_rel_name(ctx->relid), pkname);
-	f.detail = psprintf("%sEvery row of \"%s\" is checked against \"%s\" while \"%s\" is locked %s and \"%s\" SHARE ROW EXCLUSIVE, which blocks INSERT, UPDATE and DELETE on both tables.  %s",
-						coldef ? "The new column has a default, so PostgreSQL validates its foreign key.  " : "",
-						get_rel_name(ctx->relid), pkname, get_rel_name(ctx->relid),
-						mg_lockmode_name(ctx->lockmode), pkname, mg_rel_describe(ctx->relid));
+	if (coldef != NULL)
+	{
+		mg_finding_message(&f, "ADD COLUMN \"%s\" REFERENCES would scan table \"%s\" while blocking writes on \"%s\" and \"%s\"",
+						   coldef->colname, get_rel_name(ctx->relid), get_rel_name(ctx->relid), pkname);
+		mg_finding_detail(&f, "The new column has a default, so PostgreSQL validates its foreign key.");
+	}
+	else
+		mg_finding_message(&f, "ADD FOREIGN KEY would scan table \"%s\" while blocking writes on \"%s\" and \"%s\"",
+						   get_rel_name(ctx->relid), get_rel_name(ctx->relid), pkname);
+	mg_finding_add_detail(&f, "Every row of \"%s\" is checked against \"%s\" while \"%s\" is locked %s and \"%s\" SHARE ROW EXCLUSIVE, which blocks INSERT, UPDATE and DELETE on both tables.",
+						  get_rel_name(ctx->relid), pkname, get_rel_name(ctx->relid),
+						  mg_lockmode_name(ctx->lockmode), pkname);
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 #ifndef MG_HAVE_PARTITIONED_FK_NOT_VALID
 	if (ctx->relkind == RELKIND_PARTITIONED_TABLE)
-		f.hint = psprintf("Before PostgreSQL 18 a partitioned table cannot take a NOT VALID foreign key: add it NOT VALID to each partition and VALIDATE CONSTRAINT each in its own transaction, then add it to %s, which adopts the validated partition constraints.",
-						  table);
-	else
+	{
+		mg_finding_hint(&f, "Before PostgreSQL 18 a partitioned table cannot take a NOT VALID foreign key: add it NOT VALID to each partition and VALIDATE CONSTRAINT each in its own transaction, then add it to %s, which adopts the validated partition constraints.",
+						table);
+		mg_report(&f);
+		return;
+	}
 #endif
-		f.hint = psprintf("%sALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes SHARE UPDATE EXCLUSIVE on %s and ROW SHARE on %s, so reads and writes go on.",
-						  coldef ? "Add the column without REFERENCES, then: " : "",
-						  table, conname, mg_quoted_column_list(cols), mg_rel_name(pkrelid),
-						  table, conname, table, mg_rel_name(pkrelid));
+	if (coldef != NULL)
+		mg_finding_hint(&f, "Add the column without REFERENCES, then: ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes SHARE UPDATE EXCLUSIVE on %s and ROW SHARE on %s, so reads and writes go on.",
+						table, conname, mg_quoted_column_list(cols), mg_rel_name(pkrelid),
+						table, conname, table, mg_rel_name(pkrelid));
+	else
+		mg_finding_hint(&f, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT %s, which takes SHARE UPDATE EXCLUSIVE on %s and ROW SHARE on %s, so reads and writes go on.",
+						table, conname, mg_quoted_column_list(cols), mg_rel_name(pkrelid),
+						table, conname, table, mg_rel_name(pkrelid));
 	mg_report(&f);
 }

@@ -213,14 +213,15 @@ check_attach_index_builds(MGAlterContext *ctx, Oid partid)
 	f.rule = MG_RULE_ATTACH_PARTITION;
 	f.relid = partid;
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf(ngettext("ATTACH PARTITION would build %d index on \"%s\" under an ACCESS EXCLUSIVE lock",
-								  "ATTACH PARTITION would build %d indexes on \"%s\" under an ACCESS EXCLUSIVE lock",
-								  nparent - npart),
-						 nparent - npart, get_rel_name(partid));
-	f.detail = psprintf("\"%s\" has %d indexes and \"%s\" %d: every index of the parent without a matching index on the partition is built during ATTACH, while the partition is locked ACCESS EXCLUSIVE (%s).  %s",
-						get_rel_name(ctx->relid), nparent, get_rel_name(partid), npart,
-						mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(partid));
-	f.hint = psprintf("Build the matching indexes on %s first with CREATE INDEX CONCURRENTLY (the same columns, method, uniqueness and predicate as each index of %s); ATTACH PARTITION then only attaches them.",
+	mg_finding_message_plural(&f, "ATTACH PARTITION would build %d index on \"%s\" under an ACCESS EXCLUSIVE lock",
+							  "ATTACH PARTITION would build %d indexes on \"%s\" under an ACCESS EXCLUSIVE lock",
+							  nparent - npart, nparent - npart, get_rel_name(partid));
+	mg_finding_detail_plural(&f, "\"%s\" has %d index and \"%s\" %d: every index of the parent without a matching index on the partition is built during ATTACH, while the partition is locked ACCESS EXCLUSIVE (%s).",
+							 "\"%s\" has %d indexes and \"%s\" %d: every index of the parent without a matching index on the partition is built during ATTACH, while the partition is locked ACCESS EXCLUSIVE (%s).",
+							 nparent, get_rel_name(ctx->relid), nparent, get_rel_name(partid), npart,
+							 mg_lock_blocks(AccessExclusiveLock));
+	mg_finding_add_detail_text(&f, mg_rel_describe(partid));
+	mg_finding_hint(&f, "Build the matching indexes on %s first with CREATE INDEX CONCURRENTLY (the same columns, method, uniqueness and predicate as each index of %s); ATTACH PARTITION then only attaches them.",
 					  mg_rel_name(partid), mg_rel_name(ctx->relid));
 	mg_report(&f);
 }
@@ -269,11 +270,12 @@ mg_check_create_partition(MGStatement *st, CreateStmt *stmt)
 	f.rule = MG_RULE_ATTACH_PARTITION;
 	f.relid = defaultid;
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("CREATE TABLE ... PARTITION OF would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
-						 get_rel_name(defaultid));
-	f.detail = psprintf("Creating a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s) and on the parent.  %s",
-						mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(defaultid));
-	f.hint = pstrdup("Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
+	mg_finding_message(&f, "CREATE TABLE ... PARTITION OF would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
+					   get_rel_name(defaultid));
+	mg_finding_detail(&f, "Creating a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s) and on the parent.",
+					  mg_lock_blocks(AccessExclusiveLock));
+	mg_finding_add_detail_text(&f, mg_rel_describe(defaultid));
+	mg_finding_hint(&f, "Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
 	mg_report(&f);
 }
 
@@ -366,27 +368,30 @@ mg_check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 	f.lockmode = AccessExclusiveLock;
 	if (part_scanned)
 	{
-		f.message = psprintf("ATTACH PARTITION would scan \"%s\" under an ACCESS EXCLUSIVE lock",
-							 get_rel_name(partid));
-		f.detail = psprintf("No validated CHECK constraint of \"%s\" proves the partition bound, so every row is checked while the partition is locked ACCESS EXCLUSIVE (%s) and the parent SHARE UPDATE EXCLUSIVE.%s  %s",
-							get_rel_name(partid), mg_lock_blocks(AccessExclusiveLock),
-							default_scanned ? psprintf("  The default partition \"%s\" is also scanned under ACCESS EXCLUSIVE, to prove it holds no rows of the new bound.", get_rel_name(defaultid)) : "",
-							mg_rel_describe(partid));
+		mg_finding_message(&f, "ATTACH PARTITION would scan \"%s\" under an ACCESS EXCLUSIVE lock",
+						   get_rel_name(partid));
+		mg_finding_detail(&f, "No validated CHECK constraint of \"%s\" proves the partition bound, so every row is checked while the partition is locked ACCESS EXCLUSIVE (%s) and the parent SHARE UPDATE EXCLUSIVE.",
+						  get_rel_name(partid), mg_lock_blocks(AccessExclusiveLock));
+		if (default_scanned)
+			mg_finding_add_detail(&f, "The default partition \"%s\" is also scanned under ACCESS EXCLUSIVE, to prove it holds no rows of the new bound.",
+								  get_rel_name(defaultid));
+		mg_finding_add_detail_text(&f, mg_rel_describe(partid));
 		if (check_sql != NULL)
-			f.hint = psprintf("Prove the bound first without blocking: ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; ALTER TABLE %s VALIDATE CONSTRAINT %s; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.",
+			mg_finding_hint(&f, "Prove the bound first without blocking: ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; ALTER TABLE %s VALIDATE CONSTRAINT %s; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.",
 							  mg_rel_name(partid), quote_identifier(psprintf("%s_bound", get_rel_name(partid))),
 							  check_sql, mg_rel_name(partid),
 							  quote_identifier(psprintf("%s_bound", get_rel_name(partid))));
 		else
-			f.hint = pstrdup("Prove the bound first without blocking: add a CHECK constraint matching the partition bound with NOT VALID and VALIDATE it; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.");
+			mg_finding_hint(&f, "Prove the bound first without blocking: add a CHECK constraint matching the partition bound with NOT VALID and VALIDATE it; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.");
 	}
 	else
 	{
-		f.message = psprintf("ATTACH PARTITION would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
-							 get_rel_name(defaultid));
-		f.detail = psprintf("Attaching a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s).  %s",
-							mg_lock_blocks(AccessExclusiveLock), mg_rel_describe(defaultid));
-		f.hint = pstrdup("Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
+		mg_finding_message(&f, "ATTACH PARTITION would scan default partition \"%s\" under an ACCESS EXCLUSIVE lock",
+						   get_rel_name(defaultid));
+		mg_finding_detail(&f, "Attaching a partition next to a default partition checks every row of the default partition for rows of the new bound, holding ACCESS EXCLUSIVE on it (%s).",
+						  mg_lock_blocks(AccessExclusiveLock));
+		mg_finding_add_detail_text(&f, mg_rel_describe(defaultid));
+		mg_finding_hint(&f, "Add a validated CHECK constraint to the default partition that excludes the new bound (ADD ... NOT VALID, then VALIDATE CONSTRAINT), or move the default partition's rows out first.");
 	}
 	mg_report(&f);
 }
@@ -413,16 +418,17 @@ mg_check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 	f.rule = MG_RULE_DETACH_PARTITION;
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
-	f.message = psprintf("DETACH PARTITION would lock table \"%s\" ACCESS EXCLUSIVE",
-						 get_rel_name(ctx->relid));
-	f.detail = psprintf("Detaching \"%s\" without CONCURRENTLY waits for every query on the partitioned table to finish and then holds an %s lock on it and the partition, %s; queries queue behind it.  %s",
-						get_rel_name(partid), mg_lockmode_name(ctx->lockmode),
-						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
+	mg_finding_message(&f, "DETACH PARTITION would lock table \"%s\" ACCESS EXCLUSIVE",
+					   get_rel_name(ctx->relid));
+	mg_finding_detail(&f, "Detaching \"%s\" without CONCURRENTLY waits for every query on the partitioned table to finish and then holds an %s lock on it and the partition, %s; queries queue behind it.",
+					  get_rel_name(partid), mg_lockmode_name(ctx->lockmode),
+					  mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 	if (has_default)
-		f.hint = psprintf("DETACH PARTITION ... CONCURRENTLY is not possible while %s has a default partition; detach it in a quiet moment with a short lock_timeout and retry.",
+		mg_finding_hint(&f, "DETACH PARTITION ... CONCURRENTLY is not possible while %s has a default partition; detach it in a quiet moment with a short lock_timeout and retry.",
 						  mg_rel_name(ctx->relid));
 	else
-		f.hint = psprintf("ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY, outside a transaction block; if it is interrupted, finish it with DETACH PARTITION ... FINALIZE.",
+		mg_finding_hint(&f, "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY, outside a transaction block; if it is interrupted, finish it with DETACH PARTITION ... FINALIZE.",
 						  mg_rel_name(ctx->relid), mg_rel_name(partid));
 	mg_report(&f);
 }

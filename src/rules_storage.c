@@ -124,13 +124,22 @@ mg_check_set_logged(MGAlterContext *ctx, bool logged)
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
 	f.rewrites = true;
-	f.message = psprintf("SET %s would rewrite table \"%s\"",
-						 logged ? "LOGGED" : "UNLOGGED", get_rel_name(ctx->relid));
-	f.detail = psprintf("Changing persistence copies the table and its indexes into new files%s while holding an %s lock, %s.  %s",
-						logged ? " and writes all of it to the WAL" : "",
-						mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode),
-						mg_rel_describe(ctx->relid));
-	f.hint = pstrdup("There is no online form.  Create a new table with the wanted persistence, copy the rows in batches while a trigger keeps it in sync, and swap the names in one short transaction; or run it in a maintenance window.");
+	if (logged)
+	{
+		mg_finding_message(&f, "SET LOGGED would rewrite table \"%s\"",
+						   get_rel_name(ctx->relid));
+		mg_finding_detail(&f, "Changing persistence copies the table and its indexes into new files and writes all of it to the WAL while holding an %s lock, %s.",
+						  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+	}
+	else
+	{
+		mg_finding_message(&f, "SET UNLOGGED would rewrite table \"%s\"",
+						   get_rel_name(ctx->relid));
+		mg_finding_detail(&f, "Changing persistence copies the table and its indexes into new files while holding an %s lock, %s.",
+						  mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+	}
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "There is no online form.  Create a new table with the wanted persistence, copy the rows in batches while a trigger keeps it in sync, and swap the names in one short transaction; or run it in a maintenance window.");
 	mg_report(&f);
 }
 
@@ -142,12 +151,13 @@ describe_index(Oid indexoid)
 	Oid			tableoid = IndexGetRelation(indexoid, true);
 	char	   *size;
 
-	if (mg_rel_size(indexoid, &bytes))
-		size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
-	else
-		size = pstrdup("of unknown size (its lock was not free)");
-	return psprintf("Index %s is %s, on table %s.", mg_rel_name(indexoid), size,
-					OidIsValid(tableoid) ? mg_rel_name(tableoid) : "?");
+	const char *table = OidIsValid(tableoid) ? mg_rel_name(tableoid) : "?";
+
+	if (!mg_rel_size(indexoid, &bytes))
+		return psprintf(dgettext(TEXTDOMAIN, "Index %s is of unknown size (its lock was not free), on table %s."),
+						mg_rel_name(indexoid), table);
+	size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
+	return psprintf(dgettext(TEXTDOMAIN, "Index %s is %s, on table %s."), mg_rel_name(indexoid), size, table);
 }
 
 void
@@ -177,18 +187,28 @@ mg_check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 	f.rule = MG_RULE_SET_TABLESPACE;
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
-	f.message = psprintf("SET TABLESPACE would copy %s \"%s\" under an %s lock",
-						 is_index ? "index" : (ctx->relkind == RELKIND_MATVIEW ? "materialized view" : "table"),
-						 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
-	f.detail = psprintf("Every block is copied to tablespace \"%s\" while the lock is held, %s%s.  %s",
-						tblspc, mg_lock_blocks(ctx->lockmode),
-						is_index ? "; queries on the table wait for it, because planning opens every index" : "",
-						is_index ? describe_index(ctx->relid) : mg_rel_describe(ctx->relid));
 	if (is_index)
-		f.hint = psprintf("Move it without blocking: REINDEX (TABLESPACE %s) INDEX CONCURRENTLY %s, outside a transaction block.",
-						  quote_identifier(tblspc), mg_rel_name(ctx->relid));
+	{
+		mg_finding_message(&f, "SET TABLESPACE would copy index \"%s\" under an %s lock",
+						   get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+		mg_finding_detail(&f, "Every block is copied to tablespace \"%s\" while the lock is held, %s; queries on the table wait for it, because planning opens every index.",
+						  tblspc, mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, describe_index(ctx->relid));
+		mg_finding_hint(&f, "Move it without blocking: REINDEX (TABLESPACE %s) INDEX CONCURRENTLY %s, outside a transaction block.",
+						quote_identifier(tblspc), mg_rel_name(ctx->relid));
+		mg_report(&f);
+		return;
+	}
+	if (ctx->relkind == RELKIND_MATVIEW)
+		mg_finding_message(&f, "SET TABLESPACE would copy materialized view \"%s\" under an %s lock",
+						   get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	else
-		f.hint = pstrdup("Move the indexes with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY; move the table itself with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
+		mg_finding_message(&f, "SET TABLESPACE would copy table \"%s\" under an %s lock",
+						   get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	mg_finding_detail(&f, "Every block is copied to tablespace \"%s\" while the lock is held, %s.",
+					  tblspc, mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "Move the indexes with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY; move the table itself with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
 	mg_report(&f);
 }
 
@@ -271,14 +291,23 @@ mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt)
 	f.rule = MG_RULE_SET_TABLESPACE;
 	f.relid = linitial_oid(rels);
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("ALTER %s ALL IN TABLESPACE would copy %d %s under ACCESS EXCLUSIVE locks",
-						 stmt->objtype == OBJECT_INDEX ? "INDEX" :
-						 stmt->objtype == OBJECT_MATVIEW ? "MATERIALIZED VIEW" : "TABLE",
-						 list_length(rels), list_length(rels) == 1 ? "relation" : "relations");
-	f.detail = psprintf("Every relation it moves (%s) is locked ACCESS EXCLUSIVE, which blocks all reads and writes, and copied block by block to tablespace \"%s\"; the locks are held until the transaction ends, so the first relation stays blocked until the last one is copied.  %s",
-						mg_list_names(names), stmt->new_tablespacename,
-						stmt->objtype == OBJECT_INDEX ? describe_index(linitial_oid(rels)) :
-						mg_rel_describe(linitial_oid(rels)));
-	f.hint = pstrdup("Move the relations one at a time, each in its own transaction: indexes without blocking with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY, tables with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
+	if (stmt->objtype == OBJECT_INDEX)
+		mg_finding_message_plural(&f, "ALTER INDEX ALL IN TABLESPACE would copy %d relation under ACCESS EXCLUSIVE locks",
+								  "ALTER INDEX ALL IN TABLESPACE would copy %d relations under ACCESS EXCLUSIVE locks",
+								  list_length(rels), list_length(rels));
+	else if (stmt->objtype == OBJECT_MATVIEW)
+		mg_finding_message_plural(&f, "ALTER MATERIALIZED VIEW ALL IN TABLESPACE would copy %d relation under ACCESS EXCLUSIVE locks",
+								  "ALTER MATERIALIZED VIEW ALL IN TABLESPACE would copy %d relations under ACCESS EXCLUSIVE locks",
+								  list_length(rels), list_length(rels));
+	else
+		mg_finding_message_plural(&f, "ALTER TABLE ALL IN TABLESPACE would copy %d relation under ACCESS EXCLUSIVE locks",
+								  "ALTER TABLE ALL IN TABLESPACE would copy %d relations under ACCESS EXCLUSIVE locks",
+								  list_length(rels), list_length(rels));
+	mg_finding_detail(&f, "Every relation it moves (%s) is locked ACCESS EXCLUSIVE, which blocks all reads and writes, and copied block by block to tablespace \"%s\"; the locks are held until the transaction ends, so the first relation stays blocked until the last one is copied.",
+					  mg_list_names(names), stmt->new_tablespacename);
+	mg_finding_add_detail_text(&f, stmt->objtype == OBJECT_INDEX ?
+							   describe_index(linitial_oid(rels)) :
+							   mg_rel_describe(linitial_oid(rels)));
+	mg_finding_hint(&f, "Move the relations one at a time, each in its own transaction: indexes without blocking with REINDEX (TABLESPACE ...) INDEX CONCURRENTLY, tables with a copy-and-swap (for example pg_repack --tablespace) or in a maintenance window.");
 	mg_report(&f);
 }

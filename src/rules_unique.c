@@ -223,6 +223,10 @@ partitioned_unique_key_allowed(MGAlterContext *ctx, List *cols)
 	return ok;
 }
 
+static void unique_hint(MGFinding *f, MGAlterContext *ctx, ColumnDef *coldef, List *cols,
+						List *nullable, const char *kind, const char *table,
+						const char *conname);
+
 void
 mg_check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 {
@@ -256,13 +260,14 @@ mg_check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *colde
 		nullable = index_columns_needing_scan(ctx, con->indexname);
 		if (nullable == NIL)
 			return;
-		f.message = psprintf("ADD PRIMARY KEY USING INDEX would scan table \"%s\" to set NOT NULL on column \"%s\"",
-							 get_rel_name(ctx->relid), strVal(linitial(nullable)));
-		f.detail = psprintf("The index needs no build, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL), so PostgreSQL runs SET NOT NULL, reading every row under an %s lock, %s.  %s",
-							mg_quoted_column_list(nullable), mg_lockmode_name(ctx->lockmode),
-							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-		f.hint = psprintf("Make each column NOT NULL without a scan first: %s  Then add the primary key USING INDEX.",
-						  mg_not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
+		mg_finding_message(&f, "ADD PRIMARY KEY USING INDEX would scan table \"%s\" to set NOT NULL on column \"%s\"",
+						   get_rel_name(ctx->relid), strVal(linitial(nullable)));
+		mg_finding_detail(&f, "The index needs no build, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL), so PostgreSQL runs SET NOT NULL, reading every row under an %s lock, %s.",
+						  mg_quoted_column_list(nullable), mg_lockmode_name(ctx->lockmode),
+						  mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		mg_finding_hint(&f, "Make each column NOT NULL without a scan first: %s  Then add the primary key USING INDEX.",
+						mg_not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
 		mg_report(&f);
 		return;
 	}
@@ -273,40 +278,71 @@ mg_check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con, ColumnDef *colde
 		/* Nothing is built; a primary key may still scan for NULLs. */
 		if (nullable == NIL)
 			return;
-		f.message = psprintf("ADD PRIMARY KEY would scan table \"%s\" to set NOT NULL on column \"%s\"",
-							 get_rel_name(ctx->relid), strVal(linitial(nullable)));
-		f.detail = psprintf("Every partition's unique index is attached, not built, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL) in every partition, so PostgreSQL runs SET NOT NULL, reading their rows under an %s lock, %s.  %s",
-							mg_quoted_column_list(nullable), mg_lockmode_name(ctx->lockmode),
-							mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-		f.hint = psprintf("Make each column NOT NULL without a scan in every partition first: %s  Then add the primary key.",
-						  mg_not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
+		mg_finding_message(&f, "ADD PRIMARY KEY would scan table \"%s\" to set NOT NULL on column \"%s\"",
+						   get_rel_name(ctx->relid), strVal(linitial(nullable)));
+		mg_finding_detail(&f, "Every partition's unique index is attached, not built, but nullable column %s is not proven NOT NULL by a validated CHECK (... IS NOT NULL) in every partition, so PostgreSQL runs SET NOT NULL, reading their rows under an %s lock, %s.",
+						  mg_quoted_column_list(nullable), mg_lockmode_name(ctx->lockmode),
+						  mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+		mg_finding_hint(&f, "Make each column NOT NULL without a scan in every partition first: %s  Then add the primary key.",
+						mg_not_null_hint(ctx->relid, strVal(linitial(nullable)), InvalidOid));
 		mg_report(&f);
 		return;
 	}
+	/* kind is an SQL keyword (PRIMARY KEY or UNIQUE), never translated. */
 	if (coldef != NULL)
-		f.message = psprintf("ADD COLUMN \"%s\" %s would build an index on table \"%s\" under an %s lock",
-							 coldef->colname, kind, get_rel_name(ctx->relid),
-							 mg_lockmode_name(ctx->lockmode));
+		mg_finding_message(&f, "ADD COLUMN \"%s\" %s would build an index on table \"%s\" under an %s lock",
+						   coldef->colname, kind, get_rel_name(ctx->relid),
+						   mg_lockmode_name(ctx->lockmode));
 	else
-		f.message = psprintf("ADD CONSTRAINT \"%s\" %s would build an index on table \"%s\" under an %s lock",
-							 mg_default_constraint_name(ctx, con, cols, pk ? "pkey" : "key"), kind,
-							 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
-	f.detail = psprintf("Without USING INDEX the %s index is built while the lock is held, %s, for the whole build.%s  %s",
-						pk ? "primary key" : "unique", mg_lock_blocks(ctx->lockmode),
-						nullable ? psprintf("  Column %s is nullable, so SET NOT NULL also reads every row.", mg_quoted_column_list(nullable)) : "",
-						mg_rel_describe(ctx->relid));
-	if (ctx->relkind == RELKIND_PARTITIONED_TABLE && coldef == NULL)
-		f.hint = psprintf("A partitioned table takes no USING INDEX.  In each partition, CREATE UNIQUE INDEX CONCURRENTLY on (%s) and ALTER TABLE partition ADD CONSTRAINT ... %s USING INDEX;%s then ALTER TABLE %s ADD CONSTRAINT %s %s (%s) attaches those indexes instead of building.",
-						  mg_quoted_column_list(cols), kind,
-						  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first);", mg_quoted_column_list(nullable)) : "",
-						  table, conname, kind, mg_quoted_column_list(cols));
+		mg_finding_message(&f, "ADD CONSTRAINT \"%s\" %s would build an index on table \"%s\" under an %s lock",
+						   mg_default_constraint_name(ctx, con, cols, pk ? "pkey" : "key"), kind,
+						   get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	if (pk)
+		mg_finding_detail(&f, "Without USING INDEX the primary key index is built while the lock is held, %s, for the whole build.",
+						  mg_lock_blocks(ctx->lockmode));
 	else
-		f.hint = psprintf("%sCREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then%s ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
-						  coldef ? "Add the column without the constraint, then: " : "",
-						  conname, table, mg_quoted_column_list(cols),
-						  nullable ? psprintf(" make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and", mg_quoted_column_list(nullable)) : "",
-						  table, conname, kind, conname);
+		mg_finding_detail(&f, "Without USING INDEX the unique index is built while the lock is held, %s, for the whole build.",
+						  mg_lock_blocks(ctx->lockmode));
+	if (nullable != NIL)
+		mg_finding_add_detail(&f, "Column %s is nullable, so SET NOT NULL also reads every row.",
+							  mg_quoted_column_list(nullable));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	unique_hint(&f, ctx, coldef, cols, nullable, kind, table, conname);
 	mg_report(&f);
+}
+
+/*
+ * The safe way to add the constraint: its index built CONCURRENTLY first,
+ * then attached.  nullable columns (only ever of an ADD CONSTRAINT, never
+ * of an ADD COLUMN) are made NOT NULL without a scan in between.
+ */
+static void
+unique_hint(MGFinding *f, MGAlterContext *ctx, ColumnDef *coldef, List *cols,
+			List *nullable, const char *kind, const char *table, const char *conname)
+{
+	char	   *collist = mg_quoted_column_list(cols);
+
+	if (ctx->relkind == RELKIND_PARTITIONED_TABLE && coldef == NULL)
+	{
+		if (nullable != NIL)
+			mg_finding_hint(f, "A partitioned table takes no USING INDEX.  In each partition, CREATE UNIQUE INDEX CONCURRENTLY on (%s) and ALTER TABLE partition ADD CONSTRAINT ... %s USING INDEX; make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first); then ALTER TABLE %s ADD CONSTRAINT %s %s (%s) attaches those indexes instead of building.",
+							collist, kind, mg_quoted_column_list(nullable),
+							table, conname, kind, collist);
+		else
+			mg_finding_hint(f, "A partitioned table takes no USING INDEX.  In each partition, CREATE UNIQUE INDEX CONCURRENTLY on (%s) and ALTER TABLE partition ADD CONSTRAINT ... %s USING INDEX; then ALTER TABLE %s ADD CONSTRAINT %s %s (%s) attaches those indexes instead of building.",
+							collist, kind, table, conname, kind, collist);
+	}
+	else if (coldef != NULL)
+		mg_finding_hint(f, "Add the column without the constraint, then: CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
+						conname, table, collist, table, conname, kind, conname);
+	else if (nullable != NIL)
+		mg_finding_hint(f, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then make %s NOT NULL without a scan (a validated CHECK (... IS NOT NULL) first), and ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
+						conname, table, collist, mg_quoted_column_list(nullable),
+						table, conname, kind, conname);
+	else
+		mg_finding_hint(f, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s); then ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s, which needs only a brief lock.",
+						conname, table, collist, table, conname, kind, conname);
 }
 
 void
@@ -344,12 +380,15 @@ mg_check_add_exclusion(MGAlterContext *ctx, Constraint *con)
 		!mg_expr_columns_exist(ctx->relid, con->where_clause, ctx->added_columns))
 		return;
 	mg_alter_finding_init(&f, ctx, MG_RULE_ADD_EXCLUSION_CONSTRAINT);
-	f.message = psprintf("ADD CONSTRAINT%s%s%s EXCLUDE would build an index on table \"%s\" under an %s lock",
-						 con->conname ? " \"" : "", con->conname ? con->conname : "",
-						 con->conname ? "\"" : "",
-						 get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
-	f.detail = psprintf("The exclusion constraint's index is built and every row checked while the lock is held, %s, for the whole build.  %s",
-						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-	f.hint = pstrdup("PostgreSQL cannot attach an exclusion constraint to an index built CONCURRENTLY.  Add it while the table is still small, or in a maintenance window with a short lock_timeout; where plain equality is enough, use CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... UNIQUE USING INDEX instead.");
+	if (con->conname != NULL)
+		mg_finding_message(&f, "ADD CONSTRAINT \"%s\" EXCLUDE would build an index on table \"%s\" under an %s lock",
+						   con->conname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	else
+		mg_finding_message(&f, "ADD CONSTRAINT EXCLUDE would build an index on table \"%s\" under an %s lock",
+						   get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	mg_finding_detail(&f, "The exclusion constraint's index is built and every row checked while the lock is held, %s, for the whole build.",
+					  mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "PostgreSQL cannot attach an exclusion constraint to an index built CONCURRENTLY.  Add it while the table is still small, or in a maintenance window with a short lock_timeout; where plain equality is enough, use CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... UNIQUE USING INDEX instead.");
 	mg_report(&f);
 }
