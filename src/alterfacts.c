@@ -89,7 +89,9 @@ mg_list_names(List *names)
 	{
 		if (n == MAX_LISTED)
 		{
-			appendStringInfo(&buf, " and %d more", list_length(names) - n);
+			appendStringInfo(&buf, dngettext(TEXTDOMAIN, " and %d more", " and %d more",
+												 list_length(names) - n),
+							 list_length(names) - n);
 			break;
 		}
 		appendStringInfo(&buf, "%s%s", n > 0 ? ", " : "", (char *) lfirst(lc));
