@@ -26,6 +26,12 @@
 #include "relfacts.h"
 #include "rules_alter.h"
 
+/* ---------------------------------------------------------------------
+ * Constraints, each to the family of its kind
+ * ---------------------------------------------------------------------
+ */
+
+/* ALTER TABLE ... ADD CONSTRAINT */
 static void
 check_add_constraint(MGAlterContext *ctx, Constraint *con)
 {
@@ -117,7 +123,12 @@ check_column_constraints(MGAlterContext *ctx, ColumnDef *def)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * Subcommands
+ * ---------------------------------------------------------------------
+ */
 
+/* Tables, as opposed to materialized views and indexes. */
 static bool
 is_table_relkind(char relkind)
 {
@@ -149,29 +160,33 @@ alters_column_type_twice(AlterTableStmt *stmt)
 	return false;
 }
 
-void
-mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
+/*
+ * Builds the statement context.  False when the statement is not judged:
+ * not a relation these rules concern, or one PostgreSQL refuses (then its
+ * own error must reach the user, and no finding must come first).
+ */
+static bool
+alter_context_init(MGAlterContext *ctx, MGStatement *st, AlterTableStmt *stmt)
 {
-	MGAlterContext ctx;
 	ListCell   *lc;
 
-	ctx.st = st;
-	ctx.stmt = stmt;
-	ctx.relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(ctx.relid))
-		return;					/* PostgreSQL reports the missing relation */
-	ctx.relkind = get_rel_relkind(ctx.relid);
-	if (!is_table_relkind(ctx.relkind) && ctx.relkind != RELKIND_MATVIEW &&
-		ctx.relkind != RELKIND_INDEX && ctx.relkind != RELKIND_PARTITIONED_INDEX)
-		return;
-	if (mg_rel_is_protected_catalog(ctx.relid))
-		return;					/* PostgreSQL refuses to alter a system catalog */
-	if (!mg_caller_owns_relation(ctx.relid))
-		return;					/* PostgreSQL reports "must be owner" */
+	ctx->st = st;
+	ctx->stmt = stmt;
+	ctx->relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(ctx->relid))
+		return false;			/* PostgreSQL reports the missing relation */
+	ctx->relkind = get_rel_relkind(ctx->relid);
+	if (!is_table_relkind(ctx->relkind) && ctx->relkind != RELKIND_MATVIEW &&
+		ctx->relkind != RELKIND_INDEX && ctx->relkind != RELKIND_PARTITIONED_INDEX)
+		return false;
+	if (mg_rel_is_protected_catalog(ctx->relid))
+		return false;			/* PostgreSQL refuses to alter a system catalog */
+	if (!mg_caller_owns_relation(ctx->relid))
+		return false;			/* PostgreSQL reports "must be owner" */
 	if (alters_column_type_twice(stmt))
-		return;					/* PostgreSQL refuses it */
-	ctx.lockmode = AlterTableGetLockLevel(stmt->cmds);
-	ctx.added_columns = NIL;
+		return false;			/* PostgreSQL refuses it */
+	ctx->lockmode = AlterTableGetLockLevel(stmt->cmds);
+	ctx->added_columns = NIL;
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -182,93 +197,106 @@ mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
 
 			/* A column that exists (or is added twice): PostgreSQL refuses it. */
 			if (!cmd->missing_ok &&
-				mg_column_exists(ctx.relid, colname, ctx.added_columns))
-				return;
-			ctx.added_columns = lappend(ctx.added_columns, makeString(colname));
+				mg_column_exists(ctx->relid, colname, ctx->added_columns))
+				return false;
+			ctx->added_columns = lappend(ctx->added_columns, makeString(colname));
 		}
 		/* A type change PostgreSQL refuses fails the whole statement. */
 		if (cmd->subtype == AT_AlterColumnType && cmd->name != NULL &&
-			mg_alter_rel_has_storage_rules(&ctx))
+			mg_alter_rel_has_storage_rules(ctx))
 		{
-			AttrNumber	attnum = get_attnum(ctx.relid, cmd->name);
+			AttrNumber	attnum = get_attnum(ctx->relid, cmd->name);
 
-			if (attnum > 0 && !mg_column_type_can_change(&ctx, attnum))
-				return;
+			if (attnum > 0 && !mg_column_type_can_change(ctx, attnum))
+				return false;
 		}
 	}
+	return true;
+}
 
-	foreach(lc, stmt->cmds)
+/* One subcommand, to the rule families that judge it. */
+static void
+dispatch_subcommand(MGAlterContext *ctx, AlterTableCmd *cmd)
+{
+	switch (cmd->subtype)
 	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-		switch (cmd->subtype)
-		{
-			case AT_AddColumn:
-				if (!is_table_relkind(ctx.relkind) || !IsA(cmd->def, ColumnDef))
-					break;
-				/* ADD COLUMN IF NOT EXISTS of an existing column does nothing. */
-				if (cmd->missing_ok &&
-					get_attnum(ctx.relid, ((ColumnDef *) cmd->def)->colname) != InvalidAttrNumber)
-					break;
-				mg_check_add_column_required(st, ctx.relid, (ColumnDef *) cmd->def);
-				mg_check_column_design(st, ctx.relid, (ColumnDef *) cmd->def);
-				/* A generation expression naming a missing column: PostgreSQL reports it. */
-				if (mg_alter_rel_has_storage_rules(&ctx) &&
-					mg_generation_columns_exist(&ctx, (ColumnDef *) cmd->def))
-				{
-					mg_check_add_column_rewrite(&ctx, (ColumnDef *) cmd->def);
-					check_column_constraints(&ctx, (ColumnDef *) cmd->def);
-				}
+		case AT_AddColumn:
+			if (!is_table_relkind(ctx->relkind) || !IsA(cmd->def, ColumnDef))
 				break;
-			case AT_DropColumn:
-				if (is_table_relkind(ctx.relkind))
-					mg_check_drop_column(st, ctx.relid, cmd);
+			/* ADD COLUMN IF NOT EXISTS of an existing column does nothing. */
+			if (cmd->missing_ok &&
+				get_attnum(ctx->relid, ((ColumnDef *) cmd->def)->colname) != InvalidAttrNumber)
 				break;
-			case AT_AlterColumnType:
-				if (!is_table_relkind(ctx.relkind) || !IsA(cmd->def, ColumnDef))
-					break;
-				mg_check_column_type_design(st, ctx.relid, cmd->name,
-											((ColumnDef *) cmd->def)->typeName);
-				mg_check_alter_column_type(&ctx, cmd);
+			mg_check_add_column_required(ctx->st, ctx->relid, (ColumnDef *) cmd->def);
+			mg_check_column_design(ctx->st, ctx->relid, (ColumnDef *) cmd->def);
+			/* A generation expression naming a missing column: PostgreSQL reports it. */
+			if (mg_alter_rel_has_storage_rules(ctx) &&
+				mg_generation_columns_exist(ctx, (ColumnDef *) cmd->def))
+			{
+				mg_check_add_column_rewrite(ctx, (ColumnDef *) cmd->def);
+				check_column_constraints(ctx, (ColumnDef *) cmd->def);
+			}
+			break;
+		case AT_DropColumn:
+			if (is_table_relkind(ctx->relkind))
+				mg_check_drop_column(ctx->st, ctx->relid, cmd);
+			break;
+		case AT_AlterColumnType:
+			if (!is_table_relkind(ctx->relkind) || !IsA(cmd->def, ColumnDef))
 				break;
-			case AT_SetNotNull:
-				if (mg_alter_rel_has_storage_rules(&ctx))
-					mg_check_set_not_null(&ctx, cmd->name);
-				break;
-			case AT_AddConstraint:
-				if (mg_alter_rel_has_storage_rules(&ctx) && IsA(cmd->def, Constraint))
-					check_add_constraint(&ctx, (Constraint *) cmd->def);
-				break;
-			case AT_ValidateConstraint:
-				if (mg_alter_rel_has_storage_rules(&ctx))
-					mg_check_validate_constraint(&ctx, cmd->name);
-				break;
-			case AT_SetLogged:
-			case AT_SetUnLogged:
-				mg_check_set_logged(&ctx, cmd->subtype == AT_SetLogged);
-				break;
-			case AT_SetTableSpace:
-				mg_check_set_tablespace(&ctx, cmd->name);
-				break;
-			case AT_AttachPartition:
-				mg_check_attach_partition(&ctx, castNode(PartitionCmd, cmd->def));
-				break;
-			case AT_DetachPartition:
-				mg_check_detach_partition(&ctx, castNode(PartitionCmd, cmd->def));
-				break;
+			mg_check_column_type_design(ctx->st, ctx->relid, cmd->name,
+										((ColumnDef *) cmd->def)->typeName);
+			mg_check_alter_column_type(ctx, cmd);
+			break;
+		case AT_SetNotNull:
+			if (mg_alter_rel_has_storage_rules(ctx))
+				mg_check_set_not_null(ctx, cmd->name);
+			break;
+		case AT_AddConstraint:
+			if (mg_alter_rel_has_storage_rules(ctx) && IsA(cmd->def, Constraint))
+				check_add_constraint(ctx, (Constraint *) cmd->def);
+			break;
+		case AT_ValidateConstraint:
+			if (mg_alter_rel_has_storage_rules(ctx))
+				mg_check_validate_constraint(ctx, cmd->name);
+			break;
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+			mg_check_set_logged(ctx, cmd->subtype == AT_SetLogged);
+			break;
+		case AT_SetTableSpace:
+			mg_check_set_tablespace(ctx, cmd->name);
+			break;
+		case AT_AttachPartition:
+			mg_check_attach_partition(ctx, castNode(PartitionCmd, cmd->def));
+			break;
+		case AT_DetachPartition:
+			mg_check_detach_partition(ctx, castNode(PartitionCmd, cmd->def));
+			break;
 #ifdef MG_HAVE_SET_EXPRESSION
-			case AT_SetExpression:
-				mg_check_set_expression(&ctx, cmd->name);
-				break;
+		case AT_SetExpression:
+			mg_check_set_expression(ctx, cmd->name);
+			break;
 #endif
 #ifdef MG_HAVE_ALTER_CONSTRAINT_ENFORCED
-			case AT_AlterConstraint:
-				if (IsA(cmd->def, ATAlterConstraint))
-					mg_check_alter_constraint(&ctx, (ATAlterConstraint *) cmd->def);
-				break;
+		case AT_AlterConstraint:
+			if (IsA(cmd->def, ATAlterConstraint))
+				mg_check_alter_constraint(ctx, (ATAlterConstraint *) cmd->def);
+			break;
 #endif
-			default:
-				break;
-		}
+		default:
+			break;
 	}
+}
+
+void
+mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt)
+{
+	MGAlterContext ctx;
+	ListCell   *lc;
+
+	if (!alter_context_init(&ctx, st, stmt))
+		return;
+	foreach(lc, stmt->cmds)
+		dispatch_subcommand(&ctx, lfirst_node(AlterTableCmd, lc));
 }

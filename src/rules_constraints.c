@@ -236,6 +236,6 @@ mg_check_validate_constraint(MGAlterContext *ctx, const char *conname)
 					  conname, mg_lockmode_name(held), mg_lock_blocks(held));
 	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 	mg_finding_hint(&f, "COMMIT after ADD CONSTRAINT ... NOT VALID and run ALTER TABLE %s VALIDATE CONSTRAINT %s in a transaction of its own; alone it takes only SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes.",
-					  mg_rel_name(ctx->relid), quote_identifier(conname));
+					mg_rel_name(ctx->relid), quote_identifier(conname));
 	mg_report(&f);
 }

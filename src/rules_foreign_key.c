@@ -266,7 +266,7 @@ mg_check_fk_index(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef)
 						  get_rel_name(ctx->relid));
 	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 	mg_finding_hint(&f, "CREATE INDEX CONCURRENTLY ON %s (%s);",
-					  mg_rel_name(ctx->relid), mg_quoted_column_list(cols));
+					mg_rel_name(ctx->relid), mg_quoted_column_list(cols));
 	mg_report(&f);
 }
 

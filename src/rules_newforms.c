@@ -103,7 +103,7 @@ check_enforce_foreign_key(MGAlterContext *ctx, const char *conname, Oid conoid)
 					  mg_lock_blocks(ctx->lockmode));
 	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 	mg_finding_hint(&f, "Drop the NOT ENFORCED key and add it again NOT VALID: ALTER TABLE %s ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE on the table.",
-					  mg_rel_name(ctx->relid), mg_rel_name(ctx->relid));
+					mg_rel_name(ctx->relid), mg_rel_name(ctx->relid));
 	mg_report(&f);
 }
 
@@ -145,7 +145,7 @@ check_inherit_not_null(MGAlterContext *ctx, const char *conname, AttrNumber attn
 						  colname, mg_lock_blocks(ctx->lockmode));
 		mg_finding_add_detail_text(&f, mg_rel_describe(child));
 		mg_finding_hint(&f, "Make the column NOT NULL in each child first without a scan: ALTER TABLE %s ADD CONSTRAINT ... NOT NULL %s NOT VALID; then ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE; the inherited constraint then merges with it.",
-						  mg_rel_name(child), quote_identifier(colname), mg_rel_name(child));
+						mg_rel_name(child), quote_identifier(colname), mg_rel_name(child));
 		mg_report(&f);
 		return;					/* one finding names the first child scanned */
 	}

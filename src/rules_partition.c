@@ -195,7 +195,7 @@ check_attach_index_builds(MGAlterContext *ctx, Oid partid)
 							 mg_lock_blocks(AccessExclusiveLock));
 	mg_finding_add_detail_text(&f, mg_rel_describe(partid));
 	mg_finding_hint(&f, "Build the matching indexes on %s first with CREATE INDEX CONCURRENTLY (the same columns, method, uniqueness and predicate as each index of %s); ATTACH PARTITION then only attaches them.",
-					  mg_rel_name(partid), mg_rel_name(ctx->relid));
+					mg_rel_name(partid), mg_rel_name(ctx->relid));
 	mg_report(&f);
 }
 
@@ -351,9 +351,9 @@ mg_check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 		mg_finding_add_detail_text(&f, mg_rel_describe(partid));
 		if (check_sql != NULL)
 			mg_finding_hint(&f, "Prove the bound first without blocking: ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; ALTER TABLE %s VALIDATE CONSTRAINT %s; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.",
-							  mg_rel_name(partid), quote_identifier(psprintf("%s_bound", get_rel_name(partid))),
-							  check_sql, mg_rel_name(partid),
-							  quote_identifier(psprintf("%s_bound", get_rel_name(partid))));
+							mg_rel_name(partid), quote_identifier(psprintf("%s_bound", get_rel_name(partid))),
+							check_sql, mg_rel_name(partid),
+							quote_identifier(psprintf("%s_bound", get_rel_name(partid))));
 		else
 			mg_finding_hint(&f, "Prove the bound first without blocking: add a CHECK constraint matching the partition bound with NOT VALID and VALIDATE it; then ATTACH PARTITION skips the scan, and the CHECK can be dropped afterwards.");
 	}
@@ -399,9 +399,9 @@ mg_check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
 	if (has_default)
 		mg_finding_hint(&f, "DETACH PARTITION ... CONCURRENTLY is not possible while %s has a default partition; detach it in a quiet moment with a short lock_timeout and retry.",
-						  mg_rel_name(ctx->relid));
+						mg_rel_name(ctx->relid));
 	else
 		mg_finding_hint(&f, "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY, outside a transaction block; if it is interrupted, finish it with DETACH PARTITION ... FINALIZE.",
-						  mg_rel_name(ctx->relid), mg_rel_name(partid));
+						mg_rel_name(ctx->relid), mg_rel_name(partid));
 	mg_report(&f);
 }
