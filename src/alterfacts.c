@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * alterfacts.c
- *	  Facts the ALTER TABLE rule families share (facts layer): the statement
- *	  context's storage test, listing names in a message, what a column
- *	  definition gives the column (a default, serial), whether PostgreSQL
- *	  would accept a column type change, and where a row type is stored.
- *	  Nothing here reports a finding.
+ *	  Facts the ALTER TABLE rule families and their dispatcher share (facts
+ *	  layer): whether a relation has rows the rewrite and scan rules are
+ *	  about, what a column definition gives the column (a default, serial,
+ *	  generation expressions that name existing columns), whether
+ *	  PostgreSQL would accept a column type change, and where a row type is
+ *	  stored; also how a message lists names, and the fields every ALTER
+ *	  TABLE finding starts from.  Nothing here reports a finding.
  *
  * IDENTIFICATION
  *	  src/alterfacts.c

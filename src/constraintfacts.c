@@ -42,7 +42,8 @@ mg_quoted_column_list(List *names)
 
 /* PostgreSQL's default constraint name: table_col1_col2_suffix. */
 char *
-mg_default_constraint_name(MGAlterContext *ctx, Constraint *con, List *cols, const char *suffix)
+mg_default_constraint_name(MGAlterContext *ctx, Constraint *con, List *cols,
+						   const char *suffix)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -72,8 +73,6 @@ mg_constraint_columns(Constraint *con, ColumnDef *coldef)
 		return con->fk_attrs;
 	return con->keys;
 }
-
-
 
 /*
  * Does making the column NOT NULL scan this table?  Not when it already is
@@ -128,7 +127,7 @@ mg_not_null_hint(Oid relid, const char *colname, Oid invalid_conoid)
 #endif
 }
 
-
+/* The tables with rows under a table: itself, or its leaf partitions. */
 List *
 mg_tables_with_rows(Oid relid)
 {
@@ -144,7 +143,6 @@ mg_tables_with_rows(Oid relid)
 	}
 	return result;
 }
-
 
 /*
  * Would PostgreSQL refuse the constraint before doing any work: a name

@@ -397,7 +397,6 @@ foreign_keys_revalidated(Oid relid, AttrNumber attnum)
 	return result;
 }
 
-
 /*
  * The safe pattern for any type change, added after the hint written so
  * far: a new column, backfilled, swapped in.  After another way out it

@@ -66,7 +66,6 @@ not_null_scanned_table(MGAlterContext *ctx, const char *colname, Oid *invalid_co
 	return InvalidOid;
 }
 
-
 /*
  * SET NOT NULL, or ADD CONSTRAINT ... NOT NULL (PostgreSQL 18): the same
  * scan, told in the statement's own words.

@@ -68,8 +68,6 @@ index_columns_needing_scan(MGAlterContext *ctx, const char *indexname)
 	return result;
 }
 
-/* The tables with rows under a table: itself, or its leaf partitions. */
-
 /*
  * Columns of a new PRIMARY KEY that are nullable now, so get scanned (in
  * any partition, for a partitioned table).
