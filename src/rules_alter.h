@@ -2,7 +2,8 @@
  *
  * rules_alter.h
  *	  Private interface between the ALTER TABLE dispatcher (rules_alter.c)
- *	  and the constraint rules (rules_constraints.c).
+ *	  and the rule families it calls for each subcommand.  The statement
+ *	  context and the facts the families share are in alterfacts.h.
  *
  * IDENTIFICATION
  *	  src/rules_alter.h
@@ -13,27 +14,39 @@
 #define MG_RULES_ALTER_H
 
 #include "migration_guard.h"
+#include "alterfacts.h"
 #include "words.h"
 
-/* One ALTER TABLE statement, as the rules of each subcommand see it. */
-typedef struct MGAlterContext
-{
-	MGStatement *st;
-	AlterTableStmt *stmt;
-	Oid			relid;
-	char		relkind;
-	LOCKMODE	lockmode;		/* AlterTableGetLockLevel(stmt->cmds) */
-	List	   *added_columns;	/* names (String) of columns ADD COLUMN adds */
-} MGAlterContext;
+/* rules_column_type.c */
+extern void mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd);
 
-extern bool mg_alter_rel_has_storage_rules(const MGAlterContext *ctx);
-extern bool mg_column_def_has_default(ColumnDef *def);
+/* rules_add_column.c */
+extern void mg_check_add_column_rewrite(MGAlterContext *ctx, ColumnDef *def);
+
+/* rules_storage.c */
+extern void mg_check_set_logged(MGAlterContext *ctx, bool logged);
+extern void mg_check_set_tablespace(MGAlterContext *ctx, const char *tblspc);
+
+/* rules_partition.c */
+extern void mg_check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc);
+extern void mg_check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc);
 
 /* rules_constraints.c */
-extern void mg_check_add_constraint(MGAlterContext *ctx, Constraint *con);
-extern void mg_check_column_constraints(MGAlterContext *ctx, ColumnDef *def);
 extern void mg_check_set_not_null(MGAlterContext *ctx, const char *colname);
+extern void mg_check_add_not_null(MGAlterContext *ctx, const char *colname);
+extern void mg_check_add_check(MGAlterContext *ctx, Constraint *con,
+							   ColumnDef *coldef, bool enforced);
 extern void mg_check_validate_constraint(MGAlterContext *ctx, const char *conname);
+
+/* rules_foreign_key.c */
+extern void mg_check_fk_index(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef);
+extern void mg_check_add_fk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef,
+							bool validated);
+
+/* rules_unique.c */
+extern void mg_check_add_unique_or_pk(MGAlterContext *ctx, Constraint *con,
+									  ColumnDef *coldef);
+extern void mg_check_add_exclusion(MGAlterContext *ctx, Constraint *con);
 
 /* rules_newforms.c: subcommands new in 17 and 18 */
 #ifdef MG_HAVE_SET_EXPRESSION

@@ -28,6 +28,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/htup_details.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_constraint.h"
@@ -67,12 +69,12 @@ mg_check_set_expression(MGAlterContext *ctx, const char *colname)
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
 	f.rewrites = true;
-	f.message = psprintf("SET EXPRESSION on column \"%s\" would rewrite table \"%s\"",
-						 colname, get_rel_name(ctx->relid));
-	f.detail = psprintf("Column \"%s\" is a stored generated column: the new expression is computed and written for every row, and every index is rebuilt, while an %s lock is held, %s.  %s",
-						colname, mg_lockmode_name(ctx->lockmode),
-						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-	f.hint = psprintf("Add a new plain column, fill it in batches, and switch readers to it; or, on PostgreSQL 18, use a virtual generated column, whose expression changes without a rewrite.");
+	mg_finding_message(&f, "SET EXPRESSION on column \"%s\" would rewrite table \"%s\"",
+					   colname, get_rel_name(ctx->relid));
+	mg_finding_detail(&f, "Column \"%s\" is a stored generated column: the new expression is computed and written for every row, and every index is rebuilt, while an %s lock is held, %s.",
+					  colname, mg_lockmode_name(ctx->lockmode), mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "Add a new plain column, fill it in batches, and switch readers to it; or, on PostgreSQL 18, use a virtual generated column, whose expression changes without a rewrite.");
 	mg_report(&f);
 }
 #endif
@@ -95,12 +97,13 @@ check_enforce_foreign_key(MGAlterContext *ctx, const char *conname, Oid conoid)
 	f.rule = MG_RULE_ADD_FOREIGN_KEY;
 	f.relid = ctx->relid;
 	f.lockmode = ctx->lockmode;
-	f.message = psprintf("ALTER CONSTRAINT \"%s\" ENFORCED would scan table \"%s\" under a %s lock",
-						 conname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
-	f.detail = psprintf("A foreign key that was NOT ENFORCED is validated against every existing row when it becomes ENFORCED, while the lock is held, %s.  %s",
-						mg_lock_blocks(ctx->lockmode), mg_rel_describe(ctx->relid));
-	f.hint = psprintf("Drop the NOT ENFORCED key and add it again NOT VALID: ALTER TABLE %s ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE on the table.",
-					  mg_rel_name(ctx->relid), mg_rel_name(ctx->relid));
+	mg_finding_message(&f, "ALTER CONSTRAINT \"%s\" ENFORCED would scan table \"%s\" under a %s lock",
+					   conname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
+	mg_finding_detail(&f, "A foreign key that was NOT ENFORCED is validated against every existing row when it becomes ENFORCED, while the lock is held, %s.",
+					  mg_lock_blocks(ctx->lockmode));
+	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));
+	mg_finding_hint(&f, "Drop the NOT ENFORCED key and add it again NOT VALID: ALTER TABLE %s ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID; then, in a separate transaction, ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE on the table.",
+					mg_rel_name(ctx->relid), mg_rel_name(ctx->relid));
 	mg_report(&f);
 }
 
@@ -136,12 +139,13 @@ check_inherit_not_null(MGAlterContext *ctx, const char *conname, AttrNumber attn
 		f.rule = MG_RULE_SET_NOT_NULL;
 		f.relid = child;
 		f.lockmode = ctx->lockmode;
-		f.message = psprintf("ALTER CONSTRAINT \"%s\" INHERIT would scan table \"%s\" under an %s lock",
-							 conname, get_rel_name(child), mg_lockmode_name(ctx->lockmode));
-		f.detail = psprintf("The NOT NULL constraint on column \"%s\" is added to every child table, and each child is scanned to prove it while the lock is held, %s.  %s",
-							colname, mg_lock_blocks(ctx->lockmode), mg_rel_describe(child));
-		f.hint = psprintf("Make the column NOT NULL in each child first without a scan: ALTER TABLE %s ADD CONSTRAINT ... NOT NULL %s NOT VALID; then ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE; the inherited constraint then merges with it.",
-						  mg_rel_name(child), quote_identifier(colname), mg_rel_name(child));
+		mg_finding_message(&f, "ALTER CONSTRAINT \"%s\" INHERIT would scan table \"%s\" under an %s lock",
+						   conname, get_rel_name(child), mg_lockmode_name(ctx->lockmode));
+		mg_finding_detail(&f, "The NOT NULL constraint on column \"%s\" is added to every child table, and each child is scanned to prove it while the lock is held, %s.",
+						  colname, mg_lock_blocks(ctx->lockmode));
+		mg_finding_add_detail_text(&f, mg_rel_describe(child));
+		mg_finding_hint(&f, "Make the column NOT NULL in each child first without a scan: ALTER TABLE %s ADD CONSTRAINT ... NOT NULL %s NOT VALID; then ALTER TABLE %s VALIDATE CONSTRAINT ..., which takes only SHARE UPDATE EXCLUSIVE; the inherited constraint then merges with it.",
+						mg_rel_name(child), quote_identifier(colname), mg_rel_name(child));
 		mg_report(&f);
 		return;					/* one finding names the first child scanned */
 	}
