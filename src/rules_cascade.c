@@ -22,194 +22,30 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/relation.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "access/xact.h"
-#include "catalog/dependency.h"
-#include "catalog/indexing.h"
+#include "compat.h"
+
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
-#include "catalog/partition.h"
-#include "catalog/pg_am.h"
-#include "catalog/pg_attrdef.h"
-#include "catalog/pg_attribute.h"
-#include "catalog/pg_authid.h"
-#include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_collation.h"
-#include "catalog/pg_constraint.h"
-#include "catalog/pg_conversion.h"
-#include "catalog/pg_depend.h"
-#include "catalog/pg_enum.h"
-#include "catalog/pg_extension.h"
-#include "catalog/pg_foreign_data_wrapper.h"
-#include "catalog/pg_foreign_server.h"
-#include "catalog/pg_inherits.h"
-#include "catalog/pg_language.h"
-#include "catalog/pg_namespace.h"
-#include "catalog/pg_opclass.h"
-#include "catalog/pg_operator.h"
-#include "catalog/pg_opfamily.h"
-#include "catalog/pg_policy.h"
-#include "catalog/pg_proc.h"
-#include "catalog/pg_rewrite.h"
-#include "catalog/pg_shdepend.h"
-#include "catalog/pg_statistic_ext.h"
-#include "catalog/pg_transform.h"
-#include "catalog/pg_trigger.h"
-#include "catalog/pg_ts_config.h"
-#include "catalog/pg_ts_dict.h"
-#include "catalog/pg_ts_parser.h"
-#include "catalog/pg_ts_template.h"
-#include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
-#include "commands/extension.h"
-#include "commands/tablecmds.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "parser/parse_type.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
-#include "utils/syscache.h"
 
 #include "deprecation.h"
 
 #include "depends.h"
-#include "lockinfo.h"
+#include "finding.h"
 #include "migration_guard.h"
+#include "objfacts.h"
 #include "relfacts.h"
 #include "rules_cascade.h"
 
 /* How many objects a message names before "and N more". */
 #define MAX_LISTED		5
 
-/* ---------- small catalog facts ---------- */
-
-/*
- * No running code can use a relation created in this transaction, nor a
- * temporary one; a relation that vanished has nothing to report.
- */
-static bool
-rel_is_private(Oid relid)
-{
-	if (creating_extension)
-		return true;
-	return mg_rel_persistence(relid) == '\0' || mg_rel_created_in_xact(relid);
-}
-
-/*
- * Was the catalog row of an object written by this transaction (created,
- * or last changed, here)?  For non-relation objects, whose catalogs keep
- * no "created in this subtransaction" mark.
- */
-bool
-mg_object_created_in_xact(const ObjectAddress *addr)
-{
-	Relation	catalog;
-	HeapTuple	tup;
-	bool		mine = false;
-
-	switch (addr->classId)
-	{
-		case RelationRelationId:
-			return rel_is_private(addr->objectId);
-		case TypeRelationId:
-		case ProcedureRelationId:
-		case NamespaceRelationId:
-		case OperatorRelationId:
-		case CollationRelationId:
-		case ConversionRelationId:
-		case ExtensionRelationId:
-		case ForeignServerRelationId:
-		case ForeignDataWrapperRelationId:
-		case RewriteRelationId:
-		case TriggerRelationId:
-		case ConstraintRelationId:
-		case PolicyRelationId:
-		case StatisticExtRelationId:
-		case CastRelationId:
-		case TransformRelationId:
-		case OperatorClassRelationId:
-		case OperatorFamilyRelationId:
-		case AccessMethodRelationId:
-		case TSConfigRelationId:
-		case TSDictionaryRelationId:
-		case TSParserRelationId:
-		case TSTemplateRelationId:
-		case LanguageRelationId:
-			break;
-		default:
-			/* catalogs without an object property entry (pg_attrdef, ...) */
-			return false;
-	}
-	catalog = table_open(addr->classId, AccessShareLock);
-	tup = get_catalog_object_by_oid(catalog, get_object_attnum_oid(addr->classId),
-									addr->objectId);
-	if (HeapTupleIsValid(tup))
-		mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
-	table_close(catalog, AccessShareLock);
-	return mine;
-}
-
-/* The relation an object belongs to (a column, default, constraint, trigger), or InvalidOid. */
-static Oid
-object_relation(const ObjectAddress *addr)
-{
-	Relation	catalog;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			relid = InvalidOid;
-	AttrNumber	attno;
-	AttrNumber	oidattno;
-	Oid			oidindex;
-
-	/* by hand: pg_attrdef has no syscache nor object property entry in 15 */
-	switch (addr->classId)
-	{
-		case RelationRelationId:
-			return addr->objectId;
-		case AttrDefaultRelationId:
-			attno = Anum_pg_attrdef_adrelid;
-			oidattno = Anum_pg_attrdef_oid;
-			oidindex = AttrDefaultOidIndexId;
-			break;
-		case ConstraintRelationId:
-			attno = Anum_pg_constraint_conrelid;
-			oidattno = Anum_pg_constraint_oid;
-			oidindex = ConstraintOidIndexId;
-			break;
-		case TriggerRelationId:
-			attno = Anum_pg_trigger_tgrelid;
-			oidattno = Anum_pg_trigger_oid;
-			oidindex = TriggerOidIndexId;
-			break;
-		default:
-			return InvalidOid;
-	}
-	ScanKeyInit(&key, oidattno, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(addr->objectId));
-	catalog = table_open(addr->classId, AccessShareLock);
-	scan = systable_beginscan(catalog, oidindex, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tup, attno, RelationGetDescr(catalog), &isnull);
-
-		if (!isnull)
-			relid = DatumGetObjectId(d);
-	}
-	systable_endscan(scan);
-	table_close(catalog, AccessShareLock);
-	return relid;
-}
+/* ---------- helpers for the messages ---------- */
 
 /*
  * Dependents that running code may use: those of (or being) a relation
@@ -229,62 +65,13 @@ shared_dependents(List *deps, bool references_only, Oid *first_rel)
 
 		if (references_only && !dep->reference)
 			continue;
-		relid = object_relation(&dep->address);
-		if (OidIsValid(relid) ? rel_is_private(relid) :
+		relid = mg_object_relation(&dep->address);
+		if (OidIsValid(relid) ? mg_rel_private_to_xact(relid) :
 			mg_object_created_in_xact(&dep->address))
 			continue;
 		if (OidIsValid(relid) && first_rel != NULL && !OidIsValid(*first_rel))
 			*first_rel = relid;
 		result = lappend(result, dep);
-	}
-	return result;
-}
-
-/* The typed tables of a composite type (CREATE TABLE ... OF type), as pg_class says. */
-static List *
-typed_tables(Oid typid)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	List	   *relids = NIL;
-
-	/* pg_class has no index on reloftype; find_typed_table_dependencies scans too */
-	ScanKeyInit(&key, Anum_pg_class_reloftype, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	rel = table_open(RelationRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		relids = lappend_oid(relids, ((Form_pg_class) GETSTRUCT(tup))->oid);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return relids;
-}
-
-/* Typed tables of the type and their inheritance children: what ALTER TYPE ... CASCADE recurses to. */
-static List *
-typed_tables_recursive(Oid typid)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, typed_tables(typid))
-		result = list_concat_unique_oid(result,
-										find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
-	return result;
-}
-
-static List *
-shared_relations(List *relids)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, relids)
-	{
-		if (!rel_is_private(lfirst_oid(lc)))
-			result = lappend_oid(result, lfirst_oid(lc));
 	}
 	return result;
 }
@@ -342,124 +129,6 @@ add_deprecation_evidence(MGFinding *f, List *targets, List *relids, List *deps)
 
 /* ---------- drop_cascade: DROP <type, domain, function, ...> CASCADE ---------- */
 
-/* Object kinds whose DROP ... CASCADE is judged here (not relations, schemas or parts of relations). */
-static bool
-drop_kind_judged_here(ObjectType type)
-{
-	switch (type)
-	{
-		case OBJECT_TYPE:
-		case OBJECT_DOMAIN:
-		case OBJECT_FUNCTION:
-		case OBJECT_PROCEDURE:
-		case OBJECT_ROUTINE:
-		case OBJECT_AGGREGATE:
-		case OBJECT_OPERATOR:
-		case OBJECT_COLLATION:
-		case OBJECT_CONVERSION:
-		case OBJECT_EXTENSION:
-		case OBJECT_FOREIGN_SERVER:
-		case OBJECT_FDW:
-		case OBJECT_LANGUAGE:
-		case OBJECT_OPCLASS:
-		case OBJECT_OPFAMILY:
-		case OBJECT_ACCESS_METHOD:
-		case OBJECT_TSCONFIGURATION:
-		case OBJECT_TSDICTIONARY:
-		case OBJECT_TSPARSER:
-		case OBJECT_TSTEMPLATE:
-		case OBJECT_CAST:
-		case OBJECT_TRANSFORM:
-		case OBJECT_STATISTIC_EXT:
-		case OBJECT_SEQUENCE:	/* column defaults using it */
-		case OBJECT_INDEX:		/* foreign keys using it */
-			return true;
-		default:
-			return false;
-	}
-}
-
-/* The members of an extension: DROP EXTENSION drops them, and their dependents with CASCADE. */
-static void
-add_extension_members(Oid extoid, List **targets)
-{
-	Relation	depRel;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(extoid));
-	depRel = table_open(DependRelationId, AccessShareLock);
-	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-		ObjectAddress *addr;
-
-		if (dep->deptype != DEPENDENCY_EXTENSION)
-			continue;
-		addr = palloc(sizeof(ObjectAddress));
-		ObjectAddressSubSet(*addr, dep->classid, dep->objid, dep->objsubid);
-		*targets = lappend(*targets, addr);
-	}
-	systable_endscan(scan);
-	table_close(depRel, AccessShareLock);
-}
-
-/*
- * The objects a DROP of a non-relation kind names (those that exist and
- * existed before this transaction), looked up without taking any lock.
- */
-static List *
-drop_targets(DropStmt *stmt)
-{
-	List	   *targets = NIL;
-	ListCell   *lc;
-
-	foreach(lc, stmt->objects)
-	{
-		Relation	rel = NULL;
-		ObjectAddress addr;
-		ObjectAddress *copy;
-
-		/* sequences and indexes: looked up without a lock */
-		if (stmt->removeType == OBJECT_SEQUENCE || stmt->removeType == OBJECT_INDEX)
-		{
-			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(lfirst(lc)),
-												 NoLock, true);
-			char		relkind = get_rel_relkind(relid);
-
-			if (!OidIsValid(relid) || rel_is_private(relid) ||
-				(stmt->removeType == OBJECT_SEQUENCE ? relkind != RELKIND_SEQUENCE :
-				 relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX))
-				continue;
-			copy = palloc(sizeof(ObjectAddress));
-			ObjectAddressSet(*copy, RelationRelationId, relid);
-			targets = lappend(targets, copy);
-			continue;
-		}
-		/*
-		 * get_object_address locks what it finds; ACCESS SHARE on a type or
-		 * function conflicts only with DDL on that object, which the DROP
-		 * is about to do itself.
-		 */
-		addr = get_object_address(stmt->removeType, lfirst(lc), &rel, AccessShareLock, true);
-		if (rel != NULL)
-			relation_close(rel, NoLock);
-		if (!OidIsValid(addr.objectId) || mg_object_created_in_xact(&addr))
-			continue;
-		copy = palloc(sizeof(ObjectAddress));
-		*copy = addr;
-		targets = lappend(targets, copy);
-		if (addr.classId == ExtensionRelationId)
-			add_extension_members(addr.objectId, &targets);
-	}
-	return targets;
-}
-
 static void
 report_drop_cascade(const char *what, List *targets, List *deps, Oid relid)
 {
@@ -486,10 +155,10 @@ check_drop_cascade(DropStmt *stmt)
 	Oid			relid = InvalidOid;
 	ObjectAddress *first;
 
-	if (stmt->behavior != DROP_CASCADE || !drop_kind_judged_here(stmt->removeType) ||
+	if (stmt->behavior != DROP_CASCADE || !mg_cascade_drop_kind(stmt->removeType) ||
 		!mg_rule_applies(MG_RULE_DROP_CASCADE, InvalidOid))
 		return;
-	targets = drop_targets(stmt);
+	targets = mg_drop_targets(stmt);
 	if (targets == NIL)
 		return;
 	deps = shared_dependents(mg_dependents(targets, NIL, true), true, &relid);
@@ -500,88 +169,6 @@ check_drop_cascade(DropStmt *stmt)
 }
 
 /* ---------- drop_cascade: DROP OWNED BY ---------- */
-
-/* The objects of this database a role owns, as pg_shdepend records them. */
-static List *
-owned_objects(Oid roleid)
-{
-	Relation	sdepRel;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	List	   *result = NIL;
-
-	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(AuthIdRelationId));
-	ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(roleid));
-	sdepRel = table_open(SharedDependRelationId, AccessShareLock);
-	scan = systable_beginscan(sdepRel, SharedDependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_shdepend sdep = (Form_pg_shdepend) GETSTRUCT(tup);
-		ObjectAddress *addr;
-
-		if (sdep->dbid != MyDatabaseId || sdep->deptype != SHARED_DEPENDENCY_OWNER)
-			continue;
-		addr = palloc(sizeof(ObjectAddress));
-		ObjectAddressSubSet(*addr, sdep->classid, sdep->objid, sdep->objsubid);
-		result = lappend(result, addr);
-	}
-	systable_endscan(scan);
-	table_close(sdepRel, AccessShareLock);
-	return result;
-}
-
-/* The roles of DROP OWNED BY / REASSIGN OWNED BY that exist. */
-static List *
-owned_by_roles(List *rolespecs)
-{
-	List	   *roles = NIL;
-	ListCell   *lc;
-
-	foreach(lc, rolespecs)
-	{
-		Oid			roleid = get_rolespec_oid(lfirst(lc), true);
-
-		if (OidIsValid(roleid))
-			roles = list_append_unique_oid(roles, roleid);
-	}
-	return roles;
-}
-
-/* Everything DROP OWNED would drop: the roles' objects that existed before this transaction. */
-static List *
-drop_owned_targets(DropOwnedStmt *stmt, List **relids)
-{
-	List	   *targets = NIL;
-	ListCell   *lc;
-
-	foreach(lc, owned_by_roles(stmt->roles))
-	{
-		ListCell   *lc2;
-
-		foreach(lc2, owned_objects(lfirst_oid(lc)))
-		{
-			ObjectAddress *addr = lfirst(lc2);
-
-			if (addr->classId == RelationRelationId)
-			{
-				char		relkind = get_rel_relkind(addr->objectId);
-
-				if (rel_is_private(addr->objectId))
-					continue;
-				if (relids != NULL && mg_relkind_queried_by_name(relkind) &&
-					!get_rel_relispartition(addr->objectId))
-					*relids = lappend_oid(*relids, addr->objectId);
-			}
-			else if (mg_object_created_in_xact(addr))
-				continue;
-			targets = lappend(targets, addr);
-		}
-	}
-	return targets;
-}
 
 static void
 check_drop_owned(DropOwnedStmt *stmt)
@@ -594,7 +181,7 @@ check_drop_owned(DropOwnedStmt *stmt)
 
 	if (!mg_rule_applies(MG_RULE_DROP_CASCADE, InvalidOid))
 		return;
-	targets = drop_owned_targets(stmt, &relids);
+	targets = mg_drop_owned_targets(stmt, &relids);
 	if (targets == NIL)
 		return;
 	/* without CASCADE, PostgreSQL refuses while other roles' objects depend on them */
@@ -632,38 +219,6 @@ check_drop_owned(DropOwnedStmt *stmt)
 
 /* ---------- drop_schema ---------- */
 
-/*
- * The tables, views, materialized views and foreign tables of a schema that
- * existed before this transaction; partitions (read through their parent)
- * only when asked for.
- */
-static List *
-schema_relations(Oid nspid, bool with_partitions)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	List	   *relids = NIL;
-
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(nspid));
-	rel = table_open(RelationRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, ClassNameNspIndexId, true, NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-		if (!mg_relkind_queried_by_name(form->relkind) ||
-			(form->relispartition && !with_partitions))
-			continue;
-		relids = lappend_oid(relids, form->oid);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return shared_relations(relids);
-}
-
 static void
 check_drop_schema(DropStmt *stmt)
 {
@@ -681,7 +236,7 @@ check_drop_schema(DropStmt *stmt)
 
 		if (!OidIsValid(nspid))
 			continue;
-		relids = schema_relations(nspid, false);
+		relids = mg_schema_shared_relations(nspid, false);
 		if (relids == NIL)
 			continue;
 		f.rule = MG_RULE_DROP_SCHEMA;
@@ -727,21 +282,10 @@ check_drop_database(DropdbStmt *stmt)
 
 /* ---------- typed tables: ALTER TYPE ... DROP / RENAME ATTRIBUTE ... CASCADE ---------- */
 
-/* The composite type an ALTER TYPE statement names, or InvalidOid. */
-static Oid
-composite_type_of(RangeVar *rv)
-{
-	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
-		return InvalidOid;
-	return get_rel_type_id(relid);
-}
-
 static void
 check_drop_attribute(AlterTableStmt *stmt, AlterTableCmd *cmd)
 {
-	Oid			typid = composite_type_of(stmt->relation);
+	Oid			typid = mg_composite_type_of(stmt->relation);
 	List	   *relids;
 	List	   *targets = NIL;
 	List	   *deps;
@@ -751,7 +295,7 @@ check_drop_attribute(AlterTableStmt *stmt, AlterTableCmd *cmd)
 	if (!OidIsValid(typid) || cmd->behavior != DROP_CASCADE || cmd->name == NULL ||
 		!mg_rule_applies(MG_RULE_DROP_CASCADE, InvalidOid))
 		return;
-	relids = shared_relations(typed_tables_recursive(typid));
+	relids = mg_shared_relations(mg_typed_tables_recursive(typid));
 	foreach(lc, relids)
 	{
 		AttrNumber	attnum = get_attnum(lfirst_oid(lc), cmd->name);
@@ -797,10 +341,10 @@ check_rename_attribute(RenameStmt *stmt)
 	if (stmt->renameType != OBJECT_ATTRIBUTE || stmt->behavior != DROP_CASCADE ||
 		!mg_rule_applies(MG_RULE_RENAME_COLUMN, InvalidOid))
 		return;
-	typid = composite_type_of(stmt->relation);
+	typid = mg_composite_type_of(stmt->relation);
 	if (!OidIsValid(typid) || strcmp(stmt->subname, stmt->newname) == 0)
 		return;
-	relids = shared_relations(typed_tables_recursive(typid));
+	relids = mg_shared_relations(mg_typed_tables_recursive(typid));
 	if (relids == NIL || get_attnum(typeidTypeRelid(typid), stmt->subname) <= 0 ||
 		get_attnum(typeidTypeRelid(typid), stmt->newname) != InvalidAttrNumber)
 		return;					/* nothing to rename, or PostgreSQL's error */
@@ -887,154 +431,6 @@ mg_check_cascade_stmt(MGStatement *st, Node *parsetree)
 			break;
 		case T_CreateStmt:
 			mg_check_create_partition(st, (CreateStmt *) parsetree);
-			break;
-		default:
-			break;
-	}
-}
-
-/* ---------- locks: what these statements lock beyond their own target ---------- */
-
-static void
-lock_dependents(MGLockPlan *plan, List *deps, const char *role)
-{
-	ListCell   *lc;
-
-	foreach(lc, deps)
-	{
-		MGDependent *dep = lfirst(lc);
-		Oid			relid = object_relation(&dep->address);
-
-		if (OidIsValid(relid))
-			mg_lock_plan_add(plan, relid, AccessExclusiveLock, role);
-	}
-}
-
-static void
-lock_typed_tables(MGLockPlan *plan, RangeVar *rv, LOCKMODE mode)
-{
-	Oid			typid = composite_type_of(rv);
-	ListCell   *lc;
-
-	if (!OidIsValid(typid))
-		return;
-	foreach(lc, typed_tables_recursive(typid))
-		mg_lock_plan_add(plan, lfirst_oid(lc), mode, "a typed table of the type");
-}
-
-/*
- * The DEFAULT partition of the parent a new partition joins: DefineRelation
- * and ATExecAttachPartition lock it ACCESS EXCLUSIVE and scan it for rows
- * of the new bound.
- */
-static void
-lock_default_partition(MGLockPlan *plan, RangeVar *parent)
-{
-	Oid			parentid = RangeVarGetRelid(parent, NoLock, true);
-	Oid			defpart;
-
-	if (!OidIsValid(parentid) || get_rel_relkind(parentid) != RELKIND_PARTITIONED_TABLE)
-		return;
-	defpart = get_default_partition_oid(parentid);
-	if (OidIsValid(defpart))
-		mg_lock_plan_add(plan, defpart, AccessExclusiveLock,
-						 "the default partition of the parent, scanned for rows of the new bound");
-}
-
-/*
- * Called by mg_statement_lock_plan() (lockinfo.c): the relations the
- * statement locks through a dependency, a type or a default partition.
- */
-void
-mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
-{
-	switch (nodeTag(parsetree))
-	{
-		case T_DropStmt:
-			{
-				DropStmt   *stmt = (DropStmt *) parsetree;
-				ListCell   *lc;
-
-				if (stmt->behavior != DROP_CASCADE)
-					break;
-				if (stmt->removeType == OBJECT_SCHEMA)
-				{
-					foreach(lc, stmt->objects)
-					{
-						Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
-						ListCell   *lc2;
-
-						if (!OidIsValid(nspid))
-							continue;
-						foreach(lc2, schema_relations(nspid, true))
-							mg_lock_plan_add(plan, lfirst_oid(lc2), AccessExclusiveLock,
-											 "a relation of the schema");
-					}
-				}
-				else if (drop_kind_judged_here(stmt->removeType))
-				{
-					List	   *targets = drop_targets(stmt);
-
-					if (targets != NIL)
-						lock_dependents(plan, mg_dependents(targets, NIL, true),
-										"a relation CASCADE drops from or changes");
-				}
-			}
-			break;
-		case T_DropOwnedStmt:
-			{
-				DropOwnedStmt *stmt = (DropOwnedStmt *) parsetree;
-				List	   *targets = drop_owned_targets(stmt, NULL);
-				ListCell   *lc;
-
-				foreach(lc, targets)
-				{
-					ObjectAddress *addr = lfirst(lc);
-
-					if (addr->classId == RelationRelationId)
-						mg_lock_plan_add(plan, addr->objectId, AccessExclusiveLock,
-										 "a relation the role owns");
-				}
-				if (stmt->behavior == DROP_CASCADE && targets != NIL)
-					lock_dependents(plan, mg_dependents(targets, NIL, true),
-									"a relation CASCADE drops from or changes");
-			}
-			break;
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
-				ListCell   *lc;
-
-				bool		cascade = false;
-
-				foreach(lc, stmt->cmds)
-				{
-					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-					if (cmd->subtype == AT_AttachPartition && stmt->objtype != OBJECT_INDEX)
-						lock_default_partition(plan, stmt->relation);
-					cascade |= cmd->behavior == DROP_CASCADE;
-				}
-				/* without CASCADE PostgreSQL refuses a type that has typed tables */
-				if (stmt->objtype == OBJECT_TYPE && cascade)
-					lock_typed_tables(plan, stmt->relation, AlterTableGetLockLevel(stmt->cmds));
-			}
-			break;
-		case T_RenameStmt:
-			{
-				RenameStmt *stmt = (RenameStmt *) parsetree;
-
-				if (stmt->renameType == OBJECT_ATTRIBUTE && stmt->behavior == DROP_CASCADE)
-					lock_typed_tables(plan, stmt->relation, AccessExclusiveLock);
-			}
-			break;
-		case T_CreateStmt:
-			{
-				CreateStmt *stmt = (CreateStmt *) parsetree;
-
-				if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
-					lock_default_partition(plan, linitial(stmt->inhRelations));
-			}
 			break;
 		default:
 			break;
