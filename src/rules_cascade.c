@@ -41,6 +41,7 @@
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rules_cascade.h"
+#include "rules_values.h"		/* MERGE: see mg_check_cascade_stmt() */
 
 /* How many objects a message names before "and N more". */
 #define MAX_LISTED		5
@@ -362,17 +363,18 @@ check_rename_attribute(RenameStmt *stmt)
 	mg_report(&f);
 }
 
+/* ALTER TYPE ... DROP ATTRIBUTE ... CASCADE of a composite type with typed tables. */
 static void
-check_alter_table(AlterTableStmt *stmt)
+check_alter_type(AlterTableStmt *stmt)
 {
 	Oid			relid;
-	char		relkind;
 	ListCell   *lc;
 
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid))
+	if (stmt->objtype != OBJECT_TYPE)
 		return;
-	relkind = get_rel_relkind(relid);
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
+		return;
 	if (mg_rel_is_protected_catalog(relid) || !mg_caller_owns_relation(relid))
 		return;					/* PostgreSQL refuses it */
 
@@ -380,22 +382,8 @@ check_alter_table(AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		switch (cmd->subtype)
-		{
-			case AT_DropColumn:
-				if (relkind == RELKIND_COMPOSITE_TYPE && stmt->objtype == OBJECT_TYPE)
-					check_drop_attribute(stmt, cmd);
-				break;
-			case AT_ColumnDefault:
-			case AT_DropIdentity:
-			case AT_DropExpression:
-				if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
-					relkind == RELKIND_FOREIGN_TABLE)
-					mg_check_drop_default_required(stmt, relid, cmd);
-				break;
-			default:
-				break;
-		}
+		if (cmd->subtype == AT_DropColumn)
+			check_drop_attribute(stmt, cmd);
 	}
 }
 
@@ -420,19 +408,23 @@ mg_check_cascade_stmt(MGStatement *st, Node *parsetree)
 		case T_DropdbStmt:
 			check_drop_database((DropdbStmt *) parsetree);
 			break;
-		case T_AlterEnumStmt:
-			mg_check_rename_enum_value((AlterEnumStmt *) parsetree);
-			break;
 		case T_AlterTableStmt:
-			check_alter_table((AlterTableStmt *) parsetree);
+			check_alter_type((AlterTableStmt *) parsetree);
 			break;
 		case T_RenameStmt:
 			check_rename_attribute((RenameStmt *) parsetree);
 			break;
-		case T_CreateStmt:
-			mg_check_create_partition(st, (CreateStmt *) parsetree);
-			break;
 		default:
 			break;
 	}
+
+	/*
+	 * MERGE (issue 12): judges of other families that the dispatcher
+	 * (judge.c) calls itself once it exists; delete these two calls then.
+	 * They stay here only so this branch keeps today's behaviour while
+	 * hook.c calls nothing but mg_check_cascade_stmt() for these statements.
+	 */
+	mg_check_values_stmt(st, parsetree);	/* AlterEnumStmt, AlterTableStmt */
+	if (IsA(parsetree, CreateStmt))
+		mg_check_create_partition(st, (CreateStmt *) parsetree);
 }

@@ -20,9 +20,4 @@
 
 extern void mg_check_cascade_stmt(MGStatement *st, Node *parsetree);
 
-/* rules_values.c */
-extern void mg_check_rename_enum_value(AlterEnumStmt *stmt);
-extern void mg_check_drop_default_required(AlterTableStmt *stmt, Oid relid,
-										   AlterTableCmd *cmd);
-
 #endif							/* MG_RULES_CASCADE_H */

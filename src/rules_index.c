@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/amapi.h"
 #include "access/htup_details.h"
 #include "access/reloptions.h"
@@ -42,6 +44,8 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
+#include "rellist.h"
+#include "tablecensus.h"
 
 /* Relation kinds an index can be built on. */
 static bool
@@ -601,8 +605,8 @@ check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
 		what = "REINDEX DATABASE";
 	}
 
-	tables = mg_large_tables(nspid, is_schema || COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS,
-							 &largest);
+	tables = mg_maintained_tables(nspid, is_schema || COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS,
+								  mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 

@@ -3,8 +3,8 @@
  * rules_maintenance.c
  *	  Rules about maintenance commands that rewrite or empty tables under
  *	  ACCESS EXCLUSIVE: vacuum_full, cluster, truncate, refresh_matview.
- *	  Also the census of large tables that database- and schema-wide
- *	  commands (VACUUM FULL, REINDEX SCHEMA/DATABASE) are judged by.
+ *	  Database-wide forms are judged by the census of large tables
+ *	  (tablecensus.c).
  *
  * IDENTIFICATION
  *	  src/rules_maintenance.c
@@ -12,6 +12,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -34,98 +36,8 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
-
-/* ---------- the large tables of a schema or of the database ---------- */
-
-/*
- * Adds the table to *tables unless the size rules exempt it, and keeps
- * *largest the biggest table added so far (*largest_bytes its size; a table
- * whose size cannot be read stands in only while there is no other).
- */
-static void
-add_large_table(List **tables, Oid relid, Oid *largest, int64 *largest_bytes)
-{
-	int64		bytes;
-
-	if (mg_rel_exempt_from_size_rules(relid))
-		return;
-	*tables = lappend_oid(*tables, relid);
-	if (mg_rel_size(relid, &bytes) && bytes > *largest_bytes)
-	{
-		*largest_bytes = bytes;
-		*largest = relid;
-	}
-	else if (!OidIsValid(*largest))
-		*largest = relid;
-}
-
-/*
- * The plain tables and materialized views of a schema (or of the whole
- * database when nspid is InvalidOid) that the build/scan/rewrite rules
- * would not exempt: existing tables at or above the size threshold.  This
- * is what a schema- or database-wide maintenance command blocks, one table
- * at a time.  Temporary tables of other sessions are never processed by
- * those commands and are skipped; system catalogs only when asked.
- * *largest is set to the biggest of them.
- */
-List *
-mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest)
-{
-	Relation	pg_class_rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	List	   *result = NIL;
-	int64		largest_bytes = -1;
-
-	*largest = InvalidOid;
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(nspid));
-	pg_class_rel = table_open(RelationRelationId, AccessShareLock);
-	scan = systable_beginscan(pg_class_rel, InvalidOid, false, NULL,
-							  OidIsValid(nspid) ? 1 : 0, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
-		Oid			relid = cls->oid;
-
-		if (cls->relkind != RELKIND_RELATION && cls->relkind != RELKIND_MATVIEW)
-			continue;
-		if (cls->relpersistence == RELPERSISTENCE_TEMP &&
-			!isTempNamespace(cls->relnamespace))
-			continue;
-		if (!include_catalogs && IsCatalogRelationOid(relid))
-			continue;
-		add_large_table(&result, relid, largest, &largest_bytes);
-	}
-	systable_endscan(scan);
-	table_close(pg_class_rel, AccessShareLock);
-	return result;
-}
-
-/* "public.a, public.b, public.c and 4 more" */
-char *
-mg_rel_list_text(List *relids, int max_shown)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-	int			shown = 0;
-
-	initStringInfo(&buf);
-	foreach(lc, relids)
-	{
-		if (shown == max_shown)
-			break;
-		if (shown > 0)
-			appendStringInfoString(&buf,
-								   (shown == list_length(relids) - 1) ? " and " : ", ");
-		appendStringInfoString(&buf, mg_rel_name(lfirst_oid(lc)));
-		shown++;
-	}
-	if (shown < list_length(relids))
-		appendStringInfo(&buf, " and %d more", list_length(relids) - shown);
-	return buf.data;
-}
+#include "rellist.h"
+#include "tablecensus.h"
 
 /* ---------- vacuum_full ---------- */
 
@@ -270,7 +182,7 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 
 	if (!mg_rule_applies(MG_RULE_VACUUM_FULL, InvalidOid))
 		return;
-	tables = mg_large_tables(InvalidOid, true, &largest);
+	tables = mg_maintained_tables(InvalidOid, true, mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 	f.rule = MG_RULE_VACUUM_FULL;
@@ -367,9 +279,7 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 {
 	MGFinding	f = {0};
 	List	   *tables = NIL;
-	ListCell   *lc;
 	Oid			largest = InvalidOid;
-	int64		largest_bytes = -1;
 
 	if (stmt->relation != NULL)
 	{
@@ -411,8 +321,7 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 
 	if (!mg_rule_applies(MG_RULE_CLUSTER, InvalidOid))
 		return;
-	foreach(lc, clustered_tables())
-		add_large_table(&tables, lfirst_oid(lc), &largest, &largest_bytes);
+	tables = mg_tables_among(clustered_tables(), mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 	f.rule = MG_RULE_CLUSTER;
