@@ -41,6 +41,7 @@
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rules_cascade.h"
+#include "rellist.h"
 #include "rules_values.h"		/* MERGE: see mg_check_cascade_stmt() */
 
 /* How many objects a message names before "and N more". */
@@ -77,28 +78,6 @@ shared_dependents(List *deps, bool references_only, Oid *first_rel)
 	return result;
 }
 
-/* "public.a, public.b, and 3 more" */
-static char *
-relation_list(List *relids)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-	int			n = 0;
-
-	initStringInfo(&buf);
-	foreach(lc, relids)
-	{
-		if (n == MAX_LISTED)
-		{
-			appendStringInfo(&buf, ", and %d more", list_length(relids) - n);
-			break;
-		}
-		appendStringInfo(&buf, "%s%s", n > 0 ? ", " : "", mg_rel_name(lfirst_oid(lc)));
-		n++;
-	}
-	return buf.data;
-}
-
 /*
  * A deprecated table or column among what the statement destroys (the
  * targets: ObjectAddress pointers or relation OIDs; the dependents:
@@ -125,7 +104,7 @@ add_deprecation_evidence(MGFinding *f, List *targets, List *relids, List *deps)
 	if (!mg_deprecation_cascade_evidence(destroyed, &evidence))
 		return;
 	f->advisory = false;
-	f->detail = f->detail ? psprintf("%s  %s", f->detail, evidence) : evidence;
+	mg_finding_add_detail_text(f, evidence);
 }
 
 /* ---------- drop_cascade: DROP <type, domain, function, ...> CASCADE ---------- */
@@ -138,12 +117,12 @@ report_drop_cascade(const char *what, List *targets, List *deps, Oid relid)
 	f.rule = MG_RULE_DROP_CASCADE;
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("dropping %s with CASCADE would destroy objects that depend on it", what);
-	f.detail = psprintf(ngettext("%d object depends on it: %s.  CASCADE drops it, and whatever depends on it in turn.",
-								 "%d objects depend on it: %s.  CASCADE drops every one of them, and whatever depends on them in turn.",
-								 list_length(deps)),
-						list_length(deps), mg_describe_dependents(deps, MAX_LISTED, false));
-	f.hint = pstrdup("Contract in steps: first drop or change each dependent explicitly (ALTER TABLE ... DROP COLUMN, DROP VIEW, ALTER TABLE ... ALTER COLUMN ... DROP DEFAULT) in a release after the code stopped using it, then drop this without CASCADE, so that PostgreSQL refuses while anything still depends on it.");
+	mg_finding_message(&f, "dropping %s with CASCADE would destroy objects that depend on it", what);
+	mg_finding_detail_plural(&f, "%d object depends on it: %s.  CASCADE drops it, and whatever depends on it in turn.",
+							 "%d objects depend on it: %s.  CASCADE drops every one of them, and whatever depends on them in turn.",
+							 list_length(deps),
+							 list_length(deps), mg_describe_dependents(deps, MAX_LISTED, false));
+	mg_finding_hint(&f, "Contract in steps: first drop or change each dependent explicitly (ALTER TABLE ... DROP COLUMN, DROP VIEW, ALTER TABLE ... ALTER COLUMN ... DROP DEFAULT) in a release after the code stopped using it, then drop this without CASCADE, so that PostgreSQL refuses while anything still depends on it.");
 	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
@@ -177,7 +156,6 @@ check_drop_owned(DropOwnedStmt *stmt)
 	List	   *relids = NIL;
 	List	   *targets;
 	List	   *deps = NIL;
-	StringInfoData detail;
 	MGFinding	f = {0};
 
 	if (!mg_rule_applies(MG_RULE_DROP_CASCADE, InvalidOid))
@@ -195,25 +173,23 @@ check_drop_owned(DropOwnedStmt *stmt)
 	f.relid = relids != NIL ? linitial_oid(relids) : InvalidOid;
 	f.lockmode = AccessExclusiveLock;
 	f.advisory = deps == NIL;
-	initStringInfo(&detail);
-	if (relids != NIL)
-		appendStringInfo(&detail,
-						 ngettext("It drops %d table or view that existed before this transaction: %s.",
-								  "It drops %d tables or views that existed before this transaction: %s.",
-								  list_length(relids)),
-						 list_length(relids), relation_list(relids));
 	if (deps != NIL)
-		appendStringInfo(&detail,
-						 ngettext("%sCASCADE also destroys %d object of other roles that depends on them: %s.",
-								  "%sCASCADE also destroys %d objects of other roles that depend on them: %s.",
-								  list_length(deps)),
-						 relids != NIL ? "  " : "", list_length(deps),
-						 mg_describe_dependents(deps, MAX_LISTED, false));
-	f.message = deps != NIL ?
-		pstrdup("DROP OWNED ... CASCADE would destroy objects of other roles") :
-		pstrdup("DROP OWNED drops tables or views that running code may use");
-	f.detail = detail.data;
-	f.hint = pstrdup("Use REASSIGN OWNED BY ... TO ... first to hand over what must stay, then drop the remaining objects by name (DROP TABLE, DROP VIEW), so that each drop is judged on its own.");
+		mg_finding_message(&f, "DROP OWNED ... CASCADE would destroy objects of other roles");
+	else
+		mg_finding_message(&f, "DROP OWNED drops tables or views that running code may use");
+	if (relids != NIL)
+		mg_finding_detail_plural(&f, "It drops %d table or view that existed before this transaction: %s.",
+								 "It drops %d tables or views that existed before this transaction: %s.",
+								 list_length(relids),
+								 list_length(relids), mg_rel_list_serial(relids, MAX_LISTED));
+	if (deps != NIL)
+		mg_finding_add_detail_text(&f, psprintf(dngettext(TEXTDOMAIN,
+														  "CASCADE also destroys %d object of other roles that depends on them: %s.",
+														  "CASCADE also destroys %d objects of other roles that depend on them: %s.",
+														  list_length(deps)),
+												list_length(deps),
+												mg_describe_dependents(deps, MAX_LISTED, false)));
+	mg_finding_hint(&f, "Use REASSIGN OWNED BY ... TO ... first to hand over what must stay, then drop the remaining objects by name (DROP TABLE, DROP VIEW), so that each drop is judged on its own.");
 	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
@@ -244,12 +220,13 @@ check_drop_schema(DropStmt *stmt)
 		f.relid = linitial_oid(relids);
 		f.lockmode = AccessExclusiveLock;
 		f.advisory = true;
-		f.message = psprintf("dropping schema \"%s\" with CASCADE destroys every table and view in it", nspname);
-		f.detail = psprintf(ngettext("Schema %s holds %d table or view that existed before this transaction: %s.  The database cannot see whether the release running now still uses them.",
-									 "Schema %s holds %d tables or views that existed before this transaction: %s.  The database cannot see whether the release running now still uses them.",
-									 list_length(relids)),
-							quote_identifier(nspname), list_length(relids), relation_list(relids));
-		f.hint = pstrdup("Drop a schema only as the contract step, after a release that no longer uses it has proved itself; consider ALTER SCHEMA ... RENAME TO an archive name first and dropping it a release later.");
+		mg_finding_message(&f, "dropping schema \"%s\" with CASCADE destroys every table and view in it", nspname);
+		mg_finding_detail_plural(&f, "Schema %s holds %d table or view that existed before this transaction: %s.  The database cannot see whether the release running now still uses them.",
+								 "Schema %s holds %d tables or views that existed before this transaction: %s.  The database cannot see whether the release running now still uses them.",
+								 list_length(relids),
+								 quote_identifier(nspname), list_length(relids),
+								 mg_rel_list_serial(relids, MAX_LISTED));
+		mg_finding_hint(&f, "Drop a schema only as the contract step, after a release that no longer uses it has proved itself; consider ALTER SCHEMA ... RENAME TO an archive name first and dropping it a release later.");
 		add_deprecation_evidence(&f, NIL, relids, NIL);
 		mg_report(&f);
 	}
@@ -273,11 +250,12 @@ check_drop_database(DropdbStmt *stmt)
 			force = true;
 	}
 	f.rule = MG_RULE_DROP_DATABASE;
-	f.message = psprintf("dropping database \"%s\" destroys every table in it", stmt->dbname);
-	f.detail = force ?
-		pstrdup("WITH (FORCE) also terminates every session connected to it.  A dropped database can only be restored from a backup.") :
-		pstrdup("A dropped database can only be restored from a backup.");
-	f.hint = pstrdup("A migration never drops a database: drop it by hand, once nothing connects to it and a backup exists.");
+	mg_finding_message(&f, "dropping database \"%s\" destroys every table in it", stmt->dbname);
+	if (force)
+		mg_finding_detail(&f, "WITH (FORCE) also terminates every session connected to it.  A dropped database can only be restored from a backup.");
+	else
+		mg_finding_detail(&f, "A dropped database can only be restored from a backup.");
+	mg_finding_hint(&f, "A migration never drops a database: drop it by hand, once nothing connects to it and a backup exists.");
 	mg_report(&f);
 }
 
@@ -316,18 +294,18 @@ check_drop_attribute(AlterTableStmt *stmt, AlterTableCmd *cmd)
 	f.relid = linitial_oid(relids);
 	f.lockmode = AccessExclusiveLock;
 	f.advisory = deps == NIL;
-	f.message = psprintf("dropping attribute \"%s\" of type %s with CASCADE drops a column of its typed tables",
-						 cmd->name, format_type_be(typid));
+	mg_finding_message(&f, "dropping attribute \"%s\" of type %s with CASCADE drops a column of its typed tables",
+					   cmd->name, format_type_be(typid));
 	if (deps == NIL)
-		f.detail = psprintf(ngettext("Column \"%s\" of %d typed table goes with it: %s.  The database cannot see whether the release running now still reads or writes it.",
-									 "Column \"%s\" of %d typed tables goes with it: %s.  The database cannot see whether the release running now still reads or writes it.",
-									 list_length(targets)),
-							cmd->name, list_length(targets), relation_list(relids));
+		mg_finding_detail_plural(&f, "Column \"%s\" of %d typed table goes with it: %s.  The database cannot see whether the release running now still reads or writes it.",
+								 "Column \"%s\" of %d typed tables goes with it: %s.  The database cannot see whether the release running now still reads or writes it.",
+								 list_length(targets),
+								 cmd->name, list_length(targets), mg_rel_list_serial(relids, MAX_LISTED));
 	else
-		f.detail = psprintf("Column \"%s\" of %s goes with it, and with CASCADE everything that depends on it: %s.",
-							cmd->name, relation_list(relids),
-							mg_describe_dependents(deps, MAX_LISTED, false));
-	f.hint = pstrdup("Drop a column only as the contract step: first deploy a release that no longer reads or writes it, then drop it.");
+		mg_finding_detail(&f, "Column \"%s\" of %s goes with it, and with CASCADE everything that depends on it: %s.",
+						  cmd->name, mg_rel_list_serial(relids, MAX_LISTED),
+						  mg_describe_dependents(deps, MAX_LISTED, false));
+	mg_finding_hint(&f, "Drop a column only as the contract step: first deploy a release that no longer reads or writes it, then drop it.");
 	add_deprecation_evidence(&f, targets, NIL, deps);
 	mg_report(&f);
 }
@@ -353,13 +331,14 @@ check_rename_attribute(RenameStmt *stmt)
 	f.rule = MG_RULE_RENAME_COLUMN;
 	f.relid = linitial_oid(relids);
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("renaming attribute \"%s\" of type %s with CASCADE renames a column of its typed tables",
-						 stmt->subname, format_type_be(typid));
-	f.detail = psprintf(ngettext("Column \"%s\" of %d typed table is renamed too: %s.  The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\".",
-								 "Column \"%s\" of %d typed tables is renamed too: %s.  The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\".",
-								 list_length(relids)),
-						stmt->subname, list_length(relids), relation_list(relids), stmt->subname);
-	f.hint = pstrdup("Expand, migrate, contract: add an attribute with the new name (ALTER TYPE ... ADD ATTRIBUTE ... CASCADE), backfill it in batches, deploy code that uses it, then drop the old one.");
+	mg_finding_message(&f, "renaming attribute \"%s\" of type %s with CASCADE renames a column of its typed tables",
+					   stmt->subname, format_type_be(typid));
+	mg_finding_detail_plural(&f, "Column \"%s\" of %d typed table is renamed too: %s.  The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\".",
+							 "Column \"%s\" of %d typed tables is renamed too: %s.  The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\".",
+							 list_length(relids),
+							 stmt->subname, list_length(relids),
+							 mg_rel_list_serial(relids, MAX_LISTED), stmt->subname);
+	mg_finding_hint(&f, "Expand, migrate, contract: add an attribute with the new name (ALTER TYPE ... ADD ATTRIBUTE ... CASCADE), backfill it in batches, deploy code that uses it, then drop the old one.");
 	mg_report(&f);
 }
 
