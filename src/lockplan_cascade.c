@@ -4,8 +4,8 @@
  *	  Lock facts: the relations a statement locks beyond its own target,
  *	  through a dependency (DROP ... CASCADE, DROP OWNED), a type (ALTER
  *	  TYPE ... CASCADE on typed tables) or a default partition (a new or
- *	  attached partition), added to the statement's lock plan
- *	  (lockinfo.c).
+ *	  attached partition), for the statement's lock plan (lockinfo.c
+ *	  adds them; this file does not call back into it).
  *
  * IDENTIFICATION
  *	  src/lockplan_cascade.c
@@ -24,12 +24,23 @@
 #include "utils/lsyscache.h"
 
 #include "depends.h"
-#include "lockinfo.h"
 #include "lockplan_cascade.h"
 #include "objfacts.h"
 
+/* Adds one lock to the list of locks the statement takes. */
 static void
-lock_dependents(MGLockPlan *plan, List *deps, const char *role)
+add_lock(List **locks, Oid relid, LOCKMODE mode, const char *role)
+{
+	MGCascadeLock *lock = palloc(sizeof(MGCascadeLock));
+
+	lock->relid = relid;
+	lock->mode = mode;
+	lock->role = role;
+	*locks = lappend(*locks, lock);
+}
+
+static void
+lock_dependents(List **locks, List *deps, const char *role)
 {
 	ListCell   *lc;
 
@@ -39,12 +50,12 @@ lock_dependents(MGLockPlan *plan, List *deps, const char *role)
 		Oid			relid = mg_object_relation(&dep->address);
 
 		if (OidIsValid(relid))
-			mg_lock_plan_add(plan, relid, AccessExclusiveLock, role);
+			add_lock(locks, relid, AccessExclusiveLock, role);
 	}
 }
 
 static void
-lock_typed_tables(MGLockPlan *plan, RangeVar *rv, LOCKMODE mode)
+lock_typed_tables(List **locks, RangeVar *rv, LOCKMODE mode)
 {
 	Oid			typid = mg_composite_type_of(rv);
 	ListCell   *lc;
@@ -52,7 +63,7 @@ lock_typed_tables(MGLockPlan *plan, RangeVar *rv, LOCKMODE mode)
 	if (!OidIsValid(typid))
 		return;
 	foreach(lc, mg_typed_tables_recursive(typid))
-		mg_lock_plan_add(plan, lfirst_oid(lc), mode, "a typed table of the type");
+		add_lock(locks, lfirst_oid(lc), mode, "a typed table of the type");
 }
 
 /*
@@ -61,7 +72,7 @@ lock_typed_tables(MGLockPlan *plan, RangeVar *rv, LOCKMODE mode)
  * of the new bound.
  */
 static void
-lock_default_partition(MGLockPlan *plan, RangeVar *parent)
+lock_default_partition(List **locks, RangeVar *parent)
 {
 	Oid			parentid = RangeVarGetRelid(parent, NoLock, true);
 	Oid			defpart;
@@ -70,17 +81,21 @@ lock_default_partition(MGLockPlan *plan, RangeVar *parent)
 		return;
 	defpart = get_default_partition_oid(parentid);
 	if (OidIsValid(defpart))
-		mg_lock_plan_add(plan, defpart, AccessExclusiveLock,
+		add_lock(locks, defpart, AccessExclusiveLock,
 						 "the default partition of the parent, scanned for rows of the new bound");
 }
 
 /*
- * Called by mg_statement_lock_plan() (lockinfo.c): the relations the
- * statement locks through a dependency, a type or a default partition.
+ * For mg_statement_lock_plan() (lockinfo.c, through mg_cascade_lock_plan()
+ * in lockplan_cascade.h): the relations the statement locks through a
+ * dependency, a type or a default partition, as MGCascadeLock *.
  */
-void
-mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
+List *
+mg_cascade_locks(Node *parsetree)
 {
+	List	   *result = NIL;
+	List	  **locks = &result;
+
 	switch (nodeTag(parsetree))
 	{
 		case T_DropStmt:
@@ -100,7 +115,7 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 						if (!OidIsValid(nspid))
 							continue;
 						foreach(lc2, mg_schema_shared_relations(nspid, true))
-							mg_lock_plan_add(plan, lfirst_oid(lc2), AccessExclusiveLock,
+							add_lock(locks, lfirst_oid(lc2), AccessExclusiveLock,
 											 "a relation of the schema");
 					}
 				}
@@ -109,7 +124,7 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 					List	   *targets = mg_drop_targets(stmt);
 
 					if (targets != NIL)
-						lock_dependents(plan, mg_dependents(targets, NIL, true),
+						lock_dependents(locks, mg_dependents(targets, NIL, true),
 										"a relation CASCADE drops from or changes");
 				}
 			}
@@ -125,11 +140,11 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 					ObjectAddress *addr = lfirst(lc);
 
 					if (addr->classId == RelationRelationId)
-						mg_lock_plan_add(plan, addr->objectId, AccessExclusiveLock,
+						add_lock(locks, addr->objectId, AccessExclusiveLock,
 										 "a relation the role owns");
 				}
 				if (stmt->behavior == DROP_CASCADE && targets != NIL)
-					lock_dependents(plan, mg_dependents(targets, NIL, true),
+					lock_dependents(locks, mg_dependents(targets, NIL, true),
 									"a relation CASCADE drops from or changes");
 			}
 			break;
@@ -145,12 +160,12 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
 					if (cmd->subtype == AT_AttachPartition && stmt->objtype != OBJECT_INDEX)
-						lock_default_partition(plan, stmt->relation);
+						lock_default_partition(locks, stmt->relation);
 					cascade |= cmd->behavior == DROP_CASCADE;
 				}
 				/* without CASCADE PostgreSQL refuses a type that has typed tables */
 				if (stmt->objtype == OBJECT_TYPE && cascade)
-					lock_typed_tables(plan, stmt->relation, AlterTableGetLockLevel(stmt->cmds));
+					lock_typed_tables(locks, stmt->relation, AlterTableGetLockLevel(stmt->cmds));
 			}
 			break;
 		case T_RenameStmt:
@@ -158,7 +173,7 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 				RenameStmt *stmt = (RenameStmt *) parsetree;
 
 				if (stmt->renameType == OBJECT_ATTRIBUTE && stmt->behavior == DROP_CASCADE)
-					lock_typed_tables(plan, stmt->relation, AccessExclusiveLock);
+					lock_typed_tables(locks, stmt->relation, AccessExclusiveLock);
 			}
 			break;
 		case T_CreateStmt:
@@ -166,10 +181,11 @@ mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree)
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
 				if (stmt->partbound != NULL && list_length(stmt->inhRelations) == 1)
-					lock_default_partition(plan, linitial(stmt->inhRelations));
+					lock_default_partition(locks, linitial(stmt->inhRelations));
 			}
 			break;
 		default:
 			break;
 	}
+	return result;
 }

@@ -204,7 +204,7 @@ index_elems_exist(Oid relid, List *elems)
 
 			/* a system column, or one neither there nor added by check()'s script */
 			if (attnum < 0 ||
-				(attnum == InvalidAttrNumber && !mg_check_script_adds_column(relid, elem->name)))
+				(attnum == InvalidAttrNumber && !mg_column_exists(relid, elem->name, NIL)))
 				return false;
 		}
 		if (elem->expr != NULL && !mg_expr_user_columns_exist(relid, elem->expr, NIL))
