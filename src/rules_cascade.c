@@ -1,19 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * rules_cascade.c
- *	  Drops, renames and defaults that reach running code through another
- *	  door than the one the table rules watch: a dependency (DROP TYPE,
- *	  DROP DOMAIN, DROP FUNCTION ... CASCADE, DROP OWNED, DROP SCHEMA), a
- *	  type (ALTER TYPE ... DROP / RENAME ATTRIBUTE ... CASCADE on typed
- *	  tables), another object kind (ALTER INDEX / SEQUENCE ... RENAME of a
- *	  table, handled in rules_breaking.c) or a whole database.  Enum labels
- *	  and column defaults that running INSERTs rely on are rules_values.c's.
+ *	  Rules about drops and renames that reach running code through another
+ *	  door than the one the table rules watch: a dependency (drop_cascade:
+ *	  DROP TYPE, DROP DOMAIN, DROP FUNCTION ... CASCADE and the like, DROP
+ *	  OWNED; drop_schema), a type (ALTER TYPE ... DROP / RENAME ATTRIBUTE
+ *	  ... CASCADE on typed tables) or a whole database (drop_database).
+ *	  ALTER INDEX / SEQUENCE ... RENAME of a table is rules_rename.c's;
+ *	  enum labels and column defaults that running INSERTs rely on are
+ *	  rules_values.c's.
  *
  *	  What a CASCADE destroys comes from pg_depend through mg_dependents()
- *	  (depends.c), the same catalog truth drop_table and drop_column use.
- *	  Objects created in this transaction, and temporary ones, are exempt:
- *	  no running code can know them.  docs/coverage.md lists every
- *	  statement form and the rule that judges it.
+ *	  (depends.c), the same catalog truth drop_table and drop_column use;
+ *	  what a statement names, and whether running code can know it, from
+ *	  objfacts.c.  Objects created in this transaction, and temporary ones,
+ *	  are exempt: no running code can know them.  What these statements
+ *	  lock is lockplan_cascade.c's.  docs/coverage.md lists every statement
+ *	  form and the rule that judges it.
  *
  * IDENTIFICATION
  *	  src/rules_cascade.c
