@@ -32,6 +32,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -347,10 +349,11 @@ describe_object(const ObjectAddress *addr)
 	char	   *desc = getObjectDescription(addr, true);
 
 	if (desc == NULL)
-		return psprintf("object %u of catalog %u", addr->objectId, addr->classId);
+		return psprintf(dgettext(TEXTDOMAIN, "object %u of catalog %u"),
+						addr->objectId, addr->classId);
 	if (addr->classId == RelationRelationId && addr->objectSubId != 0 &&
 		get_attgenerated(addr->objectId, (AttrNumber) addr->objectSubId) != '\0')
-		return psprintf("generated %s", desc);
+		return psprintf(dgettext(TEXTDOMAIN, "generated %s"), desc);
 	return desc;
 }
 
@@ -509,7 +512,7 @@ check_partition_key(Walk *walk, const ObjectAddress *column)
 			MGDependent *dep = palloc(sizeof(MGDependent));
 
 			dep->address = row->dependent;
-			dep->description = psprintf("the partition key of %s",
+			dep->description = psprintf(dgettext(TEXTDOMAIN, "the partition key of %s"),
 										describe_object(&row->dependent));
 			dep->dropped_with_it = false;
 			dep->reference = true;
@@ -783,12 +786,21 @@ mg_describe_dependents(List *dependents, int max_listed, bool mark_dropped)
 			break;
 		if (n > 0)
 			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, dep->description);
 		if (mark_dropped && dep->dropped_with_it)
-			appendStringInfoString(&buf, " (dropped with it)");
+			appendStringInfo(&buf, dgettext(TEXTDOMAIN, "%s (dropped with it)"),
+							 dep->description);
+		else
+			appendStringInfoString(&buf, dep->description);
 		n++;
 	}
 	if (total > n)
-		appendStringInfo(&buf, ", and %d more", total - n);
+	{
+		char	   *listed = pstrdup(buf.data);
+
+		resetStringInfo(&buf);
+		appendStringInfo(&buf,
+						 dngettext(TEXTDOMAIN, "%s, and %d more", "%s, and %d more", total - n),
+						 listed, total - n);
+	}
 	return buf.data;
 }

@@ -55,7 +55,10 @@ extern void mg_drop_set_free(MGDropSet *set);
 
 extern int	mg_count_references(List *dependents);
 
-/* "view public.v, index users_email_idx (dropped with it), and 3 more" */
+/*
+ * "view public.v, index users_email_idx (dropped with it), and 3 more",
+ * translated: a list to name inside a sentence, not a sentence.
+ */
 extern char *mg_describe_dependents(List *dependents, int max_listed,
 									bool mark_dropped);
 

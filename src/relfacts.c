@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -284,25 +286,33 @@ mg_rel_name(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
-/* For errdetail: "Table public.orders is 1234 MB with about 12000000 rows." */
+/*
+ * For errdetail: "Table public.orders is 1234 MB with about 12000000
+ * rows.", one translated sentence (callers add it with
+ * mg_finding_add_detail_text).
+ */
 char *
 mg_rel_describe(Oid relid)
 {
 	int64		bytes;
 	double		rows = mg_rel_estimated_rows(relid);
-	char	   *rowtext;
-
-	if (rows >= 0)
-		rowtext = psprintf("about %.0f rows", rows);
-	else
-		rowtext = pstrdup("no row estimate");
+	char	   *size;
 
 	if (!mg_rel_size(relid, &bytes))
-		return psprintf("Table %s has %s; its size could not be read without waiting for a lock.",
-						mg_rel_name(relid), rowtext);
-	return psprintf("Table %s is %s with %s.", mg_rel_name(relid),
-					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes)))),
-					rowtext);
+	{
+		if (rows >= 0)
+			return psprintf(dgettext(TEXTDOMAIN, "Table %s has about %.0f rows; its size could not be read without waiting for a lock."),
+							mg_rel_name(relid), rows);
+		return psprintf(dgettext(TEXTDOMAIN, "Table %s has no row estimate; its size could not be read without waiting for a lock."),
+						mg_rel_name(relid));
+	}
+	size = text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum(bytes))));
+	if (rows >= 0)
+		return psprintf(dgettext(TEXTDOMAIN, "Table %s is %s with about %.0f rows."),
+						mg_rel_name(relid), size, rows);
+	return psprintf(dgettext(TEXTDOMAIN, "Table %s is %s with no row estimate."),
+					mg_rel_name(relid), size);
 }
 
 /*

@@ -14,15 +14,10 @@
 
 #include "catalog/objectaddress.h"
 #include "lockinfo.h"
+#include "lockplan_cascade.h"	/* mg_cascade_lock_plan, moved there */
 #include "migration_guard.h"
+#include "objfacts.h"			/* mg_object_created_in_xact, moved there */
 
 extern void mg_check_cascade_stmt(MGStatement *st, Node *parsetree);
-extern void mg_cascade_lock_plan(MGLockPlan *plan, Node *parsetree);
-extern bool mg_object_created_in_xact(const ObjectAddress *addr);
-
-/* rules_values.c */
-extern void mg_check_rename_enum_value(AlterEnumStmt *stmt);
-extern void mg_check_drop_default_required(AlterTableStmt *stmt, Oid relid,
-										   AlterTableCmd *cmd);
 
 #endif							/* MG_RULES_CASCADE_H */

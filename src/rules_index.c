@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/amapi.h"
 #include "access/htup_details.h"
 #include "access/reloptions.h"
@@ -42,6 +44,8 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
+#include "rellist.h"
+#include "tablecensus.h"
 #include "xact_state.h"
 
 /* Relation kinds an index can be built on. */
@@ -114,15 +118,15 @@ check_create_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	f.rule = MG_RULE_CREATE_INDEX;
 	f.relid = relid;
 	f.lockmode = ShareLock;
-	f.message = psprintf("CREATE INDEX on table \"%s\" would block writes while the index is built",
-						 get_rel_name(relid));
-	f.detail = psprintf("CREATE INDEX without CONCURRENTLY holds a SHARE lock, which blocks INSERT, UPDATE and DELETE until the build finishes.  %s",
-						mg_rel_describe(relid));
+	mg_finding_message(&f, "CREATE INDEX on table \"%s\" would block writes while the index is built",
+					   get_rel_name(relid));
+	mg_finding_detail(&f, "CREATE INDEX without CONCURRENTLY holds a SHARE lock, which blocks INSERT, UPDATE and DELETE until the build finishes.");
+	mg_finding_add_detail_text(&f, mg_rel_describe(relid));
 	if (partitioned)
-		f.hint = psprintf("Build it without blocking: CREATE INDEX ... ON ONLY %s, then CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION each one.",
-						  mg_rel_name(relid));
+		mg_finding_hint(&f, "Build it without blocking: CREATE INDEX ... ON ONLY %s, then CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION each one.",
+						mg_rel_name(relid));
 	else
-		f.hint = pstrdup("Use CREATE INDEX CONCURRENTLY, outside a transaction block; if it fails, drop the INVALID index it leaves and run it again.");
+		mg_finding_hint(&f, "Use CREATE INDEX CONCURRENTLY, outside a transaction block; if it fails, drop the INVALID index it leaves and run it again.");
 	mg_report(&f);
 }
 
@@ -160,22 +164,25 @@ check_invalid_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	f.rule = MG_RULE_INVALID_INDEX;
 	f.relid = relid;
 	f.lockmode = NoLock;
-	f.message = psprintf("CREATE INDEX IF NOT EXISTS would keep the INVALID index \"%s\"",
-						 get_rel_name(indexid));
+	mg_finding_message(&f, "CREATE INDEX IF NOT EXISTS would keep the INVALID index \"%s\"",
+					   get_rel_name(indexid));
 	if (relkind == RELKIND_PARTITIONED_INDEX)
 	{
-		f.detail = psprintf("Index %s on table %s exists but is INVALID: some partitions have no index attached to it.  IF NOT EXISTS skips the statement, so the index stays unusable.",
-							idxname, mg_rel_name(IndexGetRelation(indexid, true)));
-		f.hint = psprintf("Create the missing partition indexes with CREATE INDEX CONCURRENTLY and attach each with ALTER INDEX %s ATTACH PARTITION ...; or DROP INDEX %s and create it again.",
-						  idxname, idxname);
+		mg_finding_detail(&f, "Index %s on table %s exists but is INVALID: some partitions have no index attached to it.  IF NOT EXISTS skips the statement, so the index stays unusable.",
+						  idxname, mg_rel_name(IndexGetRelation(indexid, true)));
+		mg_finding_hint(&f, "Create the missing partition indexes with CREATE INDEX CONCURRENTLY and attach each with ALTER INDEX %s ATTACH PARTITION ...; or DROP INDEX %s and create it again.",
+						idxname, idxname);
 	}
 	else
 	{
-		f.detail = psprintf("Index %s on table %s exists but is INVALID, as a failed CREATE INDEX CONCURRENTLY leaves it: every write still maintains it, queries never use it%s.  IF NOT EXISTS skips the statement, so the broken index would stay.",
-							idxname, mg_rel_name(IndexGetRelation(indexid, true)),
-							stmt->unique ? ", and it does not enforce uniqueness for the rows the failed build missed" : "");
-		f.hint = psprintf("Drop it and build it again: DROP INDEX CONCURRENTLY %s; then run this CREATE INDEX CONCURRENTLY again.  Or rebuild it in place: REINDEX INDEX CONCURRENTLY %s.",
-						  idxname, idxname);
+		if (stmt->unique)
+			mg_finding_detail(&f, "Index %s on table %s exists but is INVALID, as a failed CREATE INDEX CONCURRENTLY leaves it: every write still maintains it, queries never use it, and it does not enforce uniqueness for the rows the failed build missed.  IF NOT EXISTS skips the statement, so the broken index would stay.",
+							  idxname, mg_rel_name(IndexGetRelation(indexid, true)));
+		else
+			mg_finding_detail(&f, "Index %s on table %s exists but is INVALID, as a failed CREATE INDEX CONCURRENTLY leaves it: every write still maintains it, queries never use it.  IF NOT EXISTS skips the statement, so the broken index would stay.",
+							  idxname, mg_rel_name(IndexGetRelation(indexid, true)));
+		mg_finding_hint(&f, "Drop it and build it again: DROP INDEX CONCURRENTLY %s; then run this CREATE INDEX CONCURRENTLY again.  Or rebuild it in place: REINDEX INDEX CONCURRENTLY %s.",
+						idxname, idxname);
 	}
 	mg_report(&f);
 }
@@ -425,20 +432,25 @@ check_drop_one_index(MGStatement *st, DropStmt *stmt, List *names)
 	f.rule = MG_RULE_DROP_INDEX;
 	f.relid = tableid;
 	f.lockmode = AccessExclusiveLock;
-	f.message = psprintf("DROP INDEX \"%s\" would block all reads and writes of table \"%s\"",
-						 get_rel_name(indexid), get_rel_name(tableid));
-	f.detail = psprintf("DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table as well as on the %sindex: it waits for every transaction using the table to finish, and every query of the table waits behind it until this transaction commits.  %s",
-						valid ? "" : "INVALID ", mg_rel_describe(tableid));
-	if (OidIsValid(constraintid))
-		f.hint = psprintf("DROP INDEX CONCURRENTLY cannot drop an index that a constraint needs: drop the constraint instead, ALTER TABLE %s DROP CONSTRAINT %s, alone in its transaction with a short lock_timeout, after checking what else CASCADE would drop.",
-						  mg_rel_name(tableid), quote_identifier(get_constraint_name(constraintid)));
-	else if (relkind == RELKIND_PARTITIONED_INDEX)
-		f.hint = psprintf("DROP INDEX CONCURRENTLY does not support partitioned indexes: run DROP INDEX %s alone in its transaction, with a short lock_timeout, at a quiet time.",
-						  idxname);
+	mg_finding_message(&f, "DROP INDEX \"%s\" would block all reads and writes of table \"%s\"",
+					   get_rel_name(indexid), get_rel_name(tableid));
+	if (valid)
+		mg_finding_detail(&f, "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table as well as on the index: it waits for every transaction using the table to finish, and every query of the table waits behind it until this transaction commits.");
 	else
-		f.hint = psprintf("Use DROP INDEX CONCURRENTLY %s, outside a transaction block and one index per statement%s.",
-						  idxname,
-						  valid ? "" : "; it removes INVALID indexes too");
+		mg_finding_detail(&f, "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table as well as on the INVALID index: it waits for every transaction using the table to finish, and every query of the table waits behind it until this transaction commits.");
+	mg_finding_add_detail_text(&f, mg_rel_describe(tableid));
+	if (OidIsValid(constraintid))
+		mg_finding_hint(&f, "DROP INDEX CONCURRENTLY cannot drop an index that a constraint needs: drop the constraint instead, ALTER TABLE %s DROP CONSTRAINT %s, alone in its transaction with a short lock_timeout, after checking what else CASCADE would drop.",
+						mg_rel_name(tableid), quote_identifier(get_constraint_name(constraintid)));
+	else if (relkind == RELKIND_PARTITIONED_INDEX)
+		mg_finding_hint(&f, "DROP INDEX CONCURRENTLY does not support partitioned indexes: run DROP INDEX %s alone in its transaction, with a short lock_timeout, at a quiet time.",
+						idxname);
+	else if (valid)
+		mg_finding_hint(&f, "Use DROP INDEX CONCURRENTLY %s, outside a transaction block and one index per statement.",
+						idxname);
+	else
+		mg_finding_hint(&f, "Use DROP INDEX CONCURRENTLY %s, outside a transaction block and one index per statement; it removes INVALID indexes too.",
+						idxname);
 	mg_report(&f);
 }
 
@@ -550,21 +562,21 @@ check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
 	f.lockmode = ShareLock;
 	if (is_index)
 	{
-		f.message = psprintf("REINDEX of index \"%s\" would block writes to table \"%s\" and queries planned on it",
-							 get_rel_name(relid), get_rel_name(tableid));
-		f.detail = psprintf("REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index, which blocks every query whose planning opens it, until the rebuild finishes.  %s",
-							mg_rel_describe(tableid));
-		f.hint = psprintf("Use REINDEX INDEX CONCURRENTLY %s, outside a transaction block.",
-						  mg_rel_name(relid));
+		mg_finding_message(&f, "REINDEX of index \"%s\" would block writes to table \"%s\" and queries planned on it",
+						   get_rel_name(relid), get_rel_name(tableid));
+		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index, which blocks every query whose planning opens it, until the rebuild finishes.");
+		mg_finding_add_detail_text(&f, mg_rel_describe(tableid));
+		mg_finding_hint(&f, "Use REINDEX INDEX CONCURRENTLY %s, outside a transaction block.",
+						mg_rel_name(relid));
 	}
 	else
 	{
-		f.message = psprintf("REINDEX TABLE \"%s\" would block writes to the table and queries planned on it",
-							 get_rel_name(relid));
-		f.detail = psprintf("REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and takes an ACCESS EXCLUSIVE lock on each index as it is rebuilt, which blocks every query planned on the table, until the transaction ends.  %s",
-							mg_rel_describe(tableid));
-		f.hint = psprintf("Use REINDEX TABLE CONCURRENTLY %s, outside a transaction block.",
-						  mg_rel_name(relid));
+		mg_finding_message(&f, "REINDEX TABLE \"%s\" would block writes to the table and queries planned on it",
+						   get_rel_name(relid));
+		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and takes an ACCESS EXCLUSIVE lock on each index as it is rebuilt, which blocks every query planned on the table, until the transaction ends.");
+		mg_finding_add_detail_text(&f, mg_rel_describe(tableid));
+		mg_finding_hint(&f, "Use REINDEX TABLE CONCURRENTLY %s, outside a transaction block.",
+						mg_rel_name(relid));
 	}
 	mg_report(&f);
 }
@@ -582,7 +594,6 @@ check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
 	Oid			nspid = InvalidOid;
 	List	   *tables;
 	Oid			largest;
-	const char *what;
 	MGFinding	f = {0};
 
 	if (!mg_rule_applies(MG_RULE_REINDEX, InvalidOid))
@@ -592,35 +603,39 @@ check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
 		nspid = get_namespace_oid(stmt->name, true);
 		if (!OidIsValid(nspid))
 			return;
-		what = psprintf("REINDEX SCHEMA %s", quote_identifier(stmt->name));
 	}
 	else
 	{
 		if (stmt->name != NULL &&
 			strcmp(stmt->name, get_database_name(MyDatabaseId)) != 0)
 			return;				/* PostgreSQL refuses other databases */
-		what = "REINDEX DATABASE";
 	}
 
-	tables = mg_large_tables(nspid, is_schema || COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS,
-							 &largest);
+	tables = mg_maintained_tables(nspid, is_schema || COMPAT_REINDEX_DATABASE_INCLUDES_CATALOGS,
+								  mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 
 	f.rule = MG_RULE_REINDEX;
 	f.relid = largest;
 	f.lockmode = ShareLock;
-	f.message = psprintf("%s would block writes to %d %s, one at a time, while %s rebuilt",
-						 what, list_length(tables),
-						 list_length(tables) == 1 ? "large table" : "large tables",
-						 list_length(tables) == 1 ? "its indexes are" : "their indexes are");
-	f.detail = psprintf("Without CONCURRENTLY, each table is held under a SHARE lock, which blocks INSERT, UPDATE and DELETE, with ACCESS EXCLUSIVE on its indexes, which blocks queries planned on it, until its indexes are rebuilt.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
-						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
 	if (is_schema)
-		f.hint = psprintf("Use REINDEX SCHEMA CONCURRENTLY %s, or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.",
-						  quote_identifier(stmt->name));
+		mg_finding_message_plural(&f, "REINDEX SCHEMA %s would block writes to %d large table, one at a time, while its indexes are rebuilt",
+								  "REINDEX SCHEMA %s would block writes to %d large tables, one at a time, while their indexes are rebuilt",
+								  list_length(tables),
+								  quote_identifier(stmt->name), list_length(tables));
 	else
-		f.hint = pstrdup("Use REINDEX DATABASE CONCURRENTLY (it skips the system catalogs), or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.");
+		mg_finding_message_plural(&f, "REINDEX DATABASE would block writes to %d large table, one at a time, while its indexes are rebuilt",
+								  "REINDEX DATABASE would block writes to %d large tables, one at a time, while their indexes are rebuilt",
+								  list_length(tables),
+								  list_length(tables));
+	mg_finding_detail(&f, "Without CONCURRENTLY, each table is held under a SHARE lock, which blocks INSERT, UPDATE and DELETE, with ACCESS EXCLUSIVE on its indexes, which blocks queries planned on it, until its indexes are rebuilt.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+					  mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	if (is_schema)
+		mg_finding_hint(&f, "Use REINDEX SCHEMA CONCURRENTLY %s, or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.",
+						quote_identifier(stmt->name));
+	else
+		mg_finding_hint(&f, "Use REINDEX DATABASE CONCURRENTLY (it skips the system catalogs), or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.");
 	mg_report(&f);
 }
 

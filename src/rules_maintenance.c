@@ -3,8 +3,8 @@
  * rules_maintenance.c
  *	  Rules about maintenance commands that rewrite or empty tables under
  *	  ACCESS EXCLUSIVE: vacuum_full, cluster, truncate, refresh_matview.
- *	  Also the census of large tables that database- and schema-wide
- *	  commands (VACUUM FULL, REINDEX SCHEMA/DATABASE) are judged by.
+ *	  Database-wide forms are judged by the census of large tables
+ *	  (tablecensus.c).
  *
  * IDENTIFICATION
  *	  src/rules_maintenance.c
@@ -12,6 +12,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -34,98 +36,8 @@
 
 #include "migration_guard.h"
 #include "relfacts.h"
-
-/* ---------- the large tables of a schema or of the database ---------- */
-
-/*
- * Adds the table to *tables unless the size rules exempt it, and keeps
- * *largest the biggest table added so far (*largest_bytes its size; a table
- * whose size cannot be read stands in only while there is no other).
- */
-static void
-add_large_table(List **tables, Oid relid, Oid *largest, int64 *largest_bytes)
-{
-	int64		bytes;
-
-	if (mg_rel_exempt_from_size_rules(relid))
-		return;
-	*tables = lappend_oid(*tables, relid);
-	if (mg_rel_size(relid, &bytes) && bytes > *largest_bytes)
-	{
-		*largest_bytes = bytes;
-		*largest = relid;
-	}
-	else if (!OidIsValid(*largest))
-		*largest = relid;
-}
-
-/*
- * The plain tables and materialized views of a schema (or of the whole
- * database when nspid is InvalidOid) that the build/scan/rewrite rules
- * would not exempt: existing tables at or above the size threshold.  This
- * is what a schema- or database-wide maintenance command blocks, one table
- * at a time.  Temporary tables of other sessions are never processed by
- * those commands and are skipped; system catalogs only when asked.
- * *largest is set to the biggest of them.
- */
-List *
-mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest)
-{
-	Relation	pg_class_rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	List	   *result = NIL;
-	int64		largest_bytes = -1;
-
-	*largest = InvalidOid;
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(nspid));
-	pg_class_rel = table_open(RelationRelationId, AccessShareLock);
-	scan = systable_beginscan(pg_class_rel, InvalidOid, false, NULL,
-							  OidIsValid(nspid) ? 1 : 0, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
-		Oid			relid = cls->oid;
-
-		if (cls->relkind != RELKIND_RELATION && cls->relkind != RELKIND_MATVIEW)
-			continue;
-		if (cls->relpersistence == RELPERSISTENCE_TEMP &&
-			!isTempNamespace(cls->relnamespace))
-			continue;
-		if (!include_catalogs && IsCatalogRelationOid(relid))
-			continue;
-		add_large_table(&result, relid, largest, &largest_bytes);
-	}
-	systable_endscan(scan);
-	table_close(pg_class_rel, AccessShareLock);
-	return result;
-}
-
-/* "public.a, public.b, public.c and 4 more" */
-char *
-mg_rel_list_text(List *relids, int max_shown)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-	int			shown = 0;
-
-	initStringInfo(&buf);
-	foreach(lc, relids)
-	{
-		if (shown == max_shown)
-			break;
-		if (shown > 0)
-			appendStringInfoString(&buf,
-								   (shown == list_length(relids) - 1) ? " and " : ", ");
-		appendStringInfoString(&buf, mg_rel_name(lfirst_oid(lc)));
-		shown++;
-	}
-	if (shown < list_length(relids))
-		appendStringInfo(&buf, " and %d more", list_length(relids) - shown);
-	return buf.data;
-}
+#include "rellist.h"
+#include "tablecensus.h"
 
 /* ---------- vacuum_full ---------- */
 
@@ -195,8 +107,11 @@ vacuum_options_valid(VacuumStmt *stmt)
 	return true;
 }
 
-static const char *const vacuum_full_hint =
-"Reclaim the space online with pg_repack or pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment at the end; or run plain VACUUM, which blocks neither reads nor writes and makes the space reusable by the table.";
+static void
+add_vacuum_full_hint(MGFinding *f)
+{
+	mg_finding_hint(f, "Reclaim the space online with pg_repack or pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment at the end; or run plain VACUUM, which blocks neither reads nor writes and makes the space reusable by the table.");
+}
 
 static void
 check_vacuum_full_table(MGStatement *st, Oid relid)
@@ -209,11 +124,11 @@ check_vacuum_full_table(MGStatement *st, Oid relid)
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	f.rewrites = true;
-	f.message = psprintf("VACUUM FULL of table \"%s\" would block all reads and writes while it rewrites the table",
-						 get_rel_name(relid));
-	f.detail = psprintf("VACUUM FULL copies the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.  %s",
-						mg_rel_describe(relid));
-	f.hint = pstrdup(vacuum_full_hint);
+	mg_finding_message(&f, "VACUUM FULL of table \"%s\" would block all reads and writes while it rewrites the table",
+					   get_rel_name(relid));
+	mg_finding_detail(&f, "VACUUM FULL copies the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.");
+	mg_finding_add_detail_text(&f, mg_rel_describe(relid));
+	add_vacuum_full_hint(&f);
 	mg_report(&f);
 }
 
@@ -270,18 +185,20 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 
 	if (!mg_rule_applies(MG_RULE_VACUUM_FULL, InvalidOid))
 		return;
-	tables = mg_large_tables(InvalidOid, true, &largest);
+	tables = mg_maintained_tables(InvalidOid, true, mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 	f.rule = MG_RULE_VACUUM_FULL;
 	f.relid = largest;
 	f.lockmode = AccessExclusiveLock;
 	f.rewrites = true;
-	f.message = psprintf("VACUUM FULL of the whole database would block all reads and writes of %d large %s, one at a time",
-						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
-	f.detail = psprintf("VACUUM FULL without a table list rewrites every table of the database, each under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
-						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
-	f.hint = pstrdup(vacuum_full_hint);
+	mg_finding_message_plural(&f, "VACUUM FULL of the whole database would block all reads and writes of %d large table, one at a time",
+							  "VACUUM FULL of the whole database would block all reads and writes of %d large tables, one at a time",
+							  list_length(tables),
+							  list_length(tables));
+	mg_finding_detail(&f, "VACUUM FULL without a table list rewrites every table of the database, each under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+					  mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	add_vacuum_full_hint(&f);
 	mg_report(&f);
 }
 
@@ -353,8 +270,11 @@ clustered_tables(void)
 	return result;
 }
 
-static const char *const cluster_hint =
-"Reorder the table online with pg_repack (--order-by, or its clustered index), which holds ACCESS EXCLUSIVE only for a moment at the end; or leave the order alone: CLUSTER's ordering decays with every write anyway.";
+static void
+add_cluster_hint(MGFinding *f)
+{
+	mg_finding_hint(f, "Reorder the table online with pg_repack (--order-by, or its clustered index), which holds ACCESS EXCLUSIVE only for a moment at the end; or leave the order alone: CLUSTER's ordering decays with every write anyway.");
+}
 
 /*
  * cluster: CLUSTER rewrites the table in index order under ACCESS
@@ -367,9 +287,7 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 {
 	MGFinding	f = {0};
 	List	   *tables = NIL;
-	ListCell   *lc;
 	Oid			largest = InvalidOid;
-	int64		largest_bytes = -1;
 
 	if (stmt->relation != NULL)
 	{
@@ -400,30 +318,31 @@ check_cluster(MGStatement *st, ClusterStmt *stmt)
 		f.relid = relid;
 		f.lockmode = AccessExclusiveLock;
 		f.rewrites = true;
-		f.message = psprintf("CLUSTER of table \"%s\" would block all reads and writes while it rewrites the table",
-							 get_rel_name(relid));
-		f.detail = psprintf("CLUSTER copies the whole table in index order and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.  %s",
-							mg_rel_describe(relid));
-		f.hint = pstrdup(cluster_hint);
+		mg_finding_message(&f, "CLUSTER of table \"%s\" would block all reads and writes while it rewrites the table",
+						   get_rel_name(relid));
+		mg_finding_detail(&f, "CLUSTER copies the whole table in index order and rebuilds its indexes under an ACCESS EXCLUSIVE lock, which blocks every query of the table until it finishes, and needs free disk space for the copy.");
+		mg_finding_add_detail_text(&f, mg_rel_describe(relid));
+		add_cluster_hint(&f);
 		mg_report(&f);
 		return;
 	}
 
 	if (!mg_rule_applies(MG_RULE_CLUSTER, InvalidOid))
 		return;
-	foreach(lc, clustered_tables())
-		add_large_table(&tables, lfirst_oid(lc), &largest, &largest_bytes);
+	tables = mg_tables_among(clustered_tables(), mg_rel_exempt_from_size_rules, &largest);
 	if (tables == NIL)
 		return;
 	f.rule = MG_RULE_CLUSTER;
 	f.relid = largest;
 	f.lockmode = AccessExclusiveLock;
 	f.rewrites = true;
-	f.message = psprintf("CLUSTER without a table would block all reads and writes of %d large %s, one at a time",
-						 list_length(tables), list_length(tables) == 1 ? "table" : "tables");
-	f.detail = psprintf("CLUSTER without a table re-clusters every table that has a clustered index, each copied under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
-						mg_rel_list_text(tables, 5), mg_rel_describe(largest));
-	f.hint = pstrdup(cluster_hint);
+	mg_finding_message_plural(&f, "CLUSTER without a table would block all reads and writes of %d large table, one at a time",
+							  "CLUSTER without a table would block all reads and writes of %d large tables, one at a time",
+							  list_length(tables),
+							  list_length(tables));
+	mg_finding_detail(&f, "CLUSTER without a table re-clusters every table that has a clustered index, each copied under an ACCESS EXCLUSIVE lock that blocks every query of it until its copy is done.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+					  mg_rel_list_text(tables, 5), mg_rel_describe(largest));
+	add_cluster_hint(&f);
 	mg_report(&f);
 }
 
@@ -542,12 +461,13 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 		Oid			first = linitial_oid(existing_cascaded);
 
 		f.relid = first;
-		f.message = psprintf("TRUNCATE ... CASCADE would also empty %s not named in the statement: %s",
-							 list_length(existing_cascaded) == 1 ? "a table" : "tables",
-							 mg_rel_list_text(existing_cascaded, 5));
-		f.detail = psprintf("CASCADE follows foreign keys to every table that references the truncated ones and deletes all of their rows too, under an ACCESS EXCLUSIVE lock on each that blocks every query of them until this transaction commits.  %s",
-							mg_rel_describe(first));
-		f.hint = pstrdup("Name every table to empty in the TRUNCATE itself, without CASCADE, so that the migration says what it destroys; or delete the rows you mean to delete in batches.");
+		mg_finding_message_plural(&f, "TRUNCATE ... CASCADE would also empty a table not named in the statement: %s",
+								  "TRUNCATE ... CASCADE would also empty tables not named in the statement: %s",
+								  list_length(existing_cascaded),
+								  mg_rel_list_text(existing_cascaded, 5));
+		mg_finding_detail(&f, "CASCADE follows foreign keys to every table that references the truncated ones and deletes all of their rows too, under an ACCESS EXCLUSIVE lock on each that blocks every query of them until this transaction commits.");
+		mg_finding_add_detail_text(&f, mg_rel_describe(first));
+		mg_finding_hint(&f, "Name every table to empty in the TRUNCATE itself, without CASCADE, so that the migration says what it destroys; or delete the rows you mean to delete in batches.");
 	}
 	else
 	{
@@ -555,14 +475,16 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 
 		f.relid = first;
 		if (list_length(existing) == 1)
-			f.message = psprintf("TRUNCATE would delete every row of table \"%s\" and block all access to it",
-								 get_rel_name(first));
+			mg_finding_message(&f, "TRUNCATE would delete every row of table \"%s\" and block all access to it",
+							   get_rel_name(first));
 		else
-			f.message = psprintf("TRUNCATE would delete every row of %d tables and block all access to them: %s",
-								 list_length(existing), mg_rel_list_text(existing, 5));
-		f.detail = psprintf("TRUNCATE takes an ACCESS EXCLUSIVE lock, which waits for every transaction using the table and then blocks every query of it until this transaction commits; the rows cannot be recovered once it commits.  %s",
-							mg_rel_describe(first));
-		f.hint = pstrdup("If only some rows must go, DELETE them in batches.  If the table must really be emptied, run TRUNCATE alone with a short lock_timeout and accept the rule for that statement.");
+			mg_finding_message_plural(&f, "TRUNCATE would delete every row of %d table and block all access to it: %s",
+									  "TRUNCATE would delete every row of %d tables and block all access to them: %s",
+									  list_length(existing),
+							   list_length(existing), mg_rel_list_text(existing, 5));
+		mg_finding_detail(&f, "TRUNCATE takes an ACCESS EXCLUSIVE lock, which waits for every transaction using the table and then blocks every query of it until this transaction commits; the rows cannot be recovered once it commits.");
+		mg_finding_add_detail_text(&f, mg_rel_describe(first));
+		mg_finding_hint(&f, "If only some rows must go, DELETE them in batches.  If the table must really be emptied, run TRUNCATE alone with a short lock_timeout and accept the rule for that statement.");
 	}
 	mg_report(&f);
 }
@@ -654,16 +576,16 @@ check_refresh_matview(MGStatement *st, RefreshMatViewStmt *stmt)
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	f.rewrites = true;
-	f.message = psprintf("REFRESH MATERIALIZED VIEW \"%s\" would block all reads of the view while its query runs",
-						 get_rel_name(relid));
-	f.detail = psprintf("Without CONCURRENTLY the refresh holds an ACCESS EXCLUSIVE lock on the materialized view while it re-runs the view's query and replaces its contents, which blocks every query of the view until this transaction commits.  %s",
-						mg_rel_describe(relid));
+	mg_finding_message(&f, "REFRESH MATERIALIZED VIEW \"%s\" would block all reads of the view while its query runs",
+					   get_rel_name(relid));
+	mg_finding_detail(&f, "Without CONCURRENTLY the refresh holds an ACCESS EXCLUSIVE lock on the materialized view while it re-runs the view's query and replaces its contents, which blocks every query of the view until this transaction commits.");
+	mg_finding_add_detail_text(&f, mg_rel_describe(relid));
 	if (matview_has_usable_unique_index(relid))
-		f.hint = psprintf("Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile; the view has the unique index that requires.",
-						  name);
+		mg_finding_hint(&f, "Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile; the view has the unique index that requires.",
+						name);
 	else
-		f.hint = psprintf("Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile.  It needs a unique index on plain columns of the view, without WHERE: create one first with CREATE UNIQUE INDEX CONCURRENTLY ... ON %s (...).",
-						  name, name);
+		mg_finding_hint(&f, "Use REFRESH MATERIALIZED VIEW CONCURRENTLY %s, which lets queries read the old contents meanwhile.  It needs a unique index on plain columns of the view, without WHERE: create one first with CREATE UNIQUE INDEX CONCURRENTLY ... ON %s (...).",
+						name, name);
 	mg_report(&f);
 }
 

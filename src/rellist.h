@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * rellist.h
+ *	  Lists of relation names as they appear inside a message's detail
+ *	  (rellist.c).
+ *
+ * IDENTIFICATION
+ *	  src/rellist.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_RELLIST_H
+#define MG_RELLIST_H
+
+#include "nodes/pg_list.h"
+
+/* "public.a, public.b, and 3 more" (relation OIDs, at most max_listed named) */
+extern char *mg_rel_list_serial(List *relids, int max_listed);
+
+/* mg_rel_list_text(), declared in migration_guard.h: "public.a, public.b and 3 more" */
+
+#endif							/* MG_RELLIST_H */

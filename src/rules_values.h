@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_values.h
+ *	  Values the running release relies on without naming them: enum
+ *	  labels and what fills a NOT NULL column (rules_values.c).
+ *
+ * IDENTIFICATION
+ *	  src/rules_values.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_RULES_VALUES_H
+#define MG_RULES_VALUES_H
+
+#include "migration_guard.h"
+
+/* ALTER TYPE ... RENAME VALUE, ALTER TABLE ... DROP DEFAULT / IDENTITY / EXPRESSION */
+extern void mg_check_values_stmt(MGStatement *st, Node *parsetree);
+
+/* mg_check_add_column_required() is declared in migration_guard.h */
+
+#endif							/* MG_RULES_VALUES_H */
