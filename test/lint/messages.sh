@@ -11,6 +11,10 @@
 #     "%s", _(s) or "%s", dgettext(...), as PostgreSQL itself does.
 #  3. No finding text assembled with psprintf(): rules use the builders of
 #     src/finding.h (mg_finding_message(), ...).
+#  4. Every format string is a literal the compiler checks against its
+#     arguments: each file compiles without -Wformat-nonliteral warnings
+#     (the builders, errmsg and psprintf are printf-like; dgettext() of a
+#     literal counts as one).
 #
 # Prints TAP.  Needs xgettext (Debian package gettext) and pg_config.
 set -u
@@ -59,5 +63,16 @@ glued=$(grep -nE '\->(message|detail|hint) *= *psprintf\(' src/*.c || true)
 [ -z "$glued" ]
 ok $? 'no finding message/detail/hint assembled with psprintf() in src/'
 [ -z "$glued" ] || printf '%s\n' "$glued" | sed 's/^/#   /'
+
+# 4. Format strings are literals (syntax check only: nothing is built).
+cc=$(${PG_CONFIG:-pg_config} --cc 2>/dev/null || echo gcc)
+inc=$(${PG_CONFIG:-pg_config} --includedir-server)
+nonliteral=$(for f in src/*.c; do
+	$cc -fsyntax-only -Wformat -Wformat-nonliteral -DMG_VERSION='"lint"' \
+		-I src -I "$inc" "$f" 2>&1 | grep -E 'warning|error'
+done)
+[ -z "$nonliteral" ]
+ok $? 'every format string in src/ is a literal (-Wformat-nonliteral)'
+[ -z "$nonliteral" ] || printf '%s\n' "$nonliteral" | sed 's/^/#   /'
 
 done_testing
