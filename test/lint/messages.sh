@@ -2,16 +2,17 @@
 # test/lint/messages.sh -- messages are written to be translated (issue 12).
 #
 #  1. xgettext, run with nls.mk's triggers and flags over nls.mk's files,
-#     extracts every message without an error or warning (a format string
-#     that is not a literal, a plural without its singular, ... show here).
+#     extracts every message without an error or warning (what it reports:
+#     strings it cannot parse, bad encodings, keyword misuse); the catalog
+#     it writes is what translators would get.
 #  2. No errmsg/errdetail/errhint (nor GUC_check_err*) of a bare "%s": a
 #     sentence built elsewhere escapes both the compiler's format check and
 #     the translator.  Text already translated goes through the _internal
 #     variants; a string marked with gettext_noop() is passed as
 #     "%s", _(s) or "%s", dgettext(...), as PostgreSQL itself does.
 #  3. No finding text assembled with psprintf() or copied untranslated with
-#     pstrdup("..."): rules use the builders of
-#     src/finding.h (mg_finding_message(), ...).
+#     pstrdup("..."): rules use the builders of src/finding.h
+#     (mg_finding_message(), ...).
 #  4. Every format string is a literal the compiler checks against its
 #     arguments: each file compiles without -Wformat-nonliteral warnings
 #     (the builders, errmsg and psprintf are printf-like; dgettext() of a
