@@ -26,6 +26,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/xlog.h"
@@ -365,6 +367,36 @@ statement_forbids_writes_before(void)
 }
 
 /*
+ * Why an override was refused, for the finding's detail: because no reason
+ * was given where one is required, or because the server is in recovery.
+ * One whole sentence per mechanism; SET and SET LOCAL are SQL, not words.
+ */
+static char *
+refusal_detail(MGOverrideMechanism how, bool in_recovery)
+{
+	switch (how)
+	{
+		case MG_OVERRIDE_SET:
+		case MG_OVERRIDE_SET_LOCAL:
+			if (in_recovery)
+				return psprintf(dgettext(TEXTDOMAIN, "The override by %s was refused: it cannot be recorded while the server is in recovery."),
+								mechanism_names[how]);
+			return psprintf(dgettext(TEXTDOMAIN, "The override by %s was refused: \"migration_guard.require_reason\" is on and no reason was given."),
+							mechanism_names[how]);
+		case MG_OVERRIDE_DIRECTIVE:
+			if (in_recovery)
+				return pstrdup(dgettext(TEXTDOMAIN, "The override by a migration_guard:allow directive was refused: it cannot be recorded while the server is in recovery."));
+			return pstrdup(dgettext(TEXTDOMAIN, "The override by a migration_guard:allow directive was refused: \"migration_guard.require_reason\" is on and no reason was given."));
+		case MG_OVERRIDE_SEVERITY:
+		case MG_NUM_OVERRIDE_MECHANISMS:
+			break;
+	}
+	if (in_recovery)
+		return pstrdup(dgettext(TEXTDOMAIN, "The override by a lowered severity was refused: it cannot be recorded while the server is in recovery."));
+	return pstrdup(dgettext(TEXTDOMAIN, "The override by a lowered severity was refused: \"migration_guard.require_reason\" is on and no reason was given."));
+}
+
+/*
  * The one call where an override is granted (report.c): refuses it when a
  * reason is required and missing, or when it cannot be recorded; else
  * records it and counts it.  On refusal, *refusal says why, for the
@@ -377,14 +409,12 @@ mg_audit_override(const MGFinding *f, MGOverrideMechanism how, const char **refu
 
 	if (reason == NULL && reason_required(f, how))
 	{
-		*refusal = psprintf("The override by %s was refused: \"migration_guard.require_reason\" is on and no reason was given.",
-							mechanism_names[how]);
+		*refusal = refusal_detail(how, false);
 		return false;
 	}
 	if (RecoveryInProgress())
 	{
-		*refusal = psprintf("The override by %s was refused: it cannot be recorded while the server is in recovery.",
-							mechanism_names[how]);
+		*refusal = refusal_detail(how, true);
 		return false;
 	}
 	if (statement_forbids_writes_before())

@@ -16,10 +16,10 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <limits.h>
 
-#include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/guc.h"
 
 #include "migration_guard.h"
@@ -237,8 +237,9 @@ check_lock_timeout_setting(char **newval, void **extra, GucSource source)
 		if (!parse_int(*newval, &ms, GUC_UNIT_MS, &hintmsg) || ms < 0)
 		{
 			GUC_check_errdetail("\"%s\" is not a duration.", *newval);
+			/* parse_int()'s hint is the server's, in its text domain */
 			if (hintmsg)
-				GUC_check_errhint("%s", hintmsg);
+				GUC_check_errhint("%s", dgettext(PG_TEXTDOMAIN("postgres"), hintmsg));
 			return false;
 		}
 	}
@@ -272,18 +273,6 @@ bool
 mg_rule_allowed_by_setting(MGRuleId rule)
 {
 	return allowed_rules != NULL && allowed_rules->allowed[rule];
-}
-
-/*
- * May the current role loosen the policy?  SET of the SUSET parameters is
- * checked by PostgreSQL itself; directive comments in statements come here,
- * so that a comment carries exactly the privilege a SET would need.
- */
-bool
-mg_role_may_loosen_policy(void)
-{
-	return superuser() ||
-		pg_parameter_aclcheck("migration_guard.allow", GetUserId(), ACL_SET) == ACLCHECK_OK;
 }
 
 void

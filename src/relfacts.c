@@ -234,26 +234,6 @@ mg_rel_estimated_rows(Oid relid)
 }
 
 /*
- * Build, scan and rewrite rules are quiet on tables created in this
- * transaction (nobody else can see them) and on tables smaller than
- * migration_guard.small_table_threshold.  A table whose size cannot be read
- * without waiting counts as large.
- */
-bool
-mg_rel_exempt_from_size_rules(Oid relid)
-{
-	int64		bytes;
-
-	if (mg_rel_created_in_xact(relid))
-		return true;
-	if (mg_small_table_threshold <= 0)
-		return false;
-	if (!mg_rel_size(relid, &bytes))
-		return false;
-	return bytes < (int64) mg_small_table_threshold * 1024;
-}
-
-/*
  * Relations that queries of the running release name: tables, views,
  * materialized views and foreign tables.  Not indexes, sequences or
  * composite types, whose names and columns no query reads rows through.

@@ -22,7 +22,7 @@ extern bool mg_rel_created_in_xact(Oid relid);
 extern bool mg_rel_size(Oid relid, int64 *bytes);
 extern double mg_rel_estimated_rows(Oid relid);
 extern double mg_rel_rows_from_pages(Oid relid);	/* relestimate.c */
-extern bool mg_rel_exempt_from_size_rules(Oid relid);
+extern bool mg_rel_exempt_from_size_rules(Oid relid);	/* applies.c */
 extern char *mg_rel_name(Oid relid);
 extern char *mg_rel_describe(Oid relid);
 

@@ -15,7 +15,8 @@
  */
 #include "postgres.h"
 
-#include "commands/extension.h"
+#include "compat.h"
+
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -25,39 +26,11 @@
 
 #include "migration_guard.h"
 #include "audit.h"
-#include "relfacts.h"
-#include "heads_expected.h"
 #include "stats.h"
 
 MGCollector *mg_collector = NULL;
 
 #define MG_STATEMENT_QUOTE_LEN 200
-
-/*
- * Is the rule worth evaluating for this relation?  Rules call this before
- * building a finding, so that disabled rules and exempt tables cost only a
- * lookup.  Build, scan and rewrite rules are quiet on tables created in this
- * transaction and on tables below the size threshold.
- */
-bool
-mg_rule_applies(MGRuleId rule, Oid relid)
-{
-	if (mg_collector == NULL && mg_rule_severity(rule) == MG_SEV_OFF &&
-		!mg_audit_judges_off_rule(rule))
-		return false;
-	/* Design advice is for migrations, not for extensions' install scripts. */
-	if (creating_extension && mg_rules[rule].family == MG_FAMILY_DESIGN)
-		return false;
-	if (mg_rules[rule].size_exempt && OidIsValid(relid) &&
-		mg_rel_exempt_from_size_rules(relid))
-		return false;
-	/* A migration tool's own bookkeeping tables see no application traffic. */
-	if ((mg_rules[rule].size_exempt || mg_rules[rule].family == MG_FAMILY_BLOCKING ||
-		 mg_rules[rule].family == MG_FAMILY_LOCKING) &&
-		mg_heads_is_bookkeeping_table(relid))
-		return false;
-	return true;
-}
 
 /*
  * Statement text for a message: white space folded to one line, cut after
@@ -98,28 +71,27 @@ mg_quote_statement(const char *text)
 }
 
 /*
- * Has the rule been deliberately accepted for the current statement, by
- * migration_guard.allow or by a directive comment the role may use?  For
- * checks made while the statement runs (the table_rewrite backstop).
+ * Logs an override that let a finding through.  "setting" names the
+ * parameter that did it (migration_guard.allow, .rules or .mode), or is
+ * NULL for a directive comment: one whole sentence for each.
  */
-bool
-mg_rule_allowed_for_statement(MGRuleId rule)
-{
-	if (mg_rule_allowed_by_setting(rule))
-		return true;
-	return mg_directive_allows(rule) && mg_role_may_loosen_policy();
-}
-
 static void
-log_override(const MGFinding *f, const char *how)
+log_override(const MGFinding *f, const char *setting)
 {
+	const char *rule = mg_rules[f->rule].name;
+	const char *role = GetUserNameFromId(GetUserId(), false);
 	char	   *text = mg_current_statement ? mg_statement_text(mg_current_statement) : pstrdup("");
 
-	ereport(LOG,
-			(errmsg("migration_guard: rule \"%s\" overridden by %s for role \"%s\": %s",
-					mg_rules[f->rule].name, how,
-					GetUserNameFromId(GetUserId(), false), text),
-			 errhidestmt(true)));
+	if (setting != NULL)
+		ereport(LOG,
+				(errmsg("migration_guard: rule \"%s\" overridden by %s for role \"%s\": %s",
+						rule, setting, role, text),
+				 errhidestmt(true)));
+	else
+		ereport(LOG,
+				(errmsg("migration_guard: rule \"%s\" overridden by a migration_guard:allow directive for role \"%s\": %s",
+						rule, role, text),
+				 errhidestmt(true)));
 }
 
 /*
@@ -145,11 +117,16 @@ finding_relation_fields(const MGFinding *f)
 	return 0;
 }
 
+/*
+ * Raises the finding at elevel.  Its message, detail and hint were
+ * translated when the rule wrote them, and extra_detail when it was
+ * written (report.c, audit.c), so they pass through untranslated here; the
+ * hint's closing sentence on how to accept the risk is ours.
+ */
 static void
 raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
 {
 	const MGRule *r = &mg_rules[f->rule];
-	StringInfoData hint;
 	StringInfoData detail;
 
 	initStringInfo(&detail);
@@ -158,19 +135,15 @@ raise_finding(const MGFinding *f, int elevel, const char *extra_detail)
 	if (extra_detail)
 		appendStringInfo(&detail, "%s%s", detail.len > 0 ? "  " : "", extra_detail);
 
-	initStringInfo(&hint);
-	if (f->hint)
-		appendStringInfo(&hint, "%s  ", f->hint);
-	appendStringInfo(&hint,
-					 dgettext(TEXTDOMAIN, "To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s."),
-					 r->name, r->name);
-
 	ereport(elevel,
 			(errcode(mg_family_sqlstate(r->family)),
-	/* the finding's texts were translated when the rule wrote them */
 			 errmsg_internal("%s", f->message),
 			 detail.len > 0 ? errdetail_internal("%s", detail.data) : 0,
-			 errhint("%s", hint.data),
+			 f->hint ?
+			 errhint("%s  To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s.",
+					 f->hint, r->name, r->name) :
+			 errhint("To accept the risk deliberately: SET LOCAL migration_guard.allow = '%s', or the comment -- migration_guard:allow %s.",
+					 r->name, r->name),
 			 finding_relation_fields(f)));
 }
 
@@ -181,29 +154,6 @@ policy_source(MGRuleId rule)
 	MGSeverity	ignored;
 
 	return mg_rule_override(rule, &ignored) ? "migration_guard.rules" : "migration_guard.mode";
-}
-
-/*
- * The severity a finding is reported with.  An advisory finding (say, a
- * drop nothing in the database depends on) is a warning even where its
- * rule enforces, unless migration_guard.rules names the rule explicitly.
- */
-MGSeverity
-mg_finding_severity(const MGFinding *f)
-{
-	return mg_finding_severity_in_mode(f, (MGSeverity) mg_mode);
-}
-
-/* The same under a given mode (migration_guard.check()'s mode argument). */
-MGSeverity
-mg_finding_severity_in_mode(const MGFinding *f, MGSeverity mode)
-{
-	MGSeverity	sev = mg_rule_severity_in_mode(f->rule, mode);
-	MGSeverity	ignored;
-
-	if (f->advisory && sev == MG_SEV_ENFORCE && !mg_rule_override(f->rule, &ignored))
-		sev = MG_SEV_WARN;
-	return sev;
 }
 
 /*
@@ -254,11 +204,11 @@ mg_report(MGFinding *f)
 	if (mg_directive_allows(f->rule))
 	{
 		if (!mg_role_may_loosen_policy())
-			extra_detail = psprintf("The migration_guard:allow directive was ignored: role \"%s\" may not loosen the policy.",
+			extra_detail = psprintf(dgettext(TEXTDOMAIN, "The migration_guard:allow directive was ignored: role \"%s\" may not loosen the policy."),
 									GetUserNameFromId(GetUserId(), false));
 		else if (mg_audit_override(f, MG_OVERRIDE_DIRECTIVE, &refusal))
 		{
-			log_override(f, "a migration_guard:allow directive");
+			log_override(f, NULL);
 			return;
 		}
 	}

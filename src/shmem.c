@@ -7,9 +7,11 @@
  *	  deprecated objects, the guard's statistics, ...) do not install hooks
  *	  of their own: each adds one entry to shmem_users[] below, naming how
  *	  much memory it needs and how to attach to it.  Shared memory exists
- *	  only when the library is in shared_preload_libraries; a feature must
- *	  check mg_shmem_available() and degrade (say so, store nothing)
- *	  otherwise.
+ *	  only when the library is in shared_preload_libraries; a feature's
+ *	  startup function is then the one thing that attaches it, so the
+ *	  feature knows from its own pointer (NULL: degrade, say so, store
+ *	  nothing) and needs to call nothing here: calls go one way, from
+ *	  these hooks down to the features.
  *
  * IDENTIFICATION
  *	  src/shmem.c
@@ -17,6 +19,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"

@@ -28,6 +28,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/xact.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -39,7 +41,6 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "shmem.h"
 #include "stats.h"
 
 #define MG_STATS_DATABASES 64
@@ -82,6 +83,11 @@ typedef struct StatsShared
 	DbCounters	db[MG_STATS_DATABASES + 1]; /* the last: overflow */
 } StatsShared;
 
+/*
+ * Set by mg_stats_shmem_startup(), which shmem.c calls only when the
+ * library reserved shared memory (shared_preload_libraries): NULL means
+ * the counters are not available, and every counting call is a no-op.
+ */
 static StatsShared *stats = NULL;
 static DbCounters *my_db = NULL;	/* this backend's slot, once found */
 
@@ -210,7 +216,7 @@ db_slot_ex(bool may_read_catalog)
 
 	if (likely(my_db != NULL))
 		return my_db;
-	if (stats == NULL || !mg_shmem_available() || !OidIsValid(MyDatabaseId))
+	if (stats == NULL || !OidIsValid(MyDatabaseId))
 		return NULL;
 
 	SpinLockAcquire(&stats->mutex);
@@ -484,7 +490,7 @@ mg_stats(PG_FUNCTION_ARGS)
 	int			nused;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (stats == NULL || !mg_shmem_available())
+	if (stats == NULL)
 		return (Datum) 0;
 
 	reset_at = pg_atomic_read_u64(&stats->reset_at);
@@ -516,7 +522,7 @@ PG_FUNCTION_INFO_V1(mg_stats_reset);
 Datum
 mg_stats_reset(PG_FUNCTION_ARGS)
 {
-	if (stats == NULL || !mg_shmem_available())
+	if (stats == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration_guard statistics are not available"),
