@@ -247,7 +247,7 @@ heads_pre_commit(void)
 		!mg_heads_expected_set())
 		return;
 	if (mg_heads_schema_change() == NULL && mg_heads_guard_created_objects())
-		mg_heads_note_schema_change("a statement");
+		mg_heads_note_schema_change(MGH_("a statement"));
 	ddl_tag = mg_heads_schema_change();
 	if (ddl_tag)
 		mg_heads_check_freeze(ddl_tag, true);

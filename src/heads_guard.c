@@ -450,7 +450,7 @@ current_command_name(void)
 {
 	if (ActivePortal && ActivePortal->commandTag != CMDTAG_UNKNOWN)
 		return GetCommandTagName(ActivePortal->commandTag);
-	return "a statement";
+	return MGH_("a statement");
 }
 
 /* The freeze's backstop: a schema object created or changed. */
