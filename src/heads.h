@@ -6,18 +6,19 @@
  *	  and judging the head read against the release's expected head.
  *
  *	  The family, bottom to top (each file calls only those before it):
- *	  heads_state.c (per-backend state), heads_tools.c (the tool table),
- *	  heads_versions.c (version order and lists), heads_settings.c (the
- *	  GUCs), heads_read.c (reading safely), heads_candidates.c (which
- *	  tables), heads_txmode.c (what tools do per transaction),
- *	  heads_query.c (reading the head), heads_expected.c (where the
- *	  expected head comes from), heads_judge.c (judging a reading),
+ *	  facts and settings: heads_state.c (per-backend state), heads_tools.c
+ *	  (the tool table), heads_versions.c (version order and lists),
+ *	  heads_settings.c (the GUCs), heads_read.c (reading safely),
+ *	  heads_candidates.c (which tables), heads_txmode.c (what tools do per
+ *	  transaction, their bookkeeping tables), heads_query.c (reading the
+ *	  head), heads_expected.c (where the expected head comes from);
+ *	  judging: heads_judge.c (a reading against the expected head),
  *	  heads_formats.c (how tools write versions), heads_xact.c (the head
- *	  at the transaction's moments), heads_history.c (head_history);
- *	  then heads_enforce.c (the refusals), heads_guard.c (object access
- *	  hook), and the entry points heads.c (executor and transaction
- *	  hooks, the statement check), heads_sql.c (head(), assert_head())
- *	  and heads_expected_sql.c (set_expected_head()).
+ *	  at the transaction's moments), heads_history.c (head_history),
+ *	  heads_enforce.c (the refusals); entry points: heads_guard.c (object
+ *	  access hook), heads.c (executor and transaction hooks, the statement
+ *	  check), heads_sql.c (head(), assert_head()) and heads_expected_sql.c
+ *	  (set_expected_head()).
  *
  * IDENTIFICATION
  *	  src/heads.h
