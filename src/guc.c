@@ -24,8 +24,7 @@
 
 #include "migration_guard.h"
 #include "deprecation.h"
-#include "heads.h"
-#include "heads_expected.h"
+#include "heads_settings.h"
 
 /* policy */
 int			mg_mode = MG_SEV_ENFORCE;
@@ -41,14 +40,6 @@ int			mg_lock_retries = 0;
 int			mg_lock_retry_delay = 500;
 int			mg_lock_retry_max_delay = 10000;
 bool		mg_trace_locks = false;
-
-/* migration heads */
-char	   *mg_expected_head = NULL;
-char	   *mg_known_heads = NULL;
-char	   *mg_migration_table = NULL;
-char	   *mg_migration_tool = NULL;
-bool		mg_allow_downgrade = false;
-bool		mg_freeze_at_head = false;
 
 /* Parsed "migration_guard.rules": -1 = no override, else an MGSeverity. */
 typedef struct RuleOverrides
@@ -374,62 +365,10 @@ mg_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomStringVariable("migration_guard.expected_head",
-							   "Migration head(s) the running release expects, comma-separated.",
-							   "Empty disables head enforcement.",
-							   &mg_expected_head,
-							   "",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   mg_check_expected_head, mg_assign_expected_head, NULL);
-
-	DefineCustomStringVariable("migration_guard.known_heads",
-							   "Every migration revision the release knows, oldest first, for tools whose versions have no order.",
-							   NULL,
-							   &mg_known_heads,
-							   "",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   mg_check_head_list, NULL, NULL);
-
-	DefineCustomStringVariable("migration_guard.migration_table",
-							   "The migration tool's version table, or auto to detect it.",
-							   NULL,
-							   &mg_migration_table,
-							   "auto",
-							   PGC_SUSET,
-							   0,
-							   mg_check_migration_table, NULL, NULL);
-
-	DefineCustomStringVariable("migration_guard.migration_tool",
-							   "The migration tool whose version table is read, or auto to detect it.",
-							   NULL,
-							   &mg_migration_tool,
-							   "auto",
-							   PGC_SUSET,
-							   0,
-							   mg_check_migration_tool, NULL, NULL);
-
-	DefineCustomBoolVariable("migration_guard.allow_downgrade",
-							 "Allows a transaction to move the migration head backwards.",
-							 NULL,
-							 &mg_allow_downgrade,
-							 false,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomBoolVariable("migration_guard.freeze_at_head",
-							 "Refuses DDL outside migrations while the database is at the expected head.",
-							 NULL,
-							 &mg_freeze_at_head,
-							 false,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
+	/* migration heads (heads_settings.c) */
+	mg_heads_define_gucs();
 
 	mg_deprecation_define_gucs();
-	mg_heads_txmode_define_gucs();
 
 	MarkGUCPrefixReserved("migration_guard");
 }

@@ -5,9 +5,20 @@
  *	  its version, how its versions are ordered), reading a tool's table,
  *	  and judging the head read against the release's expected head.
  *
- *	  heads_tools.c owns the per-tool knowledge and the judgement;
- *	  heads.c owns the hooks, the per-transaction state, head(),
- *	  assert_head() and the history.
+ *	  The family, bottom to top (each file calls only those before it):
+ *	  facts and settings: heads_state.c (per-backend state), heads_tools.c
+ *	  (the tool table), heads_versions.c (version order and lists),
+ *	  heads_settings.c (the GUCs), heads_read.c (reading safely),
+ *	  heads_candidates.c (which tables), heads_txmode.c (what tools do per
+ *	  transaction, their bookkeeping tables), heads_query.c (reading the
+ *	  head), heads_expected.c (where the expected head comes from);
+ *	  judging: heads_judge.c (a reading against the expected head),
+ *	  heads_formats.c (how tools write versions), heads_xact.c (the head
+ *	  at the transaction's moments), heads_history.c (head_history),
+ *	  heads_enforce.c (the refusals); entry points: heads_guard.c (object
+ *	  access hook), heads.c (executor and transaction hooks, the statement
+ *	  check), heads_sql.c (head(), assert_head()) and heads_expected_sql.c
+ *	  (set_expected_head()).
  *
  * IDENTIFICATION
  *	  src/heads.h
@@ -19,6 +30,15 @@
 
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
+
+/*
+ * Sentences built now for a message raised later (a reading's problem, a
+ * judgement's detail), translated in migration_guard's text domain.  The
+ * argument is a literal format: the compiler checks it (dgettext keeps
+ * the format attribute), and MGH_ and MGH_N are gettext triggers.
+ */
+#define MGH_(x)				dgettext(TEXTDOMAIN, x)
+#define MGH_N(s, p, n)		dngettext(TEXTDOMAIN, s, p, n)
 
 /* SQLSTATEs of head enforcement (class MG, docs/sqlstates.md) */
 #define ERRCODE_MG_HEAD_CONFIG			MAKE_SQLSTATE('M', 'G', '0', '1', '0')
@@ -100,27 +120,46 @@ typedef struct MGHeadJudgement
 	char	   *detail;			/* full sentences, or NULL */
 } MGHeadJudgement;
 
-/* heads_tools.c */
+/* Why a table does not have the shape of a tool's table. */
+typedef enum MGShapeMismatchKind
+{
+	MG_SHAPE_NO_COLUMN,			/* a required column is missing */
+	MG_SHAPE_COLUMN_TYPE,		/* a required column is of another type */
+	MG_SHAPE_NO_COMPANION		/* the companion table is missing */
+} MGShapeMismatchKind;
+
+typedef struct MGShapeMismatch
+{
+	MGShapeMismatchKind kind;
+	const char *name;			/* the column or the companion table */
+} MGShapeMismatch;
+
+/* heads_tools.c: the tool table */
 extern const MGTool *mg_tool_lookup(const char *name);
+extern bool mg_heads_table_matches(Oid relid, const MGTool *tool, MGShapeMismatch *why);
+/* heads_judge.c */
 extern const char *mg_head_state_name(MGHeadState state);
-extern bool mg_heads_table_matches(Oid relid, const MGTool *tool, const char **missing);
+/* heads_candidates.c: the candidate tables; the single one detected */
 extern List *mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 									  List **tools);
+extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
+/* heads_query.c: reading the head */
 extern MGHeadReading *mg_heads_read(const char *tool_setting, const char *table_setting);
 extern List *mg_heads_current(const MGHeadReading *r);
+/* heads_versions.c: lists of versions */
 extern List *mg_heads_parse_list(const char *value);
+extern char *mg_heads_join(List *items);
+/* heads_judge.c */
 extern MGHeadJudgement mg_heads_judge(const MGHeadReading *r, List *expected,
 									  List *known, bool position_only);
-extern char *mg_heads_join(List *items);
-/* heads.c: the single detected migration table and its tool */
-extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
-/* heads.c: is the guard reading the head or recording its history? */
+/* heads_state.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
-/* heads_read.c: mg_heads_enter_as() in heads_read.h starts one */
+/* heads_state.c: did this transaction write the migration table? */
 extern bool mg_heads_migration_table_written(void);
+/* heads_read.c: mg_heads_enter_as() in heads_read.h starts one */
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 
-/* check hooks for the head GUCs (guc.c registers them) */
+/* check hooks for the head GUCs (heads_settings.c) */
 extern bool mg_check_head_list(char **newval, void **extra, GucSource source);
 extern bool mg_check_migration_table(char **newval, void **extra, GucSource source);
 extern bool mg_check_migration_tool(char **newval, void **extra, GucSource source);

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * heads_expected.h
- *	  Where the expected head comes from (heads_expected.c), how each tool
- *	  writes its versions (heads_formats.c), and what each tool records in
- *	  its DDL's transaction (heads_txmode.c).
+ *	  Where the expected head comes from (heads_expected.c; its SQL
+ *	  functions in heads_expected_sql.c), how each tool writes its
+ *	  versions (heads_formats.c), and what each tool records in its DDL's
+ *	  transaction (heads_txmode.c).
  *
  * IDENTIFICATION
  *	  src/heads_expected.h
@@ -17,11 +18,21 @@
 
 #include "heads.h"
 
+/* the extension's table of the durable setting */
+#define MG_HEADS_SETTING_TABLE "expected_head_setting"
+
 /* heads_expected.c */
 extern const char *mg_heads_expected_setting(void);
 extern const char *mg_heads_known_setting(void);
-extern const char *mg_heads_expected_origin(void);
+extern bool mg_heads_expected_declared(void);
+extern List *mg_heads_expected_list(void);
+extern List *mg_heads_known_list(void);
+extern bool mg_heads_expected_set(void);
+extern bool mg_heads_watching(void);
+extern Oid	mg_heads_setting_table(void);
 extern void mg_heads_expected_init(void);
+
+/* heads_settings.c: the expected head's check and assign hooks */
 extern bool mg_check_expected_head(char **newval, void **extra, GucSource source);
 extern void mg_assign_expected_head(const char *newval, void *extra);
 
@@ -37,10 +48,10 @@ typedef enum MGBeforeDDL
 	MG_BEFORE_DDL_ON
 } MGBeforeDDL;
 
+/* heads_settings.c defines it */
 extern int	mg_check_head_before_ddl;
 extern bool mg_tool_records_in_ddl_transaction(const MGTool *tool);
 extern bool mg_heads_check_before_ddl_applies(const MGTool *tool);
 extern bool mg_heads_is_bookkeeping_table(Oid relid);
-extern void mg_heads_txmode_define_gucs(void);
 
 #endif							/* MG_HEADS_EXPECTED_H */

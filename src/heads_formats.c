@@ -19,12 +19,16 @@
  *	  read tables when it is set; for it, head(), assert_head() and the
  *	  commit check add the same facts to their detail.
  *
+ *	  Judging layer: reads the head (heads_query.c) to learn the format.
+ *
  * IDENTIFICATION
  *	  src/heads_formats.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -276,8 +280,10 @@ mg_heads_format_note(const MGHeadReading *r, List *expected)
 
 		if (stored(versions, item) || !shape_differs(versions, item))
 			continue;
-		appendStringInfo(&buf, "%sExpected head \"%s\" is not written the way %s writes its versions (like \"%s\"); the nearest version in %s is \"%s\".",
-						 buf.len ? " " : "", item, r->tool->name,
+		if (buf.len)
+			appendStringInfoChar(&buf, ' ');
+		appendStringInfo(&buf, MGH_("Expected head \"%s\" is not written the way %s writes its versions (like \"%s\"); the nearest version in %s is \"%s\"."),
+						 item, r->tool->name,
 						 (char *) llast(versions), r->table, nearest(versions, item));
 	}
 	return buf.len ? buf.data : NULL;

@@ -18,8 +18,8 @@
  *
  *	  DDL is not MVCC-safe: the head before it must be read before it runs.
  *	  mg_heads_guard_statement() predicts, before each utility statement,
- *	  whether it may reach the version table, and has heads.c read the head
- *	  then.  A change the prediction missed arrives as an object access
+ *	  whether it may reach the version table, and has the head read then
+ *	  (heads_xact.c).  A change the prediction missed arrives as an object access
  *	  event with no reading before it: the statement is refused (fails
  *	  closed) rather than judged against a head read after the change.
  *
@@ -29,12 +29,18 @@
  *	  AS, SELECT INTO or CREATE MATERIALIZED VIEW, and anything else that
  *	  creates a non-temporary object while the freeze is on.
  *
+ *	  An entry point (the object access hook) that heads.c installs and
+ *	  calls before each utility statement; it calls down only: the
+ *	  candidate tables, the head readings and the per-backend state.
+ *
  * IDENTIFICATION
  *	  src/heads_guard.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -60,7 +66,11 @@
 
 #include "migration_guard.h"
 #include "heads.h"
+#include "heads_candidates.h"
+#include "heads_expected.h"
 #include "heads_guard.h"
+#include "heads_state.h"
+#include "heads_xact.h"
 
 static object_access_hook_type prev_object_access_hook = NULL;
 
@@ -73,6 +83,23 @@ static object_access_hook_type prev_object_access_hook = NULL;
 #define MAX_PENDING_CREATED 1000
 static List *pending_created = NIL;		/* ObjectAddress *, TopTransactionContext */
 static bool pending_overflow = false;
+
+/* Is head enforcement or the history on, and is this no guard query? */
+bool
+mg_heads_guard_active(void)
+{
+	if (IsBinaryUpgrade || mg_heads_own_query_running() || mg_check_simulating)
+		return false;
+	return mg_heads_watching();
+}
+
+/* Is the freeze on, and has this transaction run no frozen DDL yet? */
+bool
+mg_heads_freeze_undecided(void)
+{
+	return mg_freeze_at_head && mg_heads_schema_change() == NULL &&
+		!mg_heads_migration_table_written() && mg_heads_expected_set();
+}
 
 /* ---------- the relations whose change can move the head ---------- */
 
@@ -423,7 +450,7 @@ current_command_name(void)
 {
 	if (ActivePortal && ActivePortal->commandTag != CMDTAG_UNKNOWN)
 		return GetCommandTagName(ActivePortal->commandTag);
-	return "a statement";
+	return MGH_("a statement");
 }
 
 /* The freeze's backstop: a schema object created or changed. */
@@ -559,21 +586,4 @@ mg_heads_guard_init(void)
 {
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = heads_object_access;
-}
-
-/*
- * The candidate tables and every relation whose rows their reading
- * includes (inheritance children, partitions): a write to any of them can
- * move the head.  heads.c caches the result.
- */
-List *
-mg_heads_guard_expand(List *relids)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, relids)
-		result = list_concat_unique_oid(result,
-										find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
-	return result;
 }

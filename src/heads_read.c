@@ -19,12 +19,17 @@
  *	  would come first): every non-system, non-temporary schema is searched,
  *	  and a name found in several is ambiguous, which fails closed.
  *
+ *	  The one scan of pg_class by name of the heads family lives here
+ *	  (mg_heads_relations_named()); auto-detection uses it too.
+ *
  * IDENTIFICATION
  *	  src/heads_read.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -48,18 +53,19 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "compat.h"
 #include "heads.h"
 #include "heads_read.h"
 #include "relfacts.h"
 
 /*
  * Relations of any selectable kind named relname, in every schema except
- * the system, TOAST and temporary ones.  Views and the like are kept: a
- * view of the name makes the name ambiguous, it is never read.
+ * the system, TOAST, temporary and information_schema ones.  Views and the
+ * like are kept: a view of the name makes the name ambiguous, it is never
+ * read.  tables_only: plain and partitioned tables only (auto-detection
+ * looks for the tools' tables, heads_candidates.c).
  */
-static List *
-relations_named_anywhere(const char *relname)
+List *
+mg_heads_relations_named(const char *relname, bool tables_only)
 {
 	List	   *result = NIL;
 	Relation	rel;
@@ -80,14 +86,16 @@ relations_named_anywhere(const char *relname)
 
 		if (form->relkind != RELKIND_RELATION &&
 			form->relkind != RELKIND_PARTITIONED_TABLE &&
-			form->relkind != RELKIND_VIEW &&
-			form->relkind != RELKIND_MATVIEW &&
-			form->relkind != RELKIND_FOREIGN_TABLE)
+			(tables_only ||
+			 (form->relkind != RELKIND_VIEW &&
+			  form->relkind != RELKIND_MATVIEW &&
+			  form->relkind != RELKIND_FOREIGN_TABLE)))
 			continue;
 		if (IsCatalogNamespace(form->relnamespace) ||
 			IsToastNamespace(form->relnamespace) ||
 			isAnyTempNamespace(form->relnamespace))
 			continue;
+		/* NULL: the schema was dropped concurrently, and the table with it */
 		nspname = get_namespace_name(form->relnamespace);
 		if (nspname == NULL || strcmp(nspname, "information_schema") == 0)
 			continue;
@@ -123,7 +131,7 @@ mg_heads_resolve_table(const char *setting)
 		list_length(names) > 2)
 		return NIL;
 	if (list_length(names) == 1)
-		return relations_named_anywhere(linitial(names));
+		return mg_heads_relations_named(linitial(names), false);
 
 	if (strcmp(linitial(names), "pg_temp") == 0)
 	{
@@ -147,20 +155,20 @@ relkind_noun(char relkind)
 	switch (relkind)
 	{
 		case RELKIND_VIEW:
-			return "a view";
+			return MGH_("a view");
 		case RELKIND_MATVIEW:
-			return "a materialized view";
+			return MGH_("a materialized view");
 		case RELKIND_FOREIGN_TABLE:
-			return "a foreign table";
+			return MGH_("a foreign table");
 		case RELKIND_SEQUENCE:
-			return "a sequence";
+			return MGH_("a sequence");
 		case RELKIND_INDEX:
 		case RELKIND_PARTITIONED_INDEX:
-			return "an index";
+			return MGH_("an index");
 		case RELKIND_COMPOSITE_TYPE:
-			return "a composite type";
+			return MGH_("a composite type");
 		default:
-			return "not a table";
+			return MGH_("not a table");
 	}
 }
 
@@ -182,7 +190,7 @@ mg_heads_check_readable(Oid relid, Oid *owner)
 
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
-		return psprintf("Relation %u does not exist any more.", relid);
+		return psprintf(MGH_("Relation %u does not exist any more."), relid);
 	form = (Form_pg_class) GETSTRUCT(tup);
 	relkind = form->relkind;
 	nspid = form->relnamespace;
@@ -190,10 +198,10 @@ mg_heads_check_readable(Oid relid, Oid *owner)
 	ReleaseSysCache(tup);
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-		return psprintf("%s is %s; migration_guard reads only tables, whose reading runs no code.",
+		return psprintf(MGH_("%s is %s; migration_guard reads only tables, whose reading runs no code."),
 						mg_rel_name(relid), relkind_noun(relkind));
 	if (isAnyTempNamespace(nspid) && !isTempNamespace(nspid))
-		return psprintf("%s is another session's temporary table.", mg_rel_name(relid));
+		return psprintf(MGH_("%s is another session's temporary table."), mg_rel_name(relid));
 
 	/* the tools read the descendants too: each must be a plain table */
 	descendants = find_all_inheritors(relid, NoLock, NULL);
@@ -205,16 +213,16 @@ mg_heads_check_readable(Oid relid, Oid *owner)
 		if (child == relid)
 			continue;
 		if (ck != RELKIND_RELATION && ck != RELKIND_PARTITIONED_TABLE)
-			return psprintf("%s, a child of %s, is %s; migration_guard reads only tables.",
+			return psprintf(MGH_("%s, a child of %s, is %s; migration_guard reads only tables."),
 							mg_rel_name(child), mg_rel_name(relid), relkind_noun(ck));
 		if (isAnyTempNamespace(get_rel_namespace(child)))
-			return psprintf("%s, a child of %s, is a temporary table.",
+			return psprintf(MGH_("%s, a child of %s, is a temporary table."),
 							mg_rel_name(child), mg_rel_name(relid));
 	}
 
 	if (compat_namespace_aclcheck(nspid, *owner, ACL_USAGE) != ACLCHECK_OK ||
 		pg_class_aclcheck(relid, *owner, ACL_SELECT) != ACLCHECK_OK)
-		return psprintf("The owner of %s, role \"%s\", cannot read it, and migration_guard reads it as its owner.",
+		return psprintf(MGH_("The owner of %s, role \"%s\", cannot read it, and migration_guard reads it as its owner."),
 						mg_rel_name(relid), GetUserNameFromId(*owner, true) ? GetUserNameFromId(*owner, true) : "?");
 	return NULL;
 }

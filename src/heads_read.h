@@ -15,6 +15,7 @@
 
 #include "heads.h"
 
+extern List *mg_heads_relations_named(const char *relname, bool tables_only);
 extern List *mg_heads_resolve_table(const char *setting);
 extern char *mg_heads_check_readable(Oid relid, Oid *owner);
 extern void mg_heads_enter_as(MGOwnQuery *q, Oid role);

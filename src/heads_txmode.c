@@ -18,6 +18,10 @@
  *	  tables beside it) see no application traffic, so lock-queue and size
  *	  rules do not judge statements on them (report.c asks here).
  *
+ *	  Facts layer: knowledge of the tools, plus the detected table
+ *	  (heads_candidates.c) and the setting check_head_before_ddl
+ *	  (heads_settings.c, which defines it).
+ *
  * IDENTIFICATION
  *	  src/heads_txmode.c
  *
@@ -25,29 +29,16 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "migration_guard.h"
 #include "heads.h"
 #include "heads_expected.h"
-
-int			mg_check_head_before_ddl = MG_BEFORE_DDL_AUTO;
-
-static const struct config_enum_entry before_ddl_options[] = {
-	{"auto", MG_BEFORE_DDL_AUTO, false},
-	{"on", MG_BEFORE_DDL_ON, false},
-	{"off", MG_BEFORE_DDL_OFF, false},
-	{"true", MG_BEFORE_DDL_ON, true},
-	{"false", MG_BEFORE_DDL_OFF, true},
-	{"yes", MG_BEFORE_DDL_ON, true},
-	{"no", MG_BEFORE_DDL_OFF, true},
-	{"1", MG_BEFORE_DDL_ON, true},
-	{"0", MG_BEFORE_DDL_OFF, true},
-	{NULL, 0, false}
-};
+#include "heads_candidates.h"
 
 /*
  * Tools that record a migration outside the transaction of its DDL, in
@@ -162,18 +153,4 @@ mg_heads_is_bookkeeping_table(Oid relid)
 			get_attnum(relid, c->column) != InvalidAttrNumber)
 			return true;
 	return false;
-}
-
-void
-mg_heads_txmode_define_gucs(void)
-{
-	DefineCustomEnumVariable("migration_guard.check_head_before_ddl",
-							 "Refuses DDL before it runs while the database is at or beyond the expected head.",
-							 "auto: for migration tools that record a migration outside its DDL's transaction (Django, sqitch, yoyo, Sequelize, Liquibase); on: for every tool; off: never.  allow_downgrade = on lifts it.",
-							 &mg_check_head_before_ddl,
-							 MG_BEFORE_DDL_AUTO,
-							 before_ddl_options,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * heads_candidates.h
+ *	  Which tables may be the migration table (heads_candidates.c).
+ *	  mg_heads_find_candidates() and mg_heads_detected() are declared in
+ *	  heads.h.
+ *
+ * IDENTIFICATION
+ *	  src/heads_candidates.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_HEADS_CANDIDATES_H
+#define MG_HEADS_CANDIDATES_H
+
+#include "heads.h"
+
+extern void mg_heads_candidates_init(void);
+extern bool mg_heads_is_candidate(Oid relid);
+extern int	mg_heads_candidate_count(const MGTool **single_tool);
+extern const Oid *mg_heads_guarded_relids(int *n, bool refresh);
+
+#endif							/* MG_HEADS_CANDIDATES_H */

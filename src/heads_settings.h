@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * heads_settings.h
+ *	  The migration-head settings (heads_settings.c).  The variables are
+ *	  declared in migration_guard.h (mg_expected_head, mg_known_heads,
+ *	  mg_migration_table, mg_migration_tool, mg_allow_downgrade,
+ *	  mg_freeze_at_head) and heads_expected.h (mg_check_head_before_ddl);
+ *	  the check hooks in heads.h and heads_expected.h.
+ *
+ * IDENTIFICATION
+ *	  src/heads_settings.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_HEADS_SETTINGS_H
+#define MG_HEADS_SETTINGS_H
+
+extern void mg_heads_define_gucs(void);
+extern bool mg_heads_setting_is_auto(const char *value);
+extern bool mg_heads_expected_set_in_session(void);
+
+#endif							/* MG_HEADS_SETTINGS_H */

@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * heads_tools.h
+ *	  The migration tool table (heads_tools.c).  MGTool, mg_tool_lookup()
+ *	  and mg_heads_table_matches() are declared in heads.h.
+ *
+ * IDENTIFICATION
+ *	  src/heads_tools.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MG_HEADS_TOOLS_H
+#define MG_HEADS_TOOLS_H
+
+#include "heads.h"
+
+extern const MGTool *mg_tool_first(void);
+extern const MGTool *mg_tool_next(const MGTool *tool);
+extern const char *mg_tool_names(void);
+extern const MGTool *mg_heads_tool_for_table(Oid relid);
+
+#endif							/* MG_HEADS_TOOLS_H */
