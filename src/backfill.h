@@ -6,14 +6,19 @@
  *	  migration_guard.backfill_jobs, and the session lock that keeps one
  *	  runner per job.
  *
+ *	  backfill.c       the procedure: its arguments, the set-up of a run
+ *	  backfill_run.c   the job: start, resume, steps, passes, done
+ *	  backfill_batch.c one batch, its retries and the next batch size
+ *	  backfill_throttle.c  between batches: control, replication lag
+ *	  backfill_progress.c  clock, percent done and progress reports
+ *	  backfill_verify.c  the check before done: rows still matching
  *	  backfill_plan.c  validates the arguments, chooses the batching key and
  *	                   prepares the batch statements
  *	  backfill_job.c   reads and writes the job table (as its owner), the
  *	                   job lock, and the control functions
- *	  backfill.c       the procedure: the batch loop, retries, throttling
- *	                   and progress
  *	  backfill_facts.c what the cursor means: recorded, checked at resume
- *	  backfill_verify.c  the check before done: rows still matching
+ *	  backfill_exec.c  the SPI steps all of them run statements through
+ *	  (backfill_run.h: the state of a run, shared by the first five)
  *
  * IDENTIFICATION
  *	  src/backfill.h
@@ -189,9 +194,11 @@ extern void mg_bf_job_rows_left(const char *name, int64 rows_left, const char *r
 								Datum upper, bool upper_null, double seconds);
 extern void mg_bf_job_finish(const char *name, double seconds, bool verified);
 
-/* backfill.c: SPI steps of a procedure that commits */
+/* backfill_exec.c: SPI steps of a procedure that commits */
 extern void mg_bf_exec_plan(SPIPlanPtr p, Datum *values, long count);
 extern void mg_bf_commit(void);
+
+/* backfill_job.c: failure, control, replication lag and the job lock */
 extern void mg_bf_job_fail(const char *name, ErrorData *edata, double seconds);
 extern char *mg_bf_job_read_control(const char *name);
 extern double mg_bf_replication_lag_ms(char **standby);
