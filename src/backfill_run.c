@@ -120,39 +120,94 @@ check_key_facts(BackfillRun *run, MGBackfillJob *job)
 					 run->plan->reldisplay)));
 }
 
+/* Which argument of a resumed job differs from the job's own. */
+typedef enum JobDifference
+{
+	SAME_JOB,
+	DIFFERENT_RELATION,
+	DIFFERENT_SET_CLAUSE,
+	DIFFERENT_WHERE_CLAUSE,
+	DIFFERENT_KEY
+} JobDifference;
+
+/*
+ * What the existing job is, as the detail of the message (called inside
+ * ereport): one sentence with a where_clause, one without.
+ */
+static int
+errdetail_existing_job(MGBackfillJob *job)
+{
+	char	   *relation = DatumGetCString(DirectFunctionCall1(regclassout,
+															   ObjectIdGetDatum(job->relid)));
+
+	if (job->where_clause == NULL)
+		return errdetail("A backfill with the same name resumes the existing job, whose relation is %s, set_clause is \"%s\" and where_clause is NULL.",
+						 relation, job->set_clause);
+	return errdetail("A backfill with the same name resumes the existing job, whose relation is %s, set_clause is \"%s\" and where_clause is \"%s\".",
+					 relation, job->set_clause, job->where_clause);
+}
+
+/* The way out when the arguments differ (called inside ereport). */
+static int
+errhint_same_arguments(void)
+{
+	return errhint("Call it with the same arguments to resume it, or choose another name.");
+}
+
 /* A resumed job must be the same job. */
 static void
 check_same_job(BackfillRun *run, MGBackfillJob *job)
 {
 	MGBackfillPlan *plan = run->plan;
-	const char *what = NULL;
+	JobDifference diff = SAME_JOB;
 
 	if (job->relid != plan->relid)
 		check_relation_recreated(run, job);
 	if (job->relid != plan->relid)
-		what = "relation";
+		diff = DIFFERENT_RELATION;
 	else if (!same_text(job->set_clause, plan->set_clause))
-		what = "set_clause";
+		diff = DIFFERENT_SET_CLAUSE;
 	else if (!same_text(job->where_clause, plan->where_clause))
-		what = "where_clause";
+		diff = DIFFERENT_WHERE_CLAUSE;
 	else if (!same_text(job->method, mg_bf_method_name(plan->method)) ||
 			 !same_text(job->key_columns,
 						OidOutputFunctionCall(F_ARRAY_OUT, mg_bf_key_names_array(plan))))
-		what = "batching key";
-	if (what)
-		ereport(ERROR,
-				(errcode(ERRCODE_MG_BACKFILL_ARGS_DIFFER),
-				 errmsg("backfill \"%s\" already exists with a different %s", run->name, what),
-				 errdetail("A backfill with the same name resumes the existing job, whose relation is %s, set_clause is \"%s\" and where_clause is %s%s%s.",
-						   DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(job->relid))),
-						   job->set_clause,
-						   job->where_clause ? "\"" : "",
-						   job->where_clause ? job->where_clause : "NULL",
-						   job->where_clause ? "\"" : ""),
-				 strcmp(what, "batching key") == 0 ?
-				 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget(%s) and start it again, with a where_clause that skips the rows it already updated.",
-						 quote_literal_cstr(run->name)) :
-				 errhint("Call it with the same arguments to resume it, or choose another name.")));
+		diff = DIFFERENT_KEY;
+
+	switch (diff)
+	{
+		case SAME_JOB:
+			break;
+		case DIFFERENT_RELATION:
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_BACKFILL_ARGS_DIFFER),
+					 errmsg("backfill \"%s\" already exists with a different relation", run->name),
+					 errdetail_existing_job(job),
+					 errhint_same_arguments()));
+			break;
+		case DIFFERENT_SET_CLAUSE:
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_BACKFILL_ARGS_DIFFER),
+					 errmsg("backfill \"%s\" already exists with a different set_clause", run->name),
+					 errdetail_existing_job(job),
+					 errhint_same_arguments()));
+			break;
+		case DIFFERENT_WHERE_CLAUSE:
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_BACKFILL_ARGS_DIFFER),
+					 errmsg("backfill \"%s\" already exists with a different where_clause", run->name),
+					 errdetail_existing_job(job),
+					 errhint_same_arguments()));
+			break;
+		case DIFFERENT_KEY:
+			ereport(ERROR,
+					(errcode(ERRCODE_MG_BACKFILL_ARGS_DIFFER),
+					 errmsg("backfill \"%s\" already exists with a different batching key", run->name),
+					 errdetail_existing_job(job),
+					 errhint("The table's key changed since the job began, so its cursor no longer applies. Remove the job with migration_guard.backfill_forget(%s) and start it again, with a where_clause that skips the rows it already updated.",
+							 quote_literal_cstr(run->name))));
+			break;
+	}
 	check_key_facts(run, job);
 }
 
@@ -217,124 +272,19 @@ capture_bounds(BackfillRun *run)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* The statement and parameters of the next batch, for EXPLAIN. */
-static char *
-explain_next_batch(BackfillRun *run, int size)
-{
-	MGBackfillPlan *plan = run->plan;
-	MGBackfillCursor *cur = &run->cur;
-	StringInfoData buf;
-	const char *sql;
-	int			nargs;
-	Oid		   *types;
-	Datum	   *values;
-	uint64		i;
-	MemoryContext cxt;
-	int			rc;
-
-	if (plan->method == MG_BF_KEYSET)
-	{
-		int			n = plan->nkeys;
-		Datum	   *end = cur->hi;
-		int			k;
-
-		values = palloc(sizeof(Datum) * (2 * n + 1));
-		types = palloc(sizeof(Oid) * 2 * n);
-		for (k = 0; k < n; k++)
-		{
-			values[k] = cur->started ? cur->lo[k] : cur->hi[k];
-			values[n + k] = cur->hi[k];
-			types[k] = types[n + k] = plan->keytypes[k];
-		}
-		values[2 * n] = Int64GetDatum((int64) size - 1);
-		mg_bf_exec_plan(cur->started ? plan->end_after : plan->end_from_start, values, 1);
-		if (SPI_processed == 1)
-			end = mg_bf_copy_keys(plan, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
-		SPI_freetuptable(SPI_tuptable);
-		for (k = 0; k < n; k++)
-			values[n + k] = end[k];
-		sql = cur->started ? plan->update_sql_after : plan->update_sql_from_start;
-		nargs = 2 * n;
-	}
-	else
-	{
-		BlockNumber pages = (BlockNumber) Max(1.0, ceil(size / run->tuples_per_page));
-		ItemPointerData *lo = palloc(sizeof(ItemPointerData));
-		ItemPointerData *hi = palloc(sizeof(ItemPointerData));
-
-		ItemPointerSet(lo, cur->next_page, 0);
-		ItemPointerSet(hi, Min(cur->next_page + pages, Max(cur->end_page, 1)), 0);
-		types = palloc(sizeof(Oid) * 2);
-		values = palloc(sizeof(Datum) * 2);
-		types[0] = types[1] = TIDOID;
-		values[0] = PointerGetDatum(lo);
-		values[1] = PointerGetDatum(hi);
-		sql = plan->update_sql_ctid;
-		nargs = 2;
-	}
-
-	cxt = CurrentMemoryContext;
-	rc = SPI_execute_with_args(psprintf("EXPLAIN %s", sql), nargs, types, values, NULL,
-							   false, 0);
-	MemoryContextSwitchTo(cxt);
-	if (rc < 0)
-		elog(ERROR, "EXPLAIN of the backfill batch failed: %s", SPI_result_code_string(rc));
-	initStringInfo(&buf);
-	for (i = 0; i < SPI_processed; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? "\n" : "",
-						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	SPI_freetuptable(SPI_tuptable);
-	return buf.data;
-}
-
-static char *
-describe_plan(BackfillRun *run)
-{
-	MGBackfillPlan *plan = run->plan;
-	MGBackfillCursor *cur = &run->cur;
-	char	   *rows = run->total_estimate >= 0 ?
-		psprintf("about %lld rows", (long long) run->total_estimate) : "rows not estimated (never analyzed)";
-
-	if (plan->method == MG_BF_CTID)
-		return psprintf("ctid ranges over pages 0 .. %u (no usable key), %s", cur->end_page, rows);
-	if (cur->empty)
-		return psprintf("keyset on (%s); the table is empty", plan->keylist);
-	return psprintf("keyset on (%s) from %s to %s, %s", plan->keylist,
-					mg_bf_keys_to_string(plan, cur->first),
-					mg_bf_keys_to_string(plan, cur->hi), rows);
-}
-
-static char *
-describe_throttle(BackfillRun *run)
-{
-	BackfillOptions *o = &run->opt;
-	char	   *sizing = o->target_ms > 0 ?
-		psprintf("Batches start at %d rows and adapt toward %s each within %d .. %d rows",
-				 o->batch_size, mg_bf_format_ms(o->target_ms), o->min_batch_size, o->max_batch_size) :
-		psprintf("Batches of %d rows", o->batch_size);
-
-	return psprintf("%s; lock_timeout %s per batch; pause %s between batches; %s%s.",
-					sizing, mg_bf_format_ms(o->lock_timeout_ms), mg_bf_format_ms(o->pause_ms),
-					o->max_lag_ms >= 0 ?
-					psprintf("holds while a replica's replay lag exceeds %s", mg_bf_format_ms(o->max_lag_ms)) :
-					"no replication lag check",
-					o->max_rows > 0 ? psprintf("; stops after %lld rows", (long long) o->max_rows) : "");
-}
-
 void
 mg_bf_dry_run(BackfillRun *run)
 {
 	capture_bounds(run);
 	run->total_estimate = mg_bf_estimate_rows(run->plan->relid);
 	ereport(NOTICE,
-			(errmsg("backfill \"%s\" (dry run) on %s: %s", run->name,
-					run->plan->reldisplay, describe_plan(run)),
-			 errdetail("%s", describe_throttle(run))));
+			(mg_bf_errmsg_plan(run, true),
+			 mg_bf_errdetail_throttle(run)));
 	if (run->cur.empty)
 		return;
 	ereport(NOTICE,
 			(errmsg("first batch:\n%s",
-					explain_next_batch(run, run->opt.batch_size)),
+					mg_bf_explain_next_batch(run, run->opt.batch_size)),
 			 errdetail("Each batch runs, in its own transaction:\n%s",
 					   run->plan->method == MG_BF_KEYSET ?
 					   run->plan->update_sql_from_start : run->plan->update_sql_ctid)));
@@ -409,8 +359,11 @@ complete_pass(BackfillRun *run)
 						   "backfill \"%s\" is not done: %lld rows of its range still match where_clause",
 						   (unsigned long) Min(left, (int64) ULONG_MAX),
 						   run->name, (long long) left),
-			 errdetail("Pass %d ended; the first of them is at %s %s. A pass does not meet rows whose key the application moved behind its cursor, nor rows an update carried past the pages of a ctid job.",
-					   run->passes, plan->method == MG_BF_CTID ? "ctid" : "key", first),
+			 plan->method == MG_BF_CTID ?
+			 errdetail("Pass %d ended; the first of them is at ctid %s. A pass does not meet rows whose key the application moved behind its cursor, nor rows an update carried past the pages of a ctid job.",
+					   run->passes, first) :
+			 errdetail("Pass %d ended; the first of them is at key %s. A pass does not meet rows whose key the application moved behind its cursor, nor rows an update carried past the pages of a ctid job.",
+					   run->passes, first),
 			 errhint("CALL the backfill again with the same arguments: pass %d goes over the whole range and updates only the rows that still match. If where_clause stays true once a row is done, it cannot tell; cancel the job instead.",
 					 run->passes + 1)));
 }
@@ -484,7 +437,7 @@ resume_job(BackfillRun *run, MGBackfillJob *job)
 	run->active_seconds = job->active_seconds;
 	mg_bf_compute_percent(run);
 	if (!run->cur.empty)
-		(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
+		(void) mg_bf_explain_next_batch(run, run->batch_size);	/* privileges, plan */
 	mg_bf_job_start_run(run->name, "running");
 	mg_bf_commit();
 	ereport(NOTICE,
@@ -509,7 +462,7 @@ start_job(BackfillRun *run)
 	run->total_estimate = mg_bf_estimate_rows(plan->relid);
 	mg_bf_compute_percent(run);
 	if (!cur->empty)
-		(void) explain_next_batch(run, run->batch_size);	/* privileges, plan */
+		(void) mg_bf_explain_next_batch(run, run->batch_size);	/* privileges, plan */
 	if (plan->method == MG_BF_KEYSET)
 		mg_bf_job_insert(run->name, plan,
 						 cur->empty ? (Datum) 0 : mg_bf_keys_to_text_array(plan, cur->first),
@@ -523,9 +476,8 @@ start_job(BackfillRun *run)
 						 run->total_estimate, run->batch_size, "running");
 	mg_bf_commit();
 	ereport(NOTICE,
-			(errmsg("backfill \"%s\" on %s: %s", run->name, plan->reldisplay,
-					describe_plan(run)),
-			 errdetail("%s", describe_throttle(run))));
+			(mg_bf_errmsg_plan(run, false),
+			 mg_bf_errdetail_throttle(run)));
 }
 
 /* Stops this CALL after max_rows, leaving the job paused to resume later. */

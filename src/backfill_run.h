@@ -5,6 +5,7 @@
  *	  files that run it, from the top down:
  *	    backfill.c           the procedure and its arguments
  *	    backfill_run.c       the job: start, resume, steps, passes, done
+ *	    backfill_describe.c  the plan and throttling said, EXPLAIN
  *	    backfill_batch.c     one batch, its retries and the next size
  *	    backfill_throttle.c  between batches: control, replication lag
  *	    backfill_progress.c  clock, percent done and progress reports
@@ -86,6 +87,11 @@ typedef struct BatchResult
 /* backfill_run.c */
 extern void mg_bf_run_job_locked(BackfillRun *run);
 extern void mg_bf_dry_run(BackfillRun *run);
+
+/* backfill_describe.c */
+extern char *mg_bf_explain_next_batch(BackfillRun *run, int size);
+extern int	mg_bf_errmsg_plan(BackfillRun *run, bool dry_run);
+extern int	mg_bf_errdetail_throttle(BackfillRun *run);
 
 /* backfill_batch.c */
 extern void mg_bf_run_batch(BackfillRun *run, BatchResult *res);

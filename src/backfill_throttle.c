@@ -119,14 +119,20 @@ mg_bf_hold_for_replication(BackfillRun *run)
 			break;
 		if (!held)
 		{
-			char	   *reason = psprintf("replica \"%s\" replay lag %s exceeds max_replication_lag %s",
-										  standby ? standby : "?", mg_bf_format_ms(lag),
-										  mg_bf_format_ms(run->opt.max_lag_ms));
+			const char *replica = standby ? standby : "?";
+			char	   *lag_text = mg_bf_format_ms(lag);
+			char	   *max_text = mg_bf_format_ms(run->opt.max_lag_ms);
 
-			mg_bf_job_set_state(run->name, "held", reason, mg_bf_account(run));
+			/* the job table's state_reason: data, in the words of the NOTICE */
+			mg_bf_job_set_state(run->name, "held",
+								psprintf("replica \"%s\" replay lag %s exceeds max_replication_lag %s",
+										 replica, lag_text, max_text),
+								mg_bf_account(run));
 			mg_bf_commit();
 			mg_bf_report_activity(run, "held");
-			ereport(NOTICE, (errmsg("backfill \"%s\" held: %s", run->name, reason)));
+			ereport(NOTICE,
+					(errmsg("backfill \"%s\" held: replica \"%s\" replay lag %s exceeds max_replication_lag %s",
+							run->name, replica, lag_text, max_text)));
 			held = true;
 		}
 		else

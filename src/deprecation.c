@@ -20,6 +20,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <limits.h>
 
 #include "access/htup_details.h"

@@ -21,6 +21,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "lib/stringinfo.h"

@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"

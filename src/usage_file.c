@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 

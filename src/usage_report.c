@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/xlog.h"
 #include "funcapi.h"
 #include "miscadmin.h"

@@ -34,6 +34,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
