@@ -83,6 +83,8 @@ extern void mg_deprecation_follow_rename(Node *parsetree);
 
 /* usage_tracking.c */
 extern void mg_usage_check_perms(List *perms);
+
+/* usage_shmem.c */
 extern bool mg_usage_available(void);
 extern bool mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage);
 extern TimestampTz mg_usage_tracking_since(void);
@@ -91,6 +93,8 @@ extern bool mg_usage_restored(void);
 extern List *mg_usage_rows(void);
 extern int64 mg_usage_reset(Oid relid, AttrNumber attnum);
 extern Size mg_usage_shmem_size(void);
+
+/* usage_file.c */
 extern void mg_usage_shmem_startup(void);
 
 /* usage_report.c */

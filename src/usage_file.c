@@ -2,6 +2,7 @@
  *
  * usage_file.c
  *	  The usage counters of deprecated objects across a clean restart:
+ *	  the start of the shared table (usage_shmem.c) at server start,
  *	  written by the postmaster at a clean shutdown, loaded (and removed)
  *	  at the next start, as pg_stat_statements keeps its statistics.
  *	  Evidence for the drop rules, so only a file that provably continues
@@ -23,8 +24,11 @@
 #include "access/xlog_internal.h"
 #include "catalog/pg_control.h"
 #include "pgstat.h"
+#include "miscadmin.h"
 #include "storage/fd.h"
+#include "storage/ipc.h"
 
+#include "deprecation.h"
 #include "usage_shmem.h"
 
 #define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
@@ -201,4 +205,23 @@ error:
 	if (f)
 		FreeFile(f);
 	unlink(tmp);
+}
+
+/* ---------- server start ---------- */
+
+/*
+ * Creates the table at server start and, in the postmaster, fills it with
+ * the counters of the previous run (if it ended cleanly) and arranges for
+ * them to be saved at a clean shutdown.
+ */
+void
+mg_usage_shmem_startup(void)
+{
+	bool		found = mg_usage_shmem_attach();
+
+	if (IsUnderPostmaster)
+		return;					/* EXEC_BACKEND: attach only */
+	on_shmem_exit(mg_usage_save_counters, (Datum) 0);
+	if (!found)
+		mg_usage_load_counters();
 }
