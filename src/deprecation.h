@@ -80,6 +80,11 @@ extern Oid	mg_deprecation_table(void);
 extern List *mg_deprecations_read(void);
 extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
 extern void mg_deprecation_follow_rename(Node *parsetree);
+/* deprecation.c: writing the list, for deprecation_sql.c */
+#define MG_DEPRECATIONS_TABLE	"deprecated_objects"
+extern int	mg_deprecation_write(const char *sql, int nargs, Oid *types,
+								 Datum *values, const char *nulls);
+extern void mg_deprecation_forget_dropped(void);
 
 /* usage_tracking.c */
 extern void mg_usage_check_perms(List *perms);
