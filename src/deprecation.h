@@ -102,9 +102,6 @@ extern Size mg_usage_shmem_size(void);
 /* usage_file.c */
 extern void mg_usage_shmem_startup(void);
 
-/* usage_report.c */
-extern char *mg_usage_user_text(const MGUsageUser *u);
-
 /* deprecation_evidence.c: how the evidence about one deprecation stands */
 typedef enum MGEvidence
 {

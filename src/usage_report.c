@@ -25,17 +25,6 @@
 
 #include "deprecation.h"
 
-/* "role \"app\" (application_name \"web\", query id 42) at <time>" */
-char *
-mg_usage_user_text(const MGUsageUser *u)
-{
-	char	   *role = GetUserNameFromId(u->roleid, true);
-
-	return psprintf("role \"%s\" (application_name \"%s\", query id %lld) at %s",
-					role ? role : "?", u->appname, (long long) (int64) u->queryid,
-					timestamptz_to_str(u->last_use));
-}
-
 /* [{"role": ..., "application_name": ..., "query_id": ..., "last_use": ...}, ...] */
 static Datum
 users_json(const MGUsage *u)
