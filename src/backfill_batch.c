@@ -148,10 +148,13 @@ batch_error_callback(void *arg)
 	BatchErrorContext *ctx = arg;
 	BackfillRun *run = ctx->run;
 
-	if (run->plan->method == MG_BF_KEYSET)
+	if (run->plan->method == MG_BF_KEYSET && run->cur.started)
 		errcontext("backfill \"%s\", batch %lld of up to %d rows after key %s",
 				   run->name, (long long) run->batches + 1, ctx->size,
-				   run->cur.started ? mg_bf_keys_to_string(run->plan, run->cur.lo) : "(start)");
+				   mg_bf_keys_to_string(run->plan, run->cur.lo));
+	else if (run->plan->method == MG_BF_KEYSET)
+		errcontext("backfill \"%s\", batch %lld of up to %d rows from the start",
+				   run->name, (long long) run->batches + 1, ctx->size);
 	else
 		errcontext("backfill \"%s\", batch %lld from page %u",
 				   run->name, (long long) run->batches + 1, run->cur.next_page);

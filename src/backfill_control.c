@@ -209,7 +209,7 @@ mg_backfill_forget(PG_FUNCTION_ARGS)
 static int
 errdetail_not_done(const char *state, int64 rows, int64 batches)
 {
-	unsigned long n = (unsigned long) Min(batches, (int64) ULONG_MAX);
+	unsigned long n = (unsigned long) Min(batches, (int64) LONG_MAX);
 
 	if (strcmp(state, "running") == 0)
 		return errdetail_plural("It is running after %lld rows in %lld batch.",

@@ -108,7 +108,7 @@ mg_bf_errmsg_plan(BackfillRun *run, bool dry_run)
 	MGBackfillCursor *cur = &run->cur;
 	bool		estimated = run->total_estimate >= 0;
 	long long	rows = (long long) run->total_estimate;
-	unsigned long n = (unsigned long) Min(Max(run->total_estimate, 0), (int64) ULONG_MAX);
+	unsigned long n = (unsigned long) Min(Max(run->total_estimate, 0), (int64) LONG_MAX);
 
 	if (dry_run)
 	{

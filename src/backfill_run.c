@@ -357,7 +357,7 @@ complete_pass(BackfillRun *run)
 			(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
 			 errmsg_plural("backfill \"%s\" is not done: %lld row of its range still matches where_clause",
 						   "backfill \"%s\" is not done: %lld rows of its range still match where_clause",
-						   (unsigned long) Min(left, (int64) ULONG_MAX),
+						   (unsigned long) Min(left, (int64) LONG_MAX),
 						   run->name, (long long) left),
 			 plan->method == MG_BF_CTID ?
 			 errdetail("Pass %d ended; the first of them is at ctid %s. A pass does not meet rows whose key the application moved behind its cursor, nor rows an update carried past the pages of a ctid job.",

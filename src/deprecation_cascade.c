@@ -81,7 +81,7 @@ append_in_use(StringInfo buf, const MGDeprecation *d, const char *rel,
 	char	   *last_at = pstrdup(timestamptz_to_str(OidIsValid(last->roleid) ?
 													 last->last_use : u->last_use));
 	char	   *role = OidIsValid(last->roleid) ? GetUserNameFromId(last->roleid, true) : NULL;
-	unsigned long n = (unsigned long) Min(u->uses, (int64) ULONG_MAX);
+	unsigned long n = (unsigned long) Min(u->uses, (int64) LONG_MAX);
 
 	if (d->attname && OidIsValid(last->roleid))
 		appendStringInfo(buf, ngettext("Deprecated column \"%s\" of %s is still in use: used %lld time since %s, last by role \"%s\" (application_name \"%s\", query id %lld) at %s.",

@@ -94,7 +94,7 @@ in_use(MGFinding *f, const EvidenceObject *o, const MGDeprecation *d, const MGUs
 	char	   *deprecated_at = pstrdup(timestamptz_to_str(d->deprecated_at));
 	char	   *role = OidIsValid(last->roleid) ? GetUserNameFromId(last->roleid, true) : NULL;
 	char	   *last_at = pstrdup(timestamptz_to_str(last->last_use));
-	unsigned long n = (unsigned long) Min(u->uses, (int64) ULONG_MAX);
+	unsigned long n = (unsigned long) Min(u->uses, (int64) LONG_MAX);
 
 	f->advisory = false;
 	if (o->drop && o->attname)
