@@ -59,7 +59,6 @@ check_may_control(MGBackfillJob *job)
 						   GetUserNameFromId(job->owner, false))));
 }
 
-
 static bool
 state_is(MGBackfillJob *job, const char *state)
 {
@@ -200,7 +199,6 @@ mg_backfill_forget(PG_FUNCTION_ARGS)
 	control_job(fcinfo, CONTROL_FORGET);
 	PG_RETURN_VOID();
 }
-
 
 /*
  * Where a job that is not done stands, as the detail of a message (called

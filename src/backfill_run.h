@@ -21,7 +21,6 @@
 
 #include "backfill.h"
 
-
 /* A lock timeout is retried this often at one batch size, then halved. */
 #define MG_BF_TRIES_PER_SIZE	3
 #define MG_BF_BACKOFF_MS		100.0

@@ -10,7 +10,6 @@
  *
  *-------------------------------------------------------------------------
  */
-
 #include "postgres.h"
 
 #include "compat.h"
@@ -44,7 +43,6 @@ mg_bf_sleep(double ms)
 		ResetLatch(MyLatch);
 	}
 }
-
 
 /* ---------- between batches ---------- */
 

@@ -53,7 +53,6 @@
 
 #include "deprecation.h"
 
-
 /* columns of migration_guard.deprecated_objects */
 #define Anum_dep_relid			1
 #define Anum_dep_attname		2

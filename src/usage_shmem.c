@@ -94,7 +94,6 @@ mg_usage_enter_entry(const UsageKey *key)
 	return e;
 }
 
-
 bool
 mg_usage_available(void)
 {
