@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * deprecation.h
- *	  Deprecated columns and tables: the list (deprecation.c), the usage
- *	  counters in shared memory (usage_tracking.c) and the evidence the drop
+ *	  Deprecated columns and tables: the list (deprecation.c, changed by
+ *	  deprecation_sql.c), the usage counters in shared memory
+ *	  (usage_shmem.c, fed by usage_tracking.c, kept across a clean restart
+ *	  by usage_file.c, shown by usage_report.c) and the evidence the drop
  *	  and rename rules judge by (deprecation_evidence.c).
  *
  * IDENTIFICATION

@@ -79,8 +79,8 @@ control_stamp(ControlStamp *stamp)
  * after it), does not match the control file and is not trusted either.
  * Any damage counts as no file.
  */
-void
-mg_usage_load_counters(void)
+static void
+load_counters(void)
 {
 	FILE	   *f = AllocateFile(USAGE_FILE, PG_BINARY_R);
 	uint32		header[2];
@@ -155,8 +155,8 @@ bad:
  * on_shmem_exit in the postmaster: a clean shutdown (code 0) writes the
  * counters; a crash writes nothing, so nothing stale is trusted later.
  */
-void
-mg_usage_save_counters(int code, Datum arg)
+static void
+save_counters(int code, Datum arg)
 {
 	const char *tmp = USAGE_FILE ".tmp";
 	FILE	   *f;
@@ -221,7 +221,7 @@ mg_usage_shmem_startup(void)
 
 	if (IsUnderPostmaster)
 		return;					/* EXEC_BACKEND: attach only */
-	on_shmem_exit(mg_usage_save_counters, (Datum) 0);
+	on_shmem_exit(save_counters, (Datum) 0);
 	if (!found)
-		mg_usage_load_counters();
+		load_counters();
 }

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * usage_report.c
- *	  The SQL view of the usage counters (usage_tracking.c):
+ *	  The SQL view of the usage counters (usage_shmem.c):
  *	  deprecated_usage(), deprecation_tracking() and
  *	  reset_deprecated_usage().  They read this server's shared memory, so
  *	  they answer on a hot standby too, for the queries the standby ran.

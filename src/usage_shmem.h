@@ -55,8 +55,4 @@ extern bool mg_usage_shmem_attach(void);
 extern UsageEntry *mg_usage_enter_entry(const UsageKey *key);
 extern void mg_usage_note_overflow(TimestampTz now);
 
-/* usage_file.c */
-extern void mg_usage_load_counters(void);
-extern void mg_usage_save_counters(int code, Datum arg);
-
 #endif							/* MG_USAGE_SHMEM_H */
