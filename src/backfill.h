@@ -6,14 +6,22 @@
  *	  migration_guard.backfill_jobs, and the session lock that keeps one
  *	  runner per job.
  *
+ *	  backfill.c       the procedure: its arguments, the set-up of a run
+ *	  backfill_run.c   the job: start, resume, steps, passes, done
+ *	  backfill_batch.c one batch, its retries and the next batch size
+ *	  backfill_throttle.c  between batches: control, replication lag
+ *	  backfill_progress.c  clock, percent done and progress reports
+ *	  backfill_verify.c  the check before done: rows still matching
  *	  backfill_plan.c  validates the arguments, chooses the batching key and
  *	                   prepares the batch statements
+ *	  backfill_control.c  the control functions (pause, resume, cancel,
+ *	                   forget, assert_backfill_done)
  *	  backfill_job.c   reads and writes the job table (as its owner), the
- *	                   job lock, and the control functions
- *	  backfill.c       the procedure: the batch loop, retries, throttling
- *	                   and progress
+ *	                   job lock
  *	  backfill_facts.c what the cursor means: recorded, checked at resume
- *	  backfill_verify.c  the check before done: rows still matching
+ *	  backfill_keys.c  the cursor's key values: copies, text arrays, display
+ *	  backfill_exec.c  the SPI steps all of them run statements through
+ *	  (backfill_run.h: the state of a run, shared by the first five)
  *
  * IDENTIFICATION
  *	  src/backfill.h
@@ -126,7 +134,7 @@ typedef struct MGBackfillJob
 	int64		total_estimate;
 	double		active_seconds;
 	int			batch_size;
-	/* bounds and cursor as text arrays, decoded by backfill_plan.c */
+	/* bounds and cursor as text arrays, decoded by backfill_keys.c */
 	Datum		lower_bound;
 	bool		lower_null;
 	Datum		upper_bound;
@@ -145,16 +153,20 @@ extern MGBackfillPlan *mg_bf_plan_create(Oid relid, const char *set_clause,
 										 const char *where_clause);
 extern void mg_bf_plan_prepare(MGBackfillPlan *plan);
 extern void mg_bf_plan_free(MGBackfillPlan *plan);
+extern const char *mg_bf_method_name(MGBackfillMethod method);
+
+/* backfill_keys.c */
 extern Datum mg_bf_keys_to_text_array(MGBackfillPlan *plan, Datum *keys);
 extern Datum *mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array);
 extern Datum *mg_bf_copy_keys(MGBackfillPlan *plan, HeapTuple tuple,
 							  TupleDesc tupdesc);
 extern char *mg_bf_keys_to_string(MGBackfillPlan *plan, Datum *keys);
 extern int64 mg_bf_key_as_int64(MGBackfillPlan *plan, Datum key);
+
+/* backfill_plan.c: size estimates */
 extern int64 mg_bf_estimate_rows(Oid relid);
 extern double mg_bf_tuples_per_page(Oid relid);
 extern BlockNumber mg_bf_relation_pages(Oid relid);
-extern const char *mg_bf_method_name(MGBackfillMethod method);
 
 /* backfill_facts.c */
 extern char *mg_bf_key_facts_json(MGBackfillPlan *plan);
@@ -189,13 +201,19 @@ extern void mg_bf_job_rows_left(const char *name, int64 rows_left, const char *r
 								Datum upper, bool upper_null, double seconds);
 extern void mg_bf_job_finish(const char *name, double seconds, bool verified);
 
-/* backfill.c: SPI steps of a procedure that commits */
+/* backfill_exec.c: SPI steps of a procedure that commits */
 extern void mg_bf_exec_plan(SPIPlanPtr p, Datum *values, long count);
 extern void mg_bf_commit(void);
+
+/* backfill_job.c: failure, control, replication lag and the job lock */
 extern void mg_bf_job_fail(const char *name, ErrorData *edata, double seconds);
 extern char *mg_bf_job_read_control(const char *name);
 extern double mg_bf_replication_lag_ms(char **standby);
 extern void mg_bf_lock_job(const char *name);
 extern void mg_bf_unlock_job(const char *name);
+extern bool mg_bf_job_is_running(const char *name);
+extern void mg_bf_job_set_control(const char *name, const char *control,
+								  const char *state, const char *reason);
+extern void mg_bf_job_forget(const char *name);
 
 #endif							/* MG_BACKFILL_H */

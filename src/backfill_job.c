@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * backfill_job.c
- *	  The job table of batched backfills (migration_guard.backfill_jobs),
- *	  the session lock that keeps one runner per job, and the functions that
- *	  control a job from another session: backfill_pause, backfill_resume,
- *	  backfill_cancel, backfill_forget and assert_backfill_done.
+ *	  The job table of batched backfills (migration_guard.backfill_jobs):
+ *	  reading and writing a job's row (its cursor, counters, state and
+ *	  control columns), and the session lock that keeps one runner per job.
+ *	  The SQL-callable control functions are in backfill_control.c.
  *
  *	  The backfill procedure runs with its caller's privileges (a SECURITY
  *	  DEFINER or SET clause would make its CALL atomic, and it could not
@@ -20,6 +20,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -39,12 +41,6 @@
 #include "utils/syscache.h"
 
 #include "backfill.h"
-
-PG_FUNCTION_INFO_V1(mg_backfill_pause);
-PG_FUNCTION_INFO_V1(mg_backfill_resume);
-PG_FUNCTION_INFO_V1(mg_backfill_cancel);
-PG_FUNCTION_INFO_V1(mg_backfill_forget);
-PG_FUNCTION_INFO_V1(mg_assert_backfill_done);
 
 #define JOBS "migration_guard.backfill_jobs"
 
@@ -550,8 +546,8 @@ mg_bf_unlock_job(const char *name)
 }
 
 /* Is some session running the job now? */
-static bool
-job_is_running(const char *name)
+bool
+mg_bf_job_is_running(const char *name)
 {
 	LOCKTAG		tag;
 	LockAcquireResult res = try_lock_job(name, &tag);
@@ -562,35 +558,16 @@ job_is_running(const char *name)
 	return res != LOCKACQUIRE_OK;
 }
 
-/* ---------- control from another session ---------- */
+/* ---------- the control columns ---------- */
 
-static MGBackfillJob *
-load_job_or_error(const char *name)
-{
-	MGBackfillJob *job = mg_bf_job_load(name);
-
-	if (!job->exists)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("backfill \"%s\" does not exist", name),
-				 errhint("migration_guard.backfills lists the backfill jobs of this database.")));
-	return job;
-}
-
-static void
-check_may_control(MGBackfillJob *job)
-{
-	if (!has_privs_of_role(GetUserId(), job->owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to control backfill \"%s\"", job->name),
-				 errdetail("Only roles with the privileges of role \"%s\", which started it, may control it.",
-						   GetUserNameFromId(job->owner, false))));
-}
-
-static void
-set_control(const char *name, const char *control, const char *state,
-			const char *reason)
+/*
+ * Sets the job's control column (pause, cancel, or NULL) and, if state is
+ * given, its state and state_reason: a job no session runs takes the
+ * state at once, a running one when its procedure next looks.
+ */
+void
+mg_bf_job_set_control(const char *name, const char *control, const char *state,
+					  const char *reason)
 {
 	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
@@ -609,166 +586,15 @@ set_control(const char *name, const char *control, const char *state,
 				  4, argtypes, values, nulls);
 }
 
-static bool
-state_is(MGBackfillJob *job, const char *state)
+/* Removes the job's row; refused while some session runs the job. */
+void
+mg_bf_job_forget(const char *name)
 {
-	return job->state && strcmp(job->state, state) == 0;
-}
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
 
-static void
-check_not_finished(MGBackfillJob *job, const char *action)
-{
-	if (state_is(job, "done") || state_is(job, "cancelled"))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot %s backfill \"%s\": it is %s", action, job->name, job->state)));
-}
-
-/* The job name, the first argument of the control functions. */
-static char *
-backfill_name_arg(FunctionCallInfo fcinfo)
-{
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("backfill name must not be null")));
-	return text_to_cstring(PG_GETARG_TEXT_PP(0));
-}
-
-typedef enum ControlAction
-{
-	CONTROL_PAUSE,
-	CONTROL_RESUME,
-	CONTROL_CANCEL,
-	CONTROL_FORGET
-} ControlAction;
-
-static void
-control_job(FunctionCallInfo fcinfo, ControlAction action)
-{
-	char	   *name;
-	MGBackfillJob *job;
-	bool		running;
-
-	name = backfill_name_arg(fcinfo);
-
-	SPI_connect();
-	job = load_job_or_error(name);
-	check_may_control(job);
-	running = job_is_running(name);
-
-	switch (action)
-	{
-		case CONTROL_PAUSE:
-			check_not_finished(job, "pause");
-			set_control(name, "pause", running ? NULL : "paused",
-						"paused by backfill_pause()");
-			break;
-		case CONTROL_RESUME:
-			check_not_finished(job, "resume");
-			set_control(name, NULL,
-						(!running && state_is(job, "paused")) ? "running" : NULL, NULL);
-			break;
-		case CONTROL_CANCEL:
-			if (state_is(job, "done"))
-				check_not_finished(job, "cancel");
-			set_control(name, "cancel", running ? NULL : "cancelled",
-						"cancelled by backfill_cancel()");
-			break;
-		case CONTROL_FORGET:
-			{
-				Oid			argtypes[1] = {TEXTOID};
-				Datum		values[1] = {CStringGetTextDatum(name)};
-
-				if (running)
-					report_job_running(name);
-				owner_execute("DELETE FROM " JOBS " WHERE name = $1",
-							  1, argtypes, values, NULL);
-			}
-			break;
-	}
-	SPI_finish();
-}
-
-/*
- * backfill_pause(name): the running procedure finishes its batch, reports
- * "paused" and waits for backfill_resume or backfill_cancel.  A job that is
- * not running is marked paused; its next CALL waits the same way.
- */
-Datum
-mg_backfill_pause(PG_FUNCTION_ARGS)
-{
-	control_job(fcinfo, CONTROL_PAUSE);
-	PG_RETURN_VOID();
-}
-
-Datum
-mg_backfill_resume(PG_FUNCTION_ARGS)
-{
-	control_job(fcinfo, CONTROL_RESUME);
-	PG_RETURN_VOID();
-}
-
-/* The running procedure stops after its batch and raises MG024. */
-Datum
-mg_backfill_cancel(PG_FUNCTION_ARGS)
-{
-	control_job(fcinfo, CONTROL_CANCEL);
-	PG_RETURN_VOID();
-}
-
-/* Deletes a job that is not running, so its name can be used again. */
-Datum
-mg_backfill_forget(PG_FUNCTION_ARGS)
-{
-	control_job(fcinfo, CONTROL_FORGET);
-	PG_RETURN_VOID();
-}
-
-/*
- * assert_backfill_done(name): a later migration (the contract step) calls it
- * before it drops what the backfill replaced.
- */
-Datum
-mg_assert_backfill_done(PG_FUNCTION_ARGS)
-{
-	char	   *name;
-	MGBackfillJob *job;
-
-	name = backfill_name_arg(fcinfo);
-
-	SPI_connect();
-	job = mg_bf_job_load(name);
-	if (!job->exists)
-		ereport(ERROR,
-				(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
-				 errmsg("backfill \"%s\" has not run in this database", name),
-				 errhint("Run CALL migration_guard.backfill(%s, ...) to completion before this migration.",
-						 quote_literal_cstr(name))));
-	if (!state_is(job, "done"))
-	{
-		const char *state = job->state;
-
-		if ((state_is(job, "running") || state_is(job, "held")) && !job_is_running(name))
-			state = "interrupted";
-		ereport(ERROR,
-				(errcode(ERRCODE_MG_BACKFILL_NOT_DONE),
-				 errmsg("backfill \"%s\" is not done", name),
-				 errdetail("It is %s after %lld rows in %lld batches.", state,
-						   (long long) job->rows_done, (long long) job->batches),
-				 state_is(job, "cancelled") ?
-				 errhint("It was cancelled. Remove it with migration_guard.backfill_forget(%s) and run the backfill again to completion before this migration.",
-						 quote_literal_cstr(name)) :
-				 errhint("Let it finish before this migration: CALL migration_guard.backfill(%s, ...) with the same arguments resumes it.",
-						 quote_literal_cstr(name))));
-	}
-	if (job->verified_null || !job->verified)
-		ereport(NOTICE,
-				(errmsg("backfill \"%s\" is done, but unverified", name),
-				 job->where_clause == NULL ?
-				 errdetail("It has no where_clause, so no check can tell whether a row was missed (for example one whose key the application moved behind its cursor).") :
-				 errdetail("It finished before migration_guard 1.1, which checks that no row still matches the where_clause."),
-				 errhint("Check the data yourself before the contract step, or run the backfill with an idempotency predicate in where_clause, which makes done verified.")));
-	SPI_finish();
-	PG_RETURN_VOID();
+	if (mg_bf_job_is_running(name))
+		report_job_running(name);
+	owner_execute("DELETE FROM " JOBS " WHERE name = $1",
+				  1, argtypes, values, NULL);
 }

@@ -4,7 +4,9 @@
  *	  Planning a batched backfill: validating the relation and the
  *	  set_clause / where_clause arguments, choosing the batching key
  *	  (primary key, else a usable unique index, else ctid page ranges) and
- *	  preparing the statements every batch runs.
+ *	  preparing the statements every batch runs; and the size estimates
+ *	  of the relation (rows, pages, rows per page).  The key values of a
+ *	  job's cursor are converted by backfill_keys.c.
  *
  *	  The two clauses are the only text a caller puts into our SQL.  Each is
  *	  parsed on its own and must be exactly one thing of the right shape
@@ -20,6 +22,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include "access/htup_details.h"
 #include "access/genam.h"
@@ -48,7 +52,6 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
-#include "compat.h"
 #include "backfill.h"
 
 /* Rows per heap page assumed when the statistics do not say. */
@@ -133,9 +136,9 @@ check_clause_tokens(const char *argname, const char *clause)
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("%s must not contain a semicolon", argname),
 				 errdetail("The %s given is: %s", argname, clause),
-				 errhint("Pass one %s, not several statements.",
-						 strcmp(argname, "set_clause") == 0 ?
-						 "list of assignments" : "boolean expression")));
+				 strcmp(argname, "set_clause") == 0 ?
+				 errhint("Pass one list of assignments, not several statements.") :
+				 errhint("Pass one boolean expression, not several statements.")));
 	if (!balanced || depth != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
@@ -143,14 +146,10 @@ check_clause_tokens(const char *argname, const char *clause)
 				 errdetail("The %s given is: %s", argname, clause)));
 }
 
-static void
-check_not_blank(const char *argname, const char *clause, const char *hint)
+static bool
+is_blank(const char *clause)
 {
-	if (clause[strspn(clause, " \t\r\n\f")] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", argname),
-				 errhint("%s", hint)));
+	return clause[strspn(clause, " \t\r\n\f")] == '\0';
 }
 
 /*
@@ -181,8 +180,11 @@ validate_set_clause(const char *clause)
 	List	   *names = NIL;
 	ListCell   *lc;
 
-	check_not_blank("set_clause", clause,
-					"Pass the assignments of the UPDATE, for example set_clause => 'new_col = old_col'.");
+	if (is_blank(clause))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("set_clause must not be empty"),
+				 errhint("Pass the assignments of the UPDATE, for example set_clause => 'new_col = old_col'.")));
 	upd = parse_as_plain_update("set_clause", clause,
 								psprintf("UPDATE mg_backfill_target SET %s\n", clause));
 	if (upd == NULL || upd->whereClause != NULL)
@@ -208,7 +210,11 @@ validate_where_clause(const char *clause)
 {
 	UpdateStmt *upd;
 
-	check_not_blank("where_clause", clause, "Pass NULL for no condition.");
+	if (is_blank(clause))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("where_clause must not be empty"),
+				 errhint("Pass NULL for no condition.")));
 	upd = parse_as_plain_update("where_clause", clause,
 								psprintf("UPDATE mg_backfill_target SET mg_backfill_column = 1 WHERE (%s\n)",
 										 clause));
@@ -590,152 +596,6 @@ mg_bf_plan_free(MGBackfillPlan *plan)
 		if (*plans[i] != NULL)
 			SPI_freeplan(*plans[i]);
 		*plans[i] = NULL;
-	}
-}
-
-/* ---------- key values ---------- */
-
-/*
- * The job table keeps key values as text, and a job may be resumed by a
- * session with other settings.  Converting them as pg_dump does, under
- * fixed output styles, makes the text mean the same key whatever the
- * session's DateStyle, IntervalStyle, extra_float_digits or lc_monetary:
- * a date written as 01/02/2024 under "SQL, MDY" would otherwise be read
- * back as 1 February under "SQL, DMY", and the resumed job would skip or
- * repeat rows.
- */
-static int
-key_text_scope_enter(void)
-{
-	int			level = NewGUCNestLevel();
-
-	(void) set_config_option("datestyle", "ISO",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-	(void) set_config_option("intervalstyle", "postgres",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-	(void) set_config_option("extra_float_digits", "3",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-	(void) set_config_option("lc_monetary", "C",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-	return level;
-}
-
-static void
-key_text_scope_exit(int level)
-{
-	AtEOXact_GUC(true, level);
-}
-
-Datum *
-mg_bf_copy_keys(MGBackfillPlan *plan, HeapTuple tuple, TupleDesc tupdesc)
-{
-	Datum	   *keys = palloc(sizeof(Datum) * plan->nkeys);
-	int			i;
-
-	for (i = 0; i < plan->nkeys; i++)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(tuple, tupdesc, i + 1, &isnull);
-
-		if (isnull)
-			elog(ERROR, "backfill key column \"%s\" is null", plan->keynames[i]);
-		keys[i] = datumCopy(d, plan->keybyval[i], plan->keylens[i]);
-	}
-	return keys;
-}
-
-Datum
-mg_bf_keys_to_text_array(MGBackfillPlan *plan, Datum *keys)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * plan->nkeys);
-	int			level = key_text_scope_enter();
-	int			i;
-
-	for (i = 0; i < plan->nkeys; i++)
-	{
-		Oid			typoutput;
-		bool		isvarlena;
-
-		getTypeOutputInfo(plan->keytypes[i], &typoutput, &isvarlena);
-		elems[i] = CStringGetTextDatum(OidOutputFunctionCall(typoutput, keys[i]));
-	}
-	key_text_scope_exit(level);
-	return PointerGetDatum(construct_array(elems, plan->nkeys, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
-Datum *
-mg_bf_text_array_to_keys(MGBackfillPlan *plan, Datum array)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	Datum	   *keys;
-	int			level;
-	int			i;
-
-	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, &n);
-	if (n != plan->nkeys)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("backfill job has %d key values for a key of %d columns", n, plan->nkeys),
-				 errhint("The table's batching key changed since the job began; forget the job with migration_guard.backfill_forget() and start it again.")));
-	keys = palloc(sizeof(Datum) * n);
-	level = key_text_scope_enter();
-	for (i = 0; i < n; i++)
-	{
-		Oid			typinput;
-		Oid			typioparam;
-
-		if (nulls[i])
-			elog(ERROR, "backfill job has a null key value");
-		getTypeInputInfo(plan->keytypes[i], &typinput, &typioparam);
-		keys[i] = OidInputFunctionCall(typinput, TextDatumGetCString(elems[i]),
-									   typioparam, -1);
-	}
-	key_text_scope_exit(level);
-	return keys;
-}
-
-char *
-mg_bf_keys_to_string(MGBackfillPlan *plan, Datum *keys)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	if (plan->nkeys > 1)
-		appendStringInfoChar(&buf, '(');
-	for (i = 0; i < plan->nkeys; i++)
-	{
-		Oid			typoutput;
-		bool		isvarlena;
-
-		getTypeOutputInfo(plan->keytypes[i], &typoutput, &isvarlena);
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
-						 OidOutputFunctionCall(typoutput, keys[i]));
-	}
-	if (plan->nkeys > 1)
-		appendStringInfoChar(&buf, ')');
-	return buf.data;
-}
-
-int64
-mg_bf_key_as_int64(MGBackfillPlan *plan, Datum key)
-{
-	switch (plan->keytypes[0])
-	{
-		case INT2OID:
-			return DatumGetInt16(key);
-		case INT4OID:
-			return DatumGetInt32(key);
-		default:
-			return DatumGetInt64(key);
 	}
 }
 

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/itemptr.h"

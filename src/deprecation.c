@@ -1,17 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * deprecation.c
- *	  The list of deprecated columns and tables: deprecate(),
- *	  undeprecate(), the configuration table that holds the list
- *	  (migration_guard.deprecated_objects, kept by pg_dump and replicated
- *	  to standbys), and the two settings of the feature.
+ *	  The list of deprecated columns and tables: the configuration table
+ *	  that holds it (migration_guard.deprecated_objects, kept by pg_dump
+ *	  and replicated to standbys), reading it, writing it as its owner,
+ *	  following a renamed column, and the two settings of the feature.
+ *	  The SQL functions that change the list (deprecate(), undeprecate())
+ *	  are in deprecation_sql.c.
  *
  *	  Deprecating is the first half of the contract step: it tells the
  *	  server to watch an object (usage_tracking.c) so that the drop rules
  *	  can later tell a quiet object from one still in use
  *	  (deprecation_evidence.c).  Un-deprecating an object, like resetting
  *	  its counters, makes a drop refused on no evidence pass, so only roles
- *	  that may loosen the policy may change the list.
+ *	  that may loosen the policy may change the list (deprecation_sql.c).
  *
  * IDENTIFICATION
  *	  src/deprecation.c
@@ -19,6 +21,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "compat.h"
 
 #include <limits.h>
 
@@ -48,8 +52,6 @@
 #include "utils/syscache.h"
 
 #include "deprecation.h"
-
-#define DEPRECATIONS_TABLE	"deprecated_objects"
 
 /* columns of migration_guard.deprecated_objects */
 #define Anum_dep_relid			1
@@ -108,7 +110,7 @@ mg_deprecation_table(void)
 
 	if (!OidIsValid(nsp))
 		return InvalidOid;
-	return get_relname_relid(DEPRECATIONS_TABLE, nsp);
+	return get_relname_relid(MG_DEPRECATIONS_TABLE, nsp);
 }
 
 static char *
@@ -142,7 +144,7 @@ mg_deprecations_read(void)
 		ereport(WARNING,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration_guard.%s has an unexpected shape; deprecations are ignored",
-						DEPRECATIONS_TABLE),
+						MG_DEPRECATIONS_TABLE),
 				 errhint("Run ALTER EXTENSION migration_guard UPDATE, or reinstall the extension.")));
 		table_close(rel, AccessShareLock);
 		return NIL;
@@ -212,8 +214,8 @@ mg_deprecation_find(Oid relid, const char *attname)
  * operation: the statements name the table fully and call only built-in
  * functions and operators; the only trigger is our own.
  */
-static int
-write_as_owner(const char *sql, int nargs, Oid *types, Datum *values,
+int
+mg_deprecation_write(const char *sql, int nargs, Oid *types, Datum *values,
 			   const char *nulls)
 {
 	Oid			tableid = mg_deprecation_table();
@@ -246,7 +248,7 @@ write_as_owner(const char *sql, int nargs, Oid *types, Datum *values,
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
 	if (rc < 0)
-		elog(ERROR, "writing migration_guard.%s failed: %s", DEPRECATIONS_TABLE,
+		elog(ERROR, "writing migration_guard.%s failed: %s", MG_DEPRECATIONS_TABLE,
 			 SPI_result_code_string(rc));
 	rc = (int) SPI_processed;
 	SPI_finish();
@@ -256,170 +258,17 @@ write_as_owner(const char *sql, int nargs, Oid *types, Datum *values,
 }
 
 /*
- * Changing the list loosens the policy (an object taken off it, or never
- * put on it, escapes the evidence the drop rules ask for), so it takes the
- * privilege that SET migration_guard.allow takes.
- */
-static void
-check_may_change_list(const char *function)
-{
-	if (!mg_role_may_loosen_policy())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for %s", function),
-				 errdetail("Changing the list of deprecated objects changes what the drop and rename rules allow, so it takes the privilege to loosen migration_guard's policy."),
-				 errhint("Ask a superuser, or a role granted SET ON PARAMETER migration_guard.allow, to run it.")));
-	PreventCommandDuringRecovery(function);
-}
-
-/*
- * A relation a deprecation can watch: one that queries name and whose every
- * use passes through its own permission check.
- */
-static void
-check_deprecatable_relation(Oid relid)
-{
-	HeapTuple	tup;
-	Form_pg_class form;
-	char		relkind;
-	char		persistence;
-	bool		partition;
-	Oid			nsp;
-
-	/* a drop waits for us, and we see no concurrently dropped relation */
-	LockRelationOid(relid, AccessShareLock);
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	form = (Form_pg_class) GETSTRUCT(tup);
-	relkind = form->relkind;
-	persistence = form->relpersistence;
-	partition = form->relispartition;
-	nsp = form->relnamespace;
-	ReleaseSysCache(tup);
-
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
-		relkind != RELKIND_FOREIGN_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table, view, materialized view or foreign table",
-						get_rel_name(relid)),
-				 errdetail("Only relations that queries name can be deprecated.")));
-	if (IsCatalogNamespace(nsp) || nsp == get_namespace_oid("migration_guard", true) ||
-		IsToastNamespace(nsp))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" belongs to the system or to migration_guard and cannot be deprecated",
-						get_rel_name(relid))));
-	if (persistence == RELPERSISTENCE_TEMP)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("temporary relation \"%s\" cannot be deprecated", get_rel_name(relid)),
-				 errdetail("No other session can use it, and it goes away with this session.")));
-	if (partition || has_superclass(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is a partition or inheritance child and cannot be deprecated on its own",
-						get_rel_name(relid)),
-				 errdetail("Queries that read it through its parent are checked against the parent only, so its own usage counters would miss them."),
-				 errhint("Deprecate the column or table of the topmost parent: that covers the children too.")));
-}
-
-/* The column must exist, be a user column, and not be dropped. */
-static void
-check_deprecatable_column(Oid relid, const char *attname)
-{
-	HeapTuple	tup = SearchSysCacheAttName(relid, attname);
-	AttrNumber	attnum;
-
-	if (!HeapTupleIsValid(tup))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						attname, get_rel_name(relid))));
-	attnum = ((Form_pg_attribute) GETSTRUCT(tup))->attnum;
-	ReleaseSysCache(tup);
-	if (attnum <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("system column \"%s\" cannot be deprecated", attname)));
-}
-
-/*
  * Rows of relations and columns dropped (or renamed) since their
  * deprecation are forgotten: the name no longer watches anything.
  */
-static void
-forget_dropped_objects(void)
+void
+mg_deprecation_forget_dropped(void)
 {
-	write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE " d"
+	mg_deprecation_write("DELETE FROM migration_guard." MG_DEPRECATIONS_TABLE " d"
 				   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)"
 				   " OR (d.attname IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a"
 				   " WHERE a.attrelid OPERATOR(pg_catalog.=) d.relid AND a.attname OPERATOR(pg_catalog.=) d.attname AND NOT a.attisdropped))",
 				   0, NULL, NULL, NULL);
-}
-
-PG_FUNCTION_INFO_V1(mg_deprecate);
-
-/*
- * migration_guard.deprecate(relation regclass, column name DEFAULT NULL,
- * reason text DEFAULT NULL) returns boolean.  NULL relation: an error;
- * NULL column: the whole relation; NULL reason: none (or the earlier one).
- * True when the object was not deprecated before; deprecating it again
- * keeps the first date (the quiet period counts from it) and replaces the
- * reason when one is given.
- */
-Datum
-mg_deprecate(PG_FUNCTION_ARGS)
-{
-	Oid			relid;
-	char	   *attname = PG_ARGISNULL(1) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(1)));
-	Oid			types[5] = {OIDOID, NAMEOID, TEXTOID, NAMEOID, TEXTOID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	const char *head = GetConfigOption("migration_guard.expected_head", true, false);
-	int			inserted;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("relation must not be null")));
-	relid = PG_GETARG_OID(0);
-	check_may_change_list("deprecate()");
-	check_deprecatable_relation(relid);
-	if (attname != NULL)
-		check_deprecatable_column(relid, attname);
-
-	values[0] = ObjectIdGetDatum(relid);
-	if (attname)
-		values[1] = PG_GETARG_DATUM(1);
-	else
-		nulls[1] = 'n';
-	if (PG_ARGISNULL(2))
-		nulls[2] = 'n';
-	else
-		values[2] = PG_GETARG_DATUM(2);
-	values[3] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
-	if (head != NULL && head[0] != '\0')
-		values[4] = CStringGetTextDatum(head);
-	else
-		nulls[4] = 'n';
-
-	forget_dropped_objects();
-	inserted = write_as_owner("INSERT INTO migration_guard." DEPRECATIONS_TABLE
-							  " (relid, attname, reason, deprecated_by, deprecated_at, expected_head)"
-							  " VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
-							  " ON CONFLICT DO NOTHING",
-							  5, types, values, nulls);
-	if (inserted == 0 && !PG_ARGISNULL(2))
-		write_as_owner("UPDATE migration_guard." DEPRECATIONS_TABLE " SET reason = $3"
-					   " WHERE relid OPERATOR(pg_catalog.=) $1"
-					   " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
-					   3, types, values, nulls);
-	PG_RETURN_BOOL(inserted > 0);
 }
 
 /*
@@ -467,62 +316,10 @@ mg_deprecation_follow_rename(Node *parsetree)
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
-	write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE
+	mg_deprecation_write("DELETE FROM migration_guard." MG_DEPRECATIONS_TABLE
 				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $3",
 				   3, types, values, NULL);
-	write_as_owner("UPDATE migration_guard." DEPRECATIONS_TABLE " SET attname = $3"
+	mg_deprecation_write("UPDATE migration_guard." MG_DEPRECATIONS_TABLE " SET attname = $3"
 				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $2",
 				   3, types, values, NULL);
-}
-
-PG_FUNCTION_INFO_V1(mg_undeprecate);
-
-/*
- * migration_guard.undeprecate(relation regclass, column name DEFAULT NULL)
- * returns boolean: whether the object was deprecated.  NULL relation: an
- * error; NULL column: the deprecation of the whole relation (those of its
- * columns stay).  The column need not exist any more.
- */
-Datum
-mg_undeprecate(PG_FUNCTION_ARGS)
-{
-	Oid			types[2] = {OIDOID, NAMEOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("relation must not be null")));
-	check_may_change_list("undeprecate()");
-	values[0] = PG_GETARG_DATUM(0);
-	if (PG_ARGISNULL(1))
-		nulls[1] = 'n';
-	else
-		values[1] = PG_GETARG_DATUM(1);
-
-	forget_dropped_objects();
-	PG_RETURN_BOOL(write_as_owner("DELETE FROM migration_guard." DEPRECATIONS_TABLE
-								  " WHERE relid OPERATOR(pg_catalog.=) $1"
-								  " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
-								  2, types, values, nulls) > 0);
-}
-
-PG_FUNCTION_INFO_V1(mg_deprecations_changed);
-
-/*
- * Statement trigger on the list: every backend, on this server and on its
- * standbys (the invalidation travels in the commit record), rebuilds its
- * cache of deprecated objects once the change commits.  Also covers
- * pg_restore and a superuser's direct writes.
- */
-Datum
-mg_deprecations_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "%s: not called as a trigger", "_deprecations_changed");
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
-	return PointerGetDatum(NULL);
 }

@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * deprecation.h
- *	  Deprecated columns and tables: the list (deprecation.c), the usage
- *	  counters in shared memory (usage_tracking.c) and the evidence the drop
+ *	  Deprecated columns and tables: the list (deprecation.c, changed by
+ *	  deprecation_sql.c), the usage counters in shared memory
+ *	  (usage_shmem.c, fed by usage_tracking.c, kept across a clean restart
+ *	  by usage_file.c, shown by usage_report.c) and the evidence the drop
  *	  and rename rules judge by (deprecation_evidence.c).
  *
  * IDENTIFICATION
@@ -80,9 +82,16 @@ extern Oid	mg_deprecation_table(void);
 extern List *mg_deprecations_read(void);
 extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
 extern void mg_deprecation_follow_rename(Node *parsetree);
+/* deprecation.c: writing the list, for deprecation_sql.c */
+#define MG_DEPRECATIONS_TABLE	"deprecated_objects"
+extern int	mg_deprecation_write(const char *sql, int nargs, Oid *types,
+								 Datum *values, const char *nulls);
+extern void mg_deprecation_forget_dropped(void);
 
 /* usage_tracking.c */
 extern void mg_usage_check_perms(List *perms);
+
+/* usage_shmem.c */
 extern bool mg_usage_available(void);
 extern bool mg_usage_lookup(Oid relid, AttrNumber attnum, MGUsage *usage);
 extern TimestampTz mg_usage_tracking_since(void);
@@ -91,10 +100,9 @@ extern bool mg_usage_restored(void);
 extern List *mg_usage_rows(void);
 extern int64 mg_usage_reset(Oid relid, AttrNumber attnum);
 extern Size mg_usage_shmem_size(void);
-extern void mg_usage_shmem_startup(void);
 
-/* usage_report.c */
-extern char *mg_usage_user_text(const MGUsageUser *u);
+/* usage_file.c */
+extern void mg_usage_shmem_startup(void);
 
 /* deprecation_evidence.c: how the evidence about one deprecation stands */
 typedef enum MGEvidence

@@ -21,9 +21,12 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -65,48 +68,88 @@ destroys(List *destroyed, const MGDeprecation *d, AttrNumber *counted)
 	return false;
 }
 
-static char *
-deprecated_object_text(const MGDeprecation *d)
+/*
+ * The used-by sentence of an object still in use: one per kind of object
+ * (column or relation) and per last user (known or not), plural by uses.
+ */
+static void
+append_in_use(StringInfo buf, const MGDeprecation *d, const char *rel,
+			  const MGUsage *u)
 {
-	char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(d->relid)),
-												 get_rel_name(d->relid));
+	const MGUsageUser *last = &u->users[0];
+	char	   *first_use = pstrdup(timestamptz_to_str(u->first_use));
+	char	   *last_at = pstrdup(timestamptz_to_str(OidIsValid(last->roleid) ?
+													 last->last_use : u->last_use));
+	char	   *role = OidIsValid(last->roleid) ? GetUserNameFromId(last->roleid, true) : NULL;
+	unsigned long n = (unsigned long) Min(u->uses, (int64) LONG_MAX);
 
-	if (d->attname)
-		return psprintf("column \"%s\" of %s", d->attname, rel);
-	return psprintf("relation %s", rel);
+	if (d->attname && OidIsValid(last->roleid))
+		appendStringInfo(buf, ngettext("Deprecated column \"%s\" of %s is still in use: used %lld time since %s, last by role \"%s\" (application_name \"%s\", query id %lld) at %s.",
+									   "Deprecated column \"%s\" of %s is still in use: used %lld times since %s, last by role \"%s\" (application_name \"%s\", query id %lld) at %s.",
+									   n),
+						 d->attname, rel, (long long) u->uses, first_use,
+						 role ? role : "?", last->appname,
+						 (long long) (int64) last->queryid, last_at);
+	else if (d->attname)
+		appendStringInfo(buf, ngettext("Deprecated column \"%s\" of %s is still in use: used %lld time since %s, last by an unknown role at %s.",
+									   "Deprecated column \"%s\" of %s is still in use: used %lld times since %s, last by an unknown role at %s.",
+									   n),
+						 d->attname, rel, (long long) u->uses, first_use, last_at);
+	else if (OidIsValid(last->roleid))
+		appendStringInfo(buf, ngettext("Deprecated relation %s is still in use: used %lld time since %s, last by role \"%s\" (application_name \"%s\", query id %lld) at %s.",
+									   "Deprecated relation %s is still in use: used %lld times since %s, last by role \"%s\" (application_name \"%s\", query id %lld) at %s.",
+									   n),
+						 rel, (long long) u->uses, first_use,
+						 role ? role : "?", last->appname,
+						 (long long) (int64) last->queryid, last_at);
+	else
+		appendStringInfo(buf, ngettext("Deprecated relation %s is still in use: used %lld time since %s, last by an unknown role at %s.",
+									   "Deprecated relation %s is still in use: used %lld times since %s, last by an unknown role at %s.",
+									   n),
+						 rel, (long long) u->uses, first_use, last_at);
 }
 
-/* One sentence: the object, and why its evidence does not let it go. */
+/*
+ * One translated sentence: the object, and why its evidence does not let
+ * it go; one per kind of object (column or relation).
+ */
 static void
 append_evidence(StringInfo buf, const MGDeprecation *d, MGEvidence ev,
 				const MGUsage *u, TimestampTz since)
 {
-	const char *what = deprecated_object_text(d);
+	char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(d->relid)),
+												 get_rel_name(d->relid));
 
 	if (buf->len > 0)
 		appendStringInfoString(buf, "  ");
 	switch (ev)
 	{
 		case MG_EVIDENCE_IN_USE:
-			appendStringInfo(buf, ngettext("Deprecated %s is still in use: used %lld time since %s, last by %s.",
-										   "Deprecated %s is still in use: used %lld times since %s, last by %s.",
-										   u->uses == 1 ? 1 : 2),
-							 what, (long long) u->uses, pstrdup(timestamptz_to_str(u->first_use)),
-							 OidIsValid(u->users[0].roleid) ?
-							 mg_usage_user_text(&u->users[0]) :
-							 psprintf("an unknown role at %s", timestamptz_to_str(u->last_use)));
+			append_in_use(buf, d, rel, u);
 			break;
 		case MG_EVIDENCE_TOO_EARLY:
-			appendStringInfo(buf, "Deprecated %s has been watched only since %s, less than the quiet period ago.",
-							 what, timestamptz_to_str(since));
+			if (d->attname)
+				appendStringInfo(buf, _("Deprecated column \"%s\" of %s has been watched only since %s, less than the quiet period ago."),
+								 d->attname, rel, timestamptz_to_str(since));
+			else
+				appendStringInfo(buf, _("Deprecated relation %s has been watched only since %s, less than the quiet period ago."),
+								 rel, timestamptz_to_str(since));
 			break;
 		case MG_EVIDENCE_SAME_RELEASE:
-			appendStringInfo(buf, "Deprecated %s was deprecated in the release still expected (migration_guard.expected_head \"%s\").",
-							 what, d->expected_head);
+			if (d->attname)
+				appendStringInfo(buf, _("Deprecated column \"%s\" of %s was deprecated in the release still expected (migration_guard.expected_head \"%s\")."),
+								 d->attname, rel, d->expected_head);
+			else
+				appendStringInfo(buf, _("Deprecated relation %s was deprecated in the release still expected (migration_guard.expected_head \"%s\")."),
+								 rel, d->expected_head);
 			break;
 		case MG_EVIDENCE_NOT_TRACKED:
-			appendStringInfo(buf, "Deprecated %s has no usage evidence: migration_guard is not in shared_preload_libraries.",
-							 what);
+			if (d->attname)
+				appendStringInfo(buf, _("Deprecated column \"%s\" of %s has no usage evidence: migration_guard is not in shared_preload_libraries."),
+								 d->attname, rel);
+			else
+				appendStringInfo(buf, _("Deprecated relation %s has no usage evidence: migration_guard is not in shared_preload_libraries."),
+								 rel);
 			break;
 		case MG_EVIDENCE_QUIET:
 			break;
@@ -150,9 +193,15 @@ mg_deprecation_cascade_evidence(List *destroyed, char **detail)
 	if (found == 0)
 		return false;
 	if (found > MAX_NAMED)
-		appendStringInfo(&buf, "  %d more deprecated objects it destroys are not quiet either.",
+	{
+		appendStringInfoString(&buf, "  ");
+		appendStringInfo(&buf, ngettext("%d more deprecated object it destroys is not quiet either.",
+										"%d more deprecated objects it destroys are not quiet either.",
+										found - MAX_NAMED),
 						 found - MAX_NAMED);
-	appendStringInfo(&buf, "  migration_guard.deprecation_quiet_period is %s.",
+	}
+	appendStringInfoString(&buf, "  ");
+	appendStringInfo(&buf, _("migration_guard.deprecation_quiet_period is %s."),
 					 GetConfigOptionByName("migration_guard.deprecation_quiet_period", NULL, false));
 	*detail = buf.data;
 	return true;

@@ -2,6 +2,7 @@
  *
  * usage_file.c
  *	  The usage counters of deprecated objects across a clean restart:
+ *	  the start of the shared table (usage_shmem.c) at server start,
  *	  written by the postmaster at a clean shutdown, loaded (and removed)
  *	  at the next start, as pg_stat_statements keeps its statistics.
  *	  Evidence for the drop rules, so only a file that provably continues
@@ -15,14 +16,19 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "access/xlog_internal.h"
 #include "catalog/pg_control.h"
 #include "pgstat.h"
+#include "miscadmin.h"
 #include "storage/fd.h"
+#include "storage/ipc.h"
 
+#include "deprecation.h"
 #include "usage_shmem.h"
 
 #define USAGE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/migration_guard_deprecation.stat"
@@ -73,8 +79,8 @@ control_stamp(ControlStamp *stamp)
  * after it), does not match the control file and is not trusted either.
  * Any damage counts as no file.
  */
-void
-mg_usage_load_counters(void)
+static void
+load_counters(void)
 {
 	FILE	   *f = AllocateFile(USAGE_FILE, PG_BINARY_R);
 	uint32		header[2];
@@ -149,8 +155,8 @@ bad:
  * on_shmem_exit in the postmaster: a clean shutdown (code 0) writes the
  * counters; a crash writes nothing, so nothing stale is trusted later.
  */
-void
-mg_usage_save_counters(int code, Datum arg)
+static void
+save_counters(int code, Datum arg)
 {
 	const char *tmp = USAGE_FILE ".tmp";
 	FILE	   *f;
@@ -199,4 +205,23 @@ error:
 	if (f)
 		FreeFile(f);
 	unlink(tmp);
+}
+
+/* ---------- server start ---------- */
+
+/*
+ * Creates the table at server start and, in the postmaster, fills it with
+ * the counters of the previous run (if it ended cleanly) and arranges for
+ * them to be saved at a clean shutdown.
+ */
+void
+mg_usage_shmem_startup(void)
+{
+	bool		found = mg_usage_shmem_attach();
+
+	if (IsUnderPostmaster)
+		return;					/* EXEC_BACKEND: attach only */
+	on_shmem_exit(save_counters, (Datum) 0);
+	if (!found)
+		load_counters();
 }

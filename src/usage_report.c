@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * usage_report.c
- *	  The SQL view of the usage counters (usage_tracking.c):
+ *	  The SQL view of the usage counters (usage_shmem.c):
  *	  deprecated_usage(), deprecation_tracking() and
  *	  reset_deprecated_usage().  They read this server's shared memory, so
  *	  they answer on a hot standby too, for the queries the standby ran.
@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/xlog.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -22,17 +24,6 @@
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
-
-/* "role \"app\" (application_name \"web\", query id 42) at <time>" */
-char *
-mg_usage_user_text(const MGUsageUser *u)
-{
-	char	   *role = GetUserNameFromId(u->roleid, true);
-
-	return psprintf("role \"%s\" (application_name \"%s\", query id %lld) at %s",
-					role ? role : "?", u->appname, (long long) (int64) u->queryid,
-					timestamptz_to_str(u->last_use));
-}
 
 /* [{"role": ..., "application_name": ..., "query_id": ..., "last_use": ...}, ...] */
 static Datum

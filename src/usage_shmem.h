@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * usage_shmem.h
- *	  The shared table of usage counters of deprecated objects, shared by
- *	  usage_tracking.c (which owns it: counting, reading, resetting) and
+ *	  The shared table of usage counters of deprecated objects
+ *	  (usage_shmem.c), as usage_tracking.c (which counts into it) and
  *	  usage_file.c (which saves it at a clean shutdown and loads it at the
- *	  next start).  Private to those two files.
+ *	  next start) reach into it.  Private to those three files.
  *
  * IDENTIFICATION
  *	  src/usage_shmem.h
@@ -50,11 +50,9 @@ typedef struct UsageShared
 extern UsageShared *mg_usage_shared;
 extern HTAB *mg_usage_hash;
 
-/* usage_tracking.c */
+/* usage_shmem.c */
+extern bool mg_usage_shmem_attach(void);
 extern UsageEntry *mg_usage_enter_entry(const UsageKey *key);
-
-/* usage_file.c */
-extern void mg_usage_load_counters(void);
-extern void mg_usage_save_counters(int code, Datum arg);
+extern void mg_usage_note_overflow(TimestampTz now);
 
 #endif							/* MG_USAGE_SHMEM_H */
