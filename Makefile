@@ -22,10 +22,25 @@ EXTRA_CLEAN = $(DATA_built)
 
 PG_CPPFLAGS = -I$(srcdir)/src -DMG_VERSION='"$(EXTVERSION)"'
 
-# Regression suites need the library preloaded; test/run starts its own
-# cluster for them, so plain installcheck against a foreign server is off.
+# pg_regress suites (sql/, expected/).  They need the library preloaded and
+# the settings in test/regress.conf (README: "Testing against your own
+# server"):
+#   make installcheck        against the running server PGHOST/PGPORT name
+#                            (it must preload migration_guard and have
+#                            test/regress.conf's settings); creates and
+#                            drops the database mg_regress
+#   make installcheck-temp   against a throwaway instance pg_regress starts
+#                            in ./tmp_check with test/regress.conf, as
+#                            pg_cron does (PGXS has no "make check")
+# Both need "make install" first.  test/run runs the same files (and every
+# other suite) in a private install without touching the system.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-NO_INSTALLCHECK = 1
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+ifdef MG_TEMP_INSTANCE
+REGRESS_OPTS += --temp-instance=$(MG_TEMP_INSTANCE)
+else
+REGRESS_PREP = installcheck-prep
+endif
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -33,6 +48,27 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 endif
+
+# The expected files name the database (REINDEX SYSTEM mg_regress); set
+# after PGXS, whose default this overrides.
+CONTRIB_TESTDB = mg_regress
+
+# A running server preloads the guard, which refuses pg_regress's own
+# DROP DATABASE of a previous run's database: drop it (and the databases
+# and roles the suites create, left over by a run stopped halfway) with the
+# rule allowed, as a DBA would.
+MG_REGRESS_ROLES = $(sort $(shell sed -n 's/^CREATE ROLE \([a-z_0-9]*\).*/\1/p' $(wildcard sql/*.sql)))
+.PHONY: installcheck-prep installcheck-temp
+installcheck-prep:
+	@'$(bindir)/psql' -X -q -d postgres -v ON_ERROR_STOP=0 \
+		-c "SET client_min_messages = warning" \
+		-c "SET migration_guard.allow = 'drop_database'" \
+		-c "DROP DATABASE IF EXISTS $(CONTRIB_TESTDB) WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS mg_backfill_cursor WITH (FORCE)" \
+		$(foreach r,$(MG_REGRESS_ROLES),-c "DROP ROLE IF EXISTS $(r)")
+
+installcheck-temp:
+	$(MAKE) installcheck MG_TEMP_INSTANCE=./tmp_check
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
 	cat $^ > $@
