@@ -99,6 +99,19 @@ demo:
 bench:
 	bash bench/run
 
+# PostgreSQL's formatting: pgindent with pg_bsd_indent, both fetched from the
+# PostgreSQL 16 release source and built into a cache on first use
+# (tools/pgindent.sh; MG_PG_SOURCE=a source tree when offline), with
+# PostgreSQL's typedefs.list merged with ours (src/typedefs.list, which
+# "make typedefs" regenerates from src/ and client/).
+.PHONY: indent indent-check typedefs
+indent:
+	PG_CONFIG=$(PG_CONFIG) bash tools/pgindent.sh
+indent-check:
+	PG_CONFIG=$(PG_CONFIG) bash tools/pgindent.sh --check
+typedefs:
+	bash tools/typedefs.sh >src/typedefs.list
+
 # The CI client, client/pg_migration_check: built by "make" and installed
 # into pg_config --bindir by "make install", like PostgreSQL's own clients.
 ifneq ($(PGXS),)
