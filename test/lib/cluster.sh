@@ -9,7 +9,7 @@
 MG_PG_MAJOR=${MG_PG_MAJOR:-15}
 MG_ROOT=${MG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 source "$(dirname "${BASH_SOURCE[0]}")/tree.sh"
-MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc"
+MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc python3 universal-ctags"
 
 mg_log() { printf '%s\n' "$*" >&2; }
 
