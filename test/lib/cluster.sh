@@ -9,9 +9,12 @@
 MG_PG_MAJOR=${MG_PG_MAJOR:-15}
 MG_ROOT=${MG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 source "$(dirname "${BASH_SOURCE[0]}")/tree.sh"
-MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc python3 universal-ctags"
+MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgresql-$MG_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl make gcc"
 
 mg_log() { printf '%s\n' "$*" >&2; }
+
+# The lint suite (test/lint) reads the source with python3 and universal-ctags.
+MG_PACKAGES="$MG_PACKAGES python3 universal-ctags"
 
 # Installs the Debian packages that are missing (only possible as root).
 mg_install_packages() {
