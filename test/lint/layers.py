@@ -12,6 +12,8 @@ under each failure, the offending uses as "file -> file: names".
 Fails when
   - a src/*.c file has no layer in the map;
   - a file uses a file of a higher layer;
+  - a rule family uses another family ("family rules_*.c" in the map: files
+    matching the pattern in one layer do not use each other);
   - files use each other in a circle (unless the map allows that circle);
   - a src/*.c file is over 800 lines;
   - a .c file's first two #includes are not "postgres.h" then "compat.h".
@@ -42,7 +44,7 @@ LAYER_NAMES = {
 
 def read_map(path):
     """exact names, patterns and allowed circles of the layer map"""
-    exact, patterns, circles = {}, [], []
+    exact, patterns, circles, families = {}, [], [], []
     with open(path) as fh:
         for lineno, line in enumerate(fh, 1):
             line = line.split('#', 1)[0].strip()
@@ -52,6 +54,9 @@ def read_map(path):
                 members = line[len('circle '):].split('--', 1)[0].split()
                 circles.append(frozenset(members))
                 continue
+            if line.startswith('family '):
+                families.append(line[len('family '):].strip())
+                continue
             parts = line.split()
             if len(parts) != 2 or not parts[1].isdigit():
                 sys.exit('%s:%d: expected "FILE LAYER": %s' % (path, lineno, line))
@@ -60,7 +65,7 @@ def read_map(path):
                 patterns.append((name, layer))
             else:
                 exact[name] = layer
-    return exact, patterns, circles
+    return exact, patterns, circles, families
 
 
 def layer_of(name, exact, patterns):
@@ -218,7 +223,7 @@ def main():
     args = ap.parse_args()
 
     files = sorted(f for f in os.listdir(args.src) if f.endswith('.c'))
-    exact, patterns, allowed_circles = read_map(args.map)
+    exact, patterns, allowed_circles, families = read_map(args.map)
 
     def layer(f):
         return layer_of(f, exact, patterns)
@@ -261,6 +266,17 @@ def main():
                    [edge_line(f, g, uses[f][g]) for g in up])
         else:
             result(True, '%s uses no higher layer' % f)
+
+        for pat in families:
+            if not fnmatch.fnmatchcase(f, pat):
+                continue
+            other = [g for g in sorted(uses[f])
+                     if fnmatch.fnmatchcase(g, pat) and layer(g) == lay]
+            result(not other,
+                   '%s uses no other %s file of its layer' % (f, pat) if not other
+                   else '%s uses other %s files of its layer: %s'
+                   % (f, pat, ', '.join(other)),
+                   [edge_line(f, g, uses[f][g]) for g in other])
 
         with open(path, encoding='utf-8', errors='replace') as fh:
             lines = sum(1 for _ in fh)
