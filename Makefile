@@ -22,22 +22,26 @@ EXTRA_CLEAN = $(DATA_built)
 
 PG_CPPFLAGS = -I$(srcdir)/src -DMG_VERSION='"$(EXTVERSION)"'
 
-# pg_regress suites (sql/, expected/).  They need the library preloaded and
-# the settings in test/regress.conf (README: "Testing against your own
-# server"):
-#   make installcheck        against the running server PGHOST/PGPORT name
-#                            (it must preload migration_guard and have
-#                            test/regress.conf's settings); creates and
-#                            drops the database mg_regress
-#   make installcheck-temp   against a throwaway instance pg_regress starts
-#                            in ./tmp_check with test/regress.conf, as
-#                            pg_cron does (PGXS has no "make check")
+# The pg_regress suite (sql/, expected/) and the isolation specs
+# (test/isolation) need the library preloaded with the settings of
+# test/regress.conf (README, "Developing"):
+#   make installcheck        against the running server PGHOST/PGPORT name;
+#                            drops and creates the databases mg_regress and
+#                            mg_isolation (installcheck-prep drops the
+#                            leftovers of an earlier run)
+#   make installcheck-temp   on throwaway instances pg_regress starts in
+#                            ./tmp_check* with test/regress.conf, as pg_cron
+#                            does (PGXS has no "make check")
 # Both need "make install" first.  test/run runs the same files (and every
 # other suite) in a private install without touching the system.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+# The isolation specs (test/isolation) run after them, the same way.
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/regress.conf
 ifdef MG_TEMP_INSTANCE
 REGRESS_OPTS += --temp-instance=$(MG_TEMP_INSTANCE)
+ISOLATION_OPTS += --temp-instance=$(MG_TEMP_INSTANCE)_iso
 else
 REGRESS_PREP = installcheck-prep
 endif
@@ -50,8 +54,9 @@ include $(PGXS)
 endif
 
 # The expected files name the database (REINDEX SYSTEM mg_regress); set
-# after PGXS, whose default this overrides.
+# after PGXS, whose defaults these override.
 CONTRIB_TESTDB = mg_regress
+ISOLATION_TESTDB = mg_isolation
 
 # A running server preloads the guard, which refuses pg_regress's own
 # DROP DATABASE of a previous run's database: drop it (and the databases
@@ -64,6 +69,7 @@ installcheck-prep:
 		-c "SET client_min_messages = warning" \
 		-c "SET migration_guard.allow = 'drop_database'" \
 		-c "DROP DATABASE IF EXISTS $(CONTRIB_TESTDB) WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS $(ISOLATION_TESTDB) WITH (FORCE)" \
 		-c "DROP DATABASE IF EXISTS mg_backfill_cursor WITH (FORCE)" \
 		$(foreach r,$(MG_REGRESS_ROLES),-c "DROP ROLE IF EXISTS $(r)")
 
