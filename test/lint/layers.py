@@ -27,6 +27,7 @@ import collections
 import fnmatch
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -309,4 +310,5 @@ def main():
 
 
 if __name__ == '__main__':
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under | head
     sys.exit(main())
