@@ -24,7 +24,7 @@ set -euo pipefail
 
 # pgindent and pg_bsd_indent 2.1.2 as released with PostgreSQL 16.
 PGINDENT_VERSION=16.2
-PGINDENT_URL=https://ftp.postgresql.org/pub/source/v$PGINDENT_VERSION/postgresql-$PGINDENT_VERSION.tar.bz2
+PGINDENT_URL=https://ftp.postgresql.org/pub/source/v$PGINDENT_VERSION/postgresql-$PGINDENT_VERSION.tar.gz
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MG_INDENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/migration_guard/pgindent-$PGINDENT_VERSION}
@@ -47,7 +47,7 @@ fetch_tools() {
 		command -v curl >/dev/null || die "curl is needed to download $PGINDENT_URL (or set MG_PG_SOURCE)"
 		echo "pgindent.sh: downloading $PGINDENT_URL" >&2
 		curl -fsSL "$PGINDENT_URL" |
-			tar -xjf - -C "$tmp" --strip-components=1 \
+			tar -xzf - -C "$tmp" --strip-components=1 \
 				"postgresql-$PGINDENT_VERSION/COPYRIGHT" \
 				"postgresql-$PGINDENT_VERSION/src/tools/pg_bsd_indent" \
 				"postgresql-$PGINDENT_VERSION/src/tools/pgindent" ||
