@@ -16,6 +16,7 @@
 # Environment:
 #   MG_PG_SOURCE      a PostgreSQL $PGINDENT_VERSION source tree to take the
 #                     tools from instead of downloading it (offline machines)
+#   MG_PGINDENT_URL   where to download that release's .tar.gz from (a mirror)
 #   MG_INDENT_CACHE   where the tools are kept
 #                     (default ${XDG_CACHE_HOME:-~/.cache}/migration_guard/pgindent-VERSION)
 #   PG_CONFIG         pg_config whose headers and libpgport build pg_bsd_indent
@@ -24,7 +25,7 @@ set -euo pipefail
 
 # pgindent and pg_bsd_indent 2.1.2 as released with PostgreSQL 16.
 PGINDENT_VERSION=16.2
-PGINDENT_URL=https://ftp.postgresql.org/pub/source/v$PGINDENT_VERSION/postgresql-$PGINDENT_VERSION.tar.gz
+PGINDENT_URL=${MG_PGINDENT_URL:-https://ftp.postgresql.org/pub/source/v$PGINDENT_VERSION/postgresql-$PGINDENT_VERSION.tar.gz}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MG_INDENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/migration_guard/pgindent-$PGINDENT_VERSION}
