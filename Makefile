@@ -22,10 +22,29 @@ EXTRA_CLEAN = $(DATA_built)
 
 PG_CPPFLAGS = -I$(srcdir)/src -DMG_VERSION='"$(EXTVERSION)"'
 
-# Regression suites need the library preloaded; test/run starts its own
-# cluster for them, so plain installcheck against a foreign server is off.
+# The pg_regress suite (sql/, expected/) and the isolation specs
+# (test/isolation) need the library preloaded with the settings of
+# test/regress.conf (README, "Developing"):
+#   make installcheck        against the running server PGHOST/PGPORT name;
+#                            drops and creates the databases mg_regress and
+#                            mg_isolation (installcheck-prep drops the
+#                            leftovers of an earlier run)
+#   make installcheck-temp   on throwaway instances pg_regress starts in
+#                            ./tmp_check* with test/regress.conf, as pg_cron
+#                            does (PGXS has no "make check")
+# Both need "make install" first.  test/run runs the same files (and every
+# other suite) in a private install without touching the system.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-NO_INSTALLCHECK = 1
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+# The isolation specs (test/isolation) run after them, the same way.
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=$(srcdir)/test/isolation --temp-config=$(srcdir)/test/regress.conf
+ifdef MG_TEMP_INSTANCE
+REGRESS_OPTS += --temp-instance=$(MG_TEMP_INSTANCE)
+ISOLATION_OPTS += --temp-instance=$(MG_TEMP_INSTANCE)_iso
+else
+REGRESS_PREP = installcheck-prep
+endif
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -33,6 +52,29 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 endif
+
+# The expected files name the database (REINDEX SYSTEM mg_regress); set
+# after PGXS, whose defaults these override.
+CONTRIB_TESTDB = mg_regress
+ISOLATION_TESTDB = mg_isolation
+
+# A running server preloads the guard, which refuses pg_regress's own
+# DROP DATABASE of a previous run's database: drop it (and the databases
+# and roles the suites create, left over by a run stopped halfway) with the
+# rule allowed, as a DBA would.
+MG_REGRESS_ROLES = $(sort $(shell sed -n 's/^CREATE ROLE \([a-z_0-9]*\).*/\1/p' $(wildcard sql/*.sql)))
+.PHONY: installcheck-prep installcheck-temp
+installcheck-prep:
+	@'$(bindir)/psql' -X -q -d postgres -v ON_ERROR_STOP=0 \
+		-c "SET client_min_messages = warning" \
+		-c "SET migration_guard.allow = 'drop_database'" \
+		-c "DROP DATABASE IF EXISTS $(CONTRIB_TESTDB) WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS $(ISOLATION_TESTDB) WITH (FORCE)" \
+		-c "DROP DATABASE IF EXISTS mg_backfill_cursor WITH (FORCE)" \
+		$(foreach r,$(MG_REGRESS_ROLES),-c "DROP ROLE IF EXISTS $(r)")
+
+installcheck-temp:
+	$(MAKE) installcheck MG_TEMP_INSTANCE=./tmp_check
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/*.sql))
 	cat $^ > $@
@@ -62,6 +104,19 @@ demo:
 
 bench:
 	bash bench/run
+
+# PostgreSQL's formatting: pgindent with pg_bsd_indent, both fetched from the
+# PostgreSQL 16 release source and built into a cache on first use
+# (tools/pgindent.sh; MG_PG_SOURCE=a source tree when offline), with
+# PostgreSQL's typedefs.list merged with ours (src/typedefs.list, which
+# "make typedefs" regenerates from src/ and client/).
+.PHONY: indent indent-check typedefs
+indent:
+	PG_CONFIG=$(PG_CONFIG) bash tools/pgindent.sh
+indent-check:
+	PG_CONFIG=$(PG_CONFIG) bash tools/pgindent.sh --check
+typedefs:
+	bash tools/typedefs.sh >src/typedefs.list
 
 # The CI client, client/pg_migration_check: built by "make" and installed
 # into pg_config --bindir by "make install", like PostgreSQL's own clients.

@@ -13,6 +13,9 @@ MG_PACKAGES="postgresql-$MG_PG_MAJOR postgresql-server-dev-$MG_PG_MAJOR postgres
 
 mg_log() { printf '%s\n' "$*" >&2; }
 
+# The lint suite (test/lint) reads the source with python3 and universal-ctags.
+MG_PACKAGES="$MG_PACKAGES python3 universal-ctags"
+
 # Installs the Debian packages that are missing (only possible as root).
 mg_install_packages() {
 	local missing=() p

@@ -162,6 +162,8 @@ for suite in "$@"; do
 			;;
 		integration) run_tap_scripts integration integration ;;
 		crash) run_tap_scripts crash crash/restart ;;
+		# static checks of the source: layers, file sizes, includes, typedefs
+		lint) run_tap_scripts lint lint ;;
 		*) echo "unknown suite: $suite" >&2; FAILED=$((FAILED + 1)) ;;
 	esac
 done
