@@ -365,10 +365,4 @@ mg_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	/* migration heads (heads_settings.c) */
-	mg_heads_define_gucs();
-
-	mg_deprecation_define_gucs();
-
-	MarkGUCPrefixReserved("migration_guard");
 }

@@ -23,6 +23,7 @@
 #include "migration_guard.h"
 #include "judge.h"
 #include "rules_cascade.h"
+#include "rules_values.h"
 
 /* ---------- one judge per statement type of judge_list.h ---------- */
 
@@ -47,6 +48,7 @@ static void
 judge_alter_table(MGStatement *st, Node *stmt)
 {
 	mg_check_alter_table_stmt(st, (AlterTableStmt *) stmt);
+	mg_check_values_stmt(st, stmt);
 }
 
 static void
@@ -78,6 +80,7 @@ static void
 judge_create(MGStatement *st, Node *stmt)
 {
 	mg_check_create_stmt(st, (CreateStmt *) stmt);
+	mg_check_create_partition(st, (CreateStmt *) stmt);
 }
 
 static void
@@ -96,6 +99,12 @@ static void
 judge_alter_table_move_all(MGStatement *st, Node *stmt)
 {
 	mg_check_alter_table_move_all(st, (AlterTableMoveAllStmt *) stmt);
+}
+
+static void
+judge_alter_enum(MGStatement *st, Node *stmt)
+{
+	mg_check_values_stmt(st, stmt);
 }
 
 /* ---------- entry points ---------- */

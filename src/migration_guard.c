@@ -27,7 +27,10 @@
 
 #include "migration_guard.h"
 #include "audit.h"
+#include "deprecation.h"
+#include "heads_settings.h"
 #include "pipeline.h"
+#include "rules.h"
 #include "rules_dml.h"
 #include "shmem.h"
 #include "xact_state.h"
@@ -64,8 +67,14 @@ _PG_init(void)
 	mg_load_method = detect_load_method();
 	pg_bindtextdomain(TEXTDOMAIN);
 
+	/* a rule missing from rules_list.h must stop the server, not crash it */
+	mg_rules_verify();
+
 	mg_define_gucs();
+	mg_heads_define_gucs();
+	mg_deprecation_define_gucs();
 	mg_audit_define_gucs();
+	MarkGUCPrefixReserved("migration_guard");
 
 	mg_shmem_init();
 	mg_install_hooks();

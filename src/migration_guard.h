@@ -163,7 +163,6 @@ extern void mg_check_maintenance_stmt(MGStatement *st, Node *stmt);
 extern void mg_check_alter_table_move_all(MGStatement *st, AlterTableMoveAllStmt *stmt);
 
 /* large tables of a schema or the database (rules_maintenance.c) */
-extern List *mg_large_tables(Oid nspid, bool include_catalogs, Oid *largest);
 extern char *mg_rel_list_text(List *relids, int max_shown);
 
 /* ALTER TABLE subcommands judged by other families (rules_alter.c calls) */
@@ -177,12 +176,6 @@ extern void mg_check_column_type_design(MGStatement *st, Oid relid,
 /* ---------- lock safety (lock_policy.c, xact_rules.c) ---------- */
 
 extern void mg_check_lock_timeout(MGStatement *st);
-extern void mg_lock_held_across_finding(MGFinding *f, Oid relid, char relkind,
-										const char *relname, const char *taken_by);
-extern void mg_multiple_exclusive_locks_finding(MGFinding *f, Oid new_table,
-												const char *command, List *names,
-												const char *earlier_name,
-												const char *earlier_taken_by);
 
 /* ---------- migration heads (heads.c) ---------- */
 

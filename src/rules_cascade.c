@@ -45,7 +45,6 @@
 #include "relfacts.h"
 #include "rules_cascade.h"
 #include "rellist.h"
-#include "rules_values.h"		/* MERGE: see mg_check_cascade_stmt() */
 
 /* How many objects a message names before "and N more". */
 #define MAX_LISTED		5
@@ -399,14 +398,4 @@ mg_check_cascade_stmt(MGStatement *st, Node *parsetree)
 		default:
 			break;
 	}
-
-	/*
-	 * MERGE (issue 12): judges of other families that the dispatcher
-	 * (judge.c) calls itself once it exists; delete these two calls then.
-	 * They stay here only so this branch keeps today's behaviour while
-	 * hook.c calls nothing but mg_check_cascade_stmt() for these statements.
-	 */
-	mg_check_values_stmt(st, parsetree);	/* AlterEnumStmt, AlterTableStmt */
-	if (IsA(parsetree, CreateStmt))
-		mg_check_create_partition(st, (CreateStmt *) parsetree);
 }

@@ -74,24 +74,6 @@ mg_xact_lock_held_finding(MGFinding *f, const MGHeldLock *h)
 	mg_finding_hint(f, "Commit right after the statement that takes ACCESS EXCLUSIVE, and run the statements that follow in their own transactions.");
 }
 
-/*
- * Kept for check.c until it feeds the model (then it calls
- * mg_xact_lock_held_finding): taken_by completes "The lock ...".
- */
-void
-mg_lock_held_across_finding(MGFinding *f, Oid relid, char relkind,
-							const char *relname, const char *taken_by)
-{
-	MGHeldLock	h = {0};
-
-	h.relid = relid;
-	h.relkind = relkind;
-	h.relname = (char *) relname;
-	mg_xact_lock_held_finding(f, &h);
-	mg_finding_detail(f, "The lock %s  Until the transaction ends, every read and write of \"%s\" waits, for as long as the statements that follow take.",
-					  taken_by, relname);
-}
-
 void
 mg_xact_judge_lock_held_across(MGStatement *st)
 {
@@ -170,23 +152,6 @@ mg_xact_multiple_exclusive_finding(MGFinding *f, Oid new_table,
 	else
 		mg_finding_add_detail(f, "The lock on \"%s\" was taken by: %s",
 							  earlier->relname, earlier->statement);
-}
-
-/*
- * Kept for check.c until it feeds the model (then it calls
- * mg_xact_multiple_exclusive_finding): earlier_taken_by completes "The lock
- * on ..." for earlier_name.
- */
-void
-mg_multiple_exclusive_locks_finding(MGFinding *f, Oid new_table,
-									const char *command, List *names,
-									const char *earlier_name,
-									const char *earlier_taken_by)
-{
-	multiple_exclusive_message(f, new_table, command, names);
-	if (earlier_taken_by != NULL)
-		mg_finding_add_detail(f, "The lock on \"%s\" %s", earlier_name,
-							  earlier_taken_by);
 }
 
 void
