@@ -35,7 +35,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "finding.h"
+#include "rules.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 

@@ -13,7 +13,9 @@
 #ifndef MG_ALTERFACTS_H
 #define MG_ALTERFACTS_H
 
-#include "migration_guard.h"
+#include "finding.h"
+#include "rules.h"
+#include "statement.h"
 
 /* One ALTER TABLE statement, as the rules of each subcommand see it. */
 typedef struct MGAlterContext
@@ -46,5 +48,7 @@ extern bool mg_not_null_scans(Oid relid, const char *colname, Oid *invalid_conoi
 extern char *mg_not_null_hint(Oid relid, const char *colname, Oid invalid_conoid);
 extern List *mg_tables_with_rows(Oid relid);
 extern bool mg_constraint_refused(MGAlterContext *ctx, Constraint *con);
+
+extern const char *mg_serial_type_name(TypeName *typeName);
 
 #endif							/* MG_ALTERFACTS_H */

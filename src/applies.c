@@ -20,7 +20,10 @@
 
 #include "commands/extension.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "guc.h"
+#include "report.h"
+#include "rules.h"
 #include "audit.h"
 #include "heads_expected.h"
 #include "relfacts.h"

@@ -48,6 +48,11 @@
 
 #include "audit.h"
 #include "stats.h"
+#include "directives.h"
+#include "finding.h"
+#include "guc.h"
+#include "rules.h"
+#include "statement.h"
 
 #define DIRECTIVE_TAG "migration_guard:allow"
 #define AUDIT_TABLE "overrides"

@@ -12,7 +12,8 @@
 #ifndef MG_AUDIT_H
 #define MG_AUDIT_H
 
-#include "migration_guard.h"
+#include "finding.h"
+#include "rules.h"
 
 /* How an unsafe statement was let through. */
 typedef enum MGOverrideMechanism

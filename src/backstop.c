@@ -42,7 +42,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "policy.h"
+#include "report.h"
+#include "rules.h"
+#include "statement.h"
 #include "relfacts.h"
 
 /* Rewrite reasons (pg_event_trigger_table_rewrite_reason() bits). */

@@ -26,6 +26,9 @@
 
 #include "check.h"
 #include "relfacts.h"
+#include "report.h"
+#include "rules.h"
+#include "statement.h"
 
 #define CHECK_NUM_COLUMNS 11
 /* line and col, from 1.1 on: filled only when the SQL definition has them */

@@ -29,7 +29,7 @@
 #include "storage/lockdefs.h"
 
 #include "lockinfo.h"
-#include "migration_guard.h"
+#include "xact_state.h"
 
 /*
  * How long a statement check() runs may wait for a lock.  Anything that

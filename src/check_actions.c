@@ -30,6 +30,7 @@
 
 #include "check.h"
 #include "relfacts.h"
+#include "lockinfo.h"
 
 /*
  * Is the relation private to this check: created by a statement check()

@@ -42,7 +42,6 @@
 #include "utils/rel.h"
 
 #include "check_facts.h"
-#include "migration_guard.h"
 
 /* A CHECK constraint a judged-only statement adds to an existing table. */
 typedef struct ScriptConstraint

@@ -19,6 +19,12 @@
 
 #include "check.h"
 #include "relfacts.h"
+#include "directives.h"
+#include "finding.h"
+#include "guc.h"
+#include "policy.h"
+#include "rules.h"
+#include "words.h"
 
 static CheckRow *
 new_row(CheckState *cs, int stmtno, char *stmt_text)

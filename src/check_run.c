@@ -42,6 +42,12 @@
 #include "lockinfo.h"
 #include "xact_rules.h"
 #include "xact_state.h"
+#include "judge.h"
+#include "privileges.h"
+#include "report.h"
+#include "statement.h"
+#include "usercode.h"
+#include "words.h"
 
 
 /* The check running in this backend, for the object access hook. */

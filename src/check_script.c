@@ -19,6 +19,7 @@
 #include "parser/parser.h"
 
 #include "check.h"
+#include "statement.h"
 
 /* ---------- statement text and parsing ---------- */
 

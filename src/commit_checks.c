@@ -32,7 +32,9 @@
 #include "utils/memutils.h"
 
 #include "commit_checks.h"
-#include "migration_guard.h"
+#include "finding.h"
+#include "report.h"
+#include "statement.h"
 #include "relfacts.h"
 
 typedef struct DeferredFinding

@@ -11,7 +11,7 @@
 #ifndef MG_COMMIT_CHECKS_H
 #define MG_COMMIT_CHECKS_H
 
-#include "migration_guard.h"
+#include "finding.h"
 
 /* true: the transaction made the finding's statement safe */
 typedef bool (*MGCommitTest) (void *arg);

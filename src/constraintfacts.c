@@ -22,7 +22,6 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "migration_guard.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 

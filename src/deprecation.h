@@ -19,7 +19,7 @@
 #include "nodes/pg_list.h"
 #include "utils/timestamp.h"
 
-#include "migration_guard.h"
+#include "finding.h"
 
 /* SQLSTATEs (class MG, docs/sqlstates.md) */
 #define ERRCODE_MG_DEPRECATED_USE		MAKE_SQLSTATE('M', 'G', '0', '4', '0')

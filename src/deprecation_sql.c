@@ -35,6 +35,7 @@
 #include "utils/syscache.h"
 
 #include "deprecation.h"
+#include "policy.h"
 
 /*
  * Changing the list loosens the policy (an object taken off it, or never

@@ -21,7 +21,8 @@
 #include "parser/parser.h"
 #include "utils/memutils.h"
 
-#include "migration_guard.h"
+#include "directives.h"
+#include "rules.h"
 #include "statement.h"
 
 #define DIRECTIVE_TAG "migration_guard:allow"

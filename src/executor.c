@@ -24,12 +24,13 @@
 #include "executor/executor.h"
 #include "tcop/tcopprot.h"
 
-#include "migration_guard.h"
+#include "heads_settings.h"
 #include "heads.h"
 #include "pipeline.h"
 #include "rules_dml.h"
 #include "statement.h"
 #include "xact_rules.h"
+#include "xact_state.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 

@@ -22,7 +22,8 @@
 
 #include "utils/guc.h"
 
-#include "migration_guard.h"
+#include "guc.h"
+#include "rules.h"
 #include "deprecation.h"
 #include "heads_settings.h"
 

@@ -48,7 +48,8 @@
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 
-#include "migration_guard.h"
+#include "heads_settings.h"
+#include "statement.h"
 #include "deprecation.h"
 #include "heads.h"
 #include "heads_candidates.h"

@@ -31,6 +31,8 @@
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 
+#include "statement.h"
+
 /*
  * Sentences built now for a message raised later (a reading's problem, a
  * judgement's detail), translated in migration_guard's text domain.  The
@@ -163,5 +165,9 @@ extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 extern bool mg_check_head_list(char **newval, void **extra, GucSource source);
 extern bool mg_check_migration_table(char **newval, void **extra, GucSource source);
 extern bool mg_check_migration_tool(char **newval, void **extra, GucSource source);
+
+extern void mg_heads_init(void);
+
+extern void mg_heads_check_statement(MGStatement *st);
 
 #endif							/* MG_HEADS_H */

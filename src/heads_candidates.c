@@ -29,7 +29,6 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
 #include "heads.h"
 #include "heads_candidates.h"
 #include "heads_read.h"

@@ -30,7 +30,8 @@
 #include "lib/stringinfo.h"
 #include "tcop/utility.h"
 
-#include "migration_guard.h"
+#include "heads_settings.h"
+#include "statement.h"
 #include "heads.h"
 #include "heads_candidates.h"
 #include "heads_enforce.h"

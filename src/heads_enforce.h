@@ -11,7 +11,7 @@
 #ifndef MG_HEADS_ENFORCE_H
 #define MG_HEADS_ENFORCE_H
 
-#include "migration_guard.h"
+#include "statement.h"
 
 extern void mg_heads_check_commit(void);
 extern void mg_heads_check_before_ddl(MGStatement *st);

@@ -54,7 +54,6 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
 #include "heads.h"
 #include "heads_expected.h"
 #include "heads_settings.h"

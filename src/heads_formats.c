@@ -33,7 +33,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
-#include "migration_guard.h"
+#include "heads_settings.h"
 #include "heads.h"
 #include "heads_expected.h"
 

@@ -64,7 +64,8 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "heads_settings.h"
+#include "statement.h"
 #include "heads.h"
 #include "heads_candidates.h"
 #include "heads_expected.h"

@@ -35,7 +35,6 @@
 #include "catalog/pg_inherits.h"
 #include "utils/lsyscache.h"
 
-#include "migration_guard.h"
 #include "heads.h"
 #include "heads_expected.h"
 #include "heads_candidates.h"

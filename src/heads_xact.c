@@ -24,7 +24,8 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
-#include "migration_guard.h"
+#include "heads_guard.h"
+#include "heads_settings.h"
 #include "heads.h"
 #include "heads_expected.h"
 #include "heads_state.h"

@@ -40,7 +40,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "if_not_exists.h"
 
 /*
  * The schema a CREATE of rv would create in, or InvalidOid where that is

@@ -20,10 +20,20 @@
 
 #include "compat.h"
 
-#include "migration_guard.h"
 #include "judge.h"
+#include "lock_policy.h"
+#include "rules_alter.h"
 #include "rules_cascade.h"
+#include "rules_design.h"
+#include "rules_domain.h"
+#include "rules_drop.h"
+#include "rules_index.h"
+#include "rules_maintenance.h"
+#include "rules_partition.h"
+#include "rules_rename.h"
+#include "rules_storage.h"
 #include "rules_values.h"
+#include "statement.h"
 
 /* ---------- one judge per statement type of judge_list.h ---------- */
 

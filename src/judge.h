@@ -18,6 +18,8 @@
 
 #include "nodes/nodes.h"
 
+#include "statement.h"
+
 /* Is the statement's type one judge_list.h lists? */
 static inline bool
 mg_statement_type_judged(Node *parsetree)
@@ -32,5 +34,8 @@ mg_statement_type_judged(Node *parsetree)
 			return false;
 	}
 }
+
+extern bool mg_statement_may_concern_us(Node *parsetree);
+extern void mg_judge_statement(MGStatement *st);
 
 #endif							/* MG_JUDGE_H */

@@ -32,7 +32,13 @@
 #include "tcop/utility.h"
 #include "utils/guc.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "guc.h"
+#include "lockinfo.h"
+#include "report.h"
+#include "statement.h"
+#include "words.h"
 #include "lock_policy.h"
 
 /* lock_timeout is set, and not above migration_guard.max_lock_timeout. */

@@ -15,7 +15,7 @@
 #ifndef MG_LOCK_POLICY_H
 #define MG_LOCK_POLICY_H
 
-#include "migration_guard.h"
+#include "statement.h"
 #include "lockinfo.h"
 
 /* Runs a utility statement down the rest of the hook chain (pipeline.c). */
@@ -40,5 +40,7 @@ extern void mg_lock_policy_execute(MGUtilityCall *call, const char *tag,
 /* migration_guard.trace_locks: state before, NOTICE after the statement. */
 extern List *mg_lock_trace_before(MGLockPlan *plan);
 extern void mg_lock_trace_after(const char *tag, List *before);
+
+extern void mg_check_lock_timeout(MGStatement *st);
 
 #endif							/* MG_LOCK_POLICY_H */

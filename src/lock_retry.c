@@ -34,7 +34,10 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "migration_guard.h"
+#include "guc.h"
+#include "lockinfo.h"
+#include "report.h"
+#include "words.h"
 #include "lock_policy.h"
 #include "statement.h"
 #include "stats.h"

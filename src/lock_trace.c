@@ -26,7 +26,8 @@
 #include "storage/lock.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "lockinfo.h"
+#include "words.h"
 #include "lock_policy.h"
 #include "relfacts.h"
 

@@ -55,7 +55,6 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
 #include "lockinfo.h"
 #include "relfacts.h"
 #include "rules_cascade.h"

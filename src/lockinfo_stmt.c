@@ -62,10 +62,10 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
 #include "lockinfo.h"
 #include "relfacts.h"
 #include "rules_cascade.h"
+#include "lockplan_cascade.h"
 
 
 static Oid

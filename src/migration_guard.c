@@ -25,6 +25,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "guc.h"
+#include "heads.h"
+#include "usercode.h"
 #include "migration_guard.h"
 #include "audit.h"
 #include "deprecation.h"

@@ -67,7 +67,6 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
 #include "objfacts.h"
 #include "relfacts.h"
 

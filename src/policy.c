@@ -24,7 +24,11 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 
-#include "migration_guard.h"
+#include "directives.h"
+#include "finding.h"
+#include "guc.h"
+#include "policy.h"
+#include "rules.h"
 
 /*
  * A rule's effective severity from policy alone (mode and per-rule

@@ -39,7 +39,7 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
-#include "migration_guard.h"
+#include "privileges.h"
 
 /* The relation a RangeVar names, without locking it; InvalidOid if none. */
 static Oid

@@ -34,7 +34,6 @@
 #include "storage/itemid.h"
 #include "utils/rel.h"
 
-#include "migration_guard.h"
 #include "relfacts.h"
 
 /*

@@ -46,7 +46,6 @@
 #include "utils/syscache.h"
 
 #include "check_facts.h"
-#include "migration_guard.h"
 #include "relfacts.h"
 #include "xact_state.h"
 

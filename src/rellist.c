@@ -16,7 +16,6 @@
 
 #include "lib/stringinfo.h"
 
-#include "migration_guard.h"
 #include "relfacts.h"
 #include "rellist.h"
 

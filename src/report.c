@@ -24,7 +24,13 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "migration_guard.h"
+#include "directives.h"
+#include "finding.h"
+#include "guc.h"
+#include "policy.h"
+#include "report.h"
+#include "rules.h"
+#include "statement.h"
 #include "audit.h"
 #include "stats.h"
 

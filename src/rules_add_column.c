@@ -29,7 +29,11 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "statement.h"
+#include "words.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"

@@ -13,7 +13,7 @@
 #ifndef MG_RULES_ALTER_H
 #define MG_RULES_ALTER_H
 
-#include "migration_guard.h"
+#include "statement.h"
 #include "alterfacts.h"
 #include "words.h"
 
@@ -55,5 +55,7 @@ extern void mg_check_set_expression(MGAlterContext *ctx, const char *colname);
 #ifdef MG_HAVE_ALTER_CONSTRAINT_ENFORCED
 extern void mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint *cmd);
 #endif
+
+extern void mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt);
 
 #endif							/* MG_RULES_ALTER_H */

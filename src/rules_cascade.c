@@ -40,7 +40,9 @@
 
 #include "depends.h"
 #include "finding.h"
-#include "migration_guard.h"
+#include "applies.h"
+#include "report.h"
+#include "statement.h"
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rules_cascade.h"

@@ -30,7 +30,10 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "words.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"

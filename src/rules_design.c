@@ -44,7 +44,13 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "alterfacts.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules.h"
+#include "rules_design.h"
+#include "statement.h"
 
 /* What kind of key a column is, for prefer_bigint. */
 typedef enum DesignKey

@@ -52,7 +52,12 @@
 #include "utils/varlena.h"
 
 #include "heads.h"
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "guc.h"
+#include "report.h"
+#include "rules.h"
+#include "statement.h"
 #include "relfacts.h"
 #include "rules_dml.h"
 

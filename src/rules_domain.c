@@ -26,7 +26,11 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules_domain.h"
+#include "statement.h"
 #include "alterfacts.h"
 #include "lockinfo.h"
 #include "relfacts.h"

@@ -42,7 +42,11 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules_index.h"
+#include "statement.h"
 #include "relfacts.h"
 #include "rellist.h"
 #include "tablecensus.h"

@@ -34,7 +34,11 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules_maintenance.h"
+#include "statement.h"
 #include "relfacts.h"
 #include "rellist.h"
 #include "tablecensus.h"

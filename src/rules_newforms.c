@@ -38,7 +38,11 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "alterfacts.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "words.h"
 #include "lockinfo.h"
 #include "relfacts.h"
 #include "rules_alter.h"

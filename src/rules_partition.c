@@ -34,7 +34,12 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules_partition.h"
+#include "statement.h"
+#include "words.h"
 #include "alterfacts.h"
 #include "lockinfo.h"
 #include "relfacts.h"

@@ -31,7 +31,12 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules_storage.h"
+#include "statement.h"
+#include "words.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"

@@ -32,7 +32,11 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "applies.h"
+#include "finding.h"
+#include "report.h"
+#include "rules.h"
+#include "words.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"

@@ -37,7 +37,10 @@
 #include "utils/syscache.h"
 
 #include "finding.h"
-#include "migration_guard.h"
+#include "alterfacts.h"
+#include "applies.h"
+#include "report.h"
+#include "statement.h"
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rellist.h"

@@ -12,11 +12,13 @@
 #ifndef MG_RULES_VALUES_H
 #define MG_RULES_VALUES_H
 
-#include "migration_guard.h"
+#include "statement.h"
 
 /* ALTER TYPE ... RENAME VALUE, ALTER TABLE ... DROP DEFAULT / IDENTITY / EXPRESSION */
 extern void mg_check_values_stmt(MGStatement *st, Node *parsetree);
 
 /* mg_check_add_column_required() is declared in migration_guard.h */
+
+extern void mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def);
 
 #endif							/* MG_RULES_VALUES_H */

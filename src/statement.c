@@ -51,7 +51,6 @@
 #include "parser/parser.h"
 #include "utils/memutils.h"
 
-#include "migration_guard.h"
 #include "lockinfo.h"
 #include "statement.h"
 

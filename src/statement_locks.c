@@ -20,7 +20,7 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 
-#include "migration_guard.h"
+#include "words.h"
 #include "lockinfo.h"
 
 PG_FUNCTION_INFO_V1(mg_statement_locks);

@@ -42,6 +42,8 @@
 #include "utils/timestamp.h"
 
 #include "stats.h"
+#include "audit.h"
+#include "rules.h"
 
 #define MG_STATS_DATABASES 64
 

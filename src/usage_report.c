@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "deprecation.h"
+#include "policy.h"
 
 /* [{"role": ..., "application_name": ..., "query_id": ..., "last_use": ...}, ...] */
 static Datum

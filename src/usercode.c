@@ -45,7 +45,7 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
-#include "migration_guard.h"
+#include "usercode.h"
 
 /* > 0 while check() runs (nesting: check() refuses to nest, but be safe) */
 static int	no_user_code_depth = 0;

@@ -14,6 +14,7 @@
 #ifndef MG_XACT_RULES_H
 #define MG_XACT_RULES_H
 
+#include "finding.h"
 #include "xact_state.h"
 
 /* Statements that do not prolong a lock worth mentioning (SET, SHOW, BEGIN, COMMIT, ...). */

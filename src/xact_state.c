@@ -30,7 +30,9 @@
 #include "catalog/namespace.h"
 #include "utils/memutils.h"
 
-#include "migration_guard.h"
+#include "lockinfo.h"
+#include "report.h"
+#include "statement.h"
 #include "xact_state.h"
 
 MGXactState *mg_xact_run_state = NULL;

@@ -19,7 +19,7 @@
 #include "nodes/pg_list.h"
 #include "storage/lockdefs.h"
 
-#include "migration_guard.h"
+#include "statement.h"
 #include "lockinfo.h"
 
 /* An ACCESS EXCLUSIVE lock a finished statement took on a relation others use. */
