@@ -24,6 +24,7 @@
 
 #include "alterfacts.h"
 #include "relfacts.h"
+#include "relopen.h"
 
 /* "a, b" from a list of column names (String nodes), quoted. */
 char *

@@ -124,6 +124,25 @@ apply_row(MGKeyHeads *kh, const char *version, bool failed, bool undo)
 }
 
 /*
+ * The tool's query (heads_tools.c) with the quoted table name where its
+ * one "%s" stands.  Spliced as text rather than used as a format, so the
+ * compiler checks every format string we pass.
+ */
+static char *
+tool_query_text(const char *query, const char *table)
+{
+	const char *slot = strstr(query, "%s");
+	StringInfoData buf;
+
+	Assert(slot != NULL && strstr(slot + 2, "%s") == NULL);
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, query, slot - query);
+	appendStringInfoString(&buf, table);
+	appendStringInfoString(&buf, slot + 2);
+	return buf.data;
+}
+
+/*
  * Runs the tool's query as the table's owner (heads_read.c), inside the
  * caller's memory context.  The caller provides the snapshot (an active
  * one is used as is).  An empty or NULL version makes the reading a
@@ -140,7 +159,7 @@ run_tool_query(MGHeadReading *r, Oid owner)
 	int			rc;
 	ListCell   *lc;
 
-	sql = psprintf(r->tool->query, r->table);
+	sql = tool_query_text(r->tool->query, r->table);
 
 	mg_heads_enter_as(&own, owner);
 	if (!ActiveSnapshotSet())

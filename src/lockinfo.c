@@ -114,32 +114,6 @@ mg_plan_guarded_lock(const MGLockPlan *plan)
 	return best;
 }
 
-/* Does this backend hold mode, or a stronger mode, on relid? */
-bool
-mg_lock_held_by_me(Oid relid, LOCKMODE mode)
-{
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	for (LOCKMODE m = mode; m <= AccessExclusiveLock; m++)
-	{
-		if (compat_LockHeldByMe(&tag, m))
-			return true;
-	}
-	return false;
-}
-
-/*
- * ACCESS EXCLUSIVE on a relation other sessions use: what the rules about
- * locks held across statements and on several tables count.
- */
-bool
-mg_lock_is_exclusive_on_shared(const MGRelLock *l)
-{
-	return l->mode == AccessExclusiveLock && l->shared &&
-		l->relkind != RELKIND_COMPOSITE_TYPE;
-}
-
 /* Does the plan take ACCESS EXCLUSIVE on a relation others use? */
 bool
 mg_plan_takes_exclusive(const MGLockPlan *plan)

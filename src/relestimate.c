@@ -35,6 +35,7 @@
 #include "utils/rel.h"
 
 #include "relfacts.h"
+#include "relopen.h"
 
 /*
  * Rows of a table (or materialized view) estimated from its main fork's

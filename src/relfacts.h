@@ -27,8 +27,6 @@ extern char *mg_rel_name(Oid relid);
 extern char *mg_rel_describe(Oid relid);
 
 /* Catalog facts for the ALTER TABLE rules (rules_alter.c, rules_constraints.c) */
-extern Relation mg_rel_open_nowait(Oid relid);
-extern void mg_rel_close_nowait(Relation rel);
 extern bool mg_rel_not_null_proven(Relation rel, AttrNumber attnum);
 extern bool mg_rel_has_index_leading(Oid relid, const int16 *attnums, int natts);
 extern bool mg_constraint_created_in_xact(Oid conoid);

@@ -50,6 +50,7 @@
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "relopen.h"
 
 /* ---------------------------------------------------------------------
  * alter_column_type

@@ -33,6 +33,7 @@
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "relopen.h"
 
 /*
  * Does this ALTER TABLE itself create an index whose leading columns are

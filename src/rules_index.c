@@ -51,6 +51,7 @@
 #include "rellist.h"
 #include "tablecensus.h"
 #include "xact_state.h"
+#include "relopen.h"
 
 /* Relation kinds an index can be built on. */
 static bool

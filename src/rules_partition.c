@@ -44,6 +44,7 @@
 #include "lockinfo.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "relopen.h"
 
 /* ---------------------------------------------------------------------
  * attach_partition, detach_partition

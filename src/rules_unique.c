@@ -40,6 +40,7 @@
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "relopen.h"
 
 /* ---------------------------------------------------------------------
  * add_unique_constraint, add_primary_key, add_exclusion_constraint
