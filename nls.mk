@@ -7,7 +7,8 @@
 # settings over every source file and fails on any complaint.
 #
 # Besides the backend's own (errmsg, errdetail, ...), the triggers are the
-# finding builders of src/finding.h and the GUC check hooks' reporters.
+# finding builders of src/finding.h, the GUC check hooks' reporters and
+# heads.h's MGH_()/MGH_N() (dgettext/dngettext in our domain).
 CATALOG_NAME     = migration_guard
 AVAIL_LANGUAGES  =
 GETTEXT_FILES    = $(sort $(wildcard src/*.c))
@@ -16,7 +17,8 @@ GETTEXT_TRIGGERS = $(BACKEND_COMMON_GETTEXT_TRIGGERS) \
     mg_finding_message:2 mg_finding_detail:2 mg_finding_hint:2 \
     mg_finding_add_detail:2 mg_finding_add_hint:2 \
     mg_finding_message_plural:2,3 mg_finding_detail_plural:2,3 \
-    mg_finding_hint_plural:2,3
+    mg_finding_hint_plural:2,3 \
+    MGH_ MGH_N:1,2
 GETTEXT_FLAGS    = $(BACKEND_COMMON_GETTEXT_FLAGS) \
     GUC_check_errmsg:1:c-format GUC_check_errdetail:1:c-format \
     GUC_check_errhint:1:c-format \

@@ -65,7 +65,7 @@ mg_list_names(List *names)
 		if (n == MAX_LISTED)
 		{
 			appendStringInfo(&buf, dngettext(TEXTDOMAIN, " and %d more", " and %d more",
-												 list_length(names) - n),
+											 list_length(names) - n),
 							 list_length(names) - n);
 			break;
 		}
@@ -119,6 +119,7 @@ mg_serial_type_name(TypeName *typeName)
 		return name;
 	return NULL;
 }
+
 /* A finding of an ALTER TABLE rule about the statement's table and lock. */
 void
 mg_alter_finding_init(MGFinding *f, const MGAlterContext *ctx, MGRuleId rule)

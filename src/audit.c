@@ -57,7 +57,7 @@
 #define DIRECTIVE_TAG "migration_guard:allow"
 #define AUDIT_TABLE "overrides"
 #define AUDIT_STATEMENT_MAX 2000	/* bytes of statement text kept */
-#define AUDIT_REASON_MAX 1000		/* bytes of reason kept */
+#define AUDIT_REASON_MAX 1000	/* bytes of reason kept */
 
 bool		mg_require_reason = false;
 char	   *mg_allow_reason = NULL;
@@ -340,8 +340,8 @@ write_audit_row(const MGFinding *f, MGOverrideMechanism how, const char *reason)
 	values[A_RULE] = CStringGetTextDatum(mg_rules[f->rule].name);
 	if (OidIsValid(f->relid) && get_rel_name(f->relid) != NULL)
 		values[A_RELATION] = CStringGetTextDatum(
-			quote_qualified_identifier(get_namespace_name(get_rel_namespace(f->relid)),
-									   get_rel_name(f->relid)));
+												 quote_qualified_identifier(get_namespace_name(get_rel_namespace(f->relid)),
+																			get_rel_name(f->relid)));
 	else
 		nulls[A_RELATION] = true;
 	values[A_MECHANISM] = CStringGetTextDatum(mechanism_names[how]);

@@ -19,9 +19,11 @@
 typedef enum MGOverrideMechanism
 {
 	MG_OVERRIDE_SET,			/* migration_guard.allow, session-wide */
-	MG_OVERRIDE_SET_LOCAL,		/* migration_guard.allow, this transaction or function */
+	MG_OVERRIDE_SET_LOCAL,		/* migration_guard.allow, this transaction or
+								 * function */
 	MG_OVERRIDE_DIRECTIVE,		/* a migration_guard:allow comment */
-	MG_OVERRIDE_SEVERITY,		/* migration_guard.rules or .mode lowered the rule */
+	MG_OVERRIDE_SEVERITY,		/* migration_guard.rules or .mode lowered the
+								 * rule */
 	MG_NUM_OVERRIDE_MECHANISMS
 } MGOverrideMechanism;
 

@@ -145,18 +145,18 @@ control_job(FunctionCallInfo fcinfo, ControlAction action)
 		case CONTROL_PAUSE:
 			check_not_finished(job, CONTROL_PAUSE);
 			mg_bf_job_set_control(name, "pause", running ? NULL : "paused",
-						"paused by backfill_pause()");
+								  "paused by backfill_pause()");
 			break;
 		case CONTROL_RESUME:
 			check_not_finished(job, CONTROL_RESUME);
 			mg_bf_job_set_control(name, NULL,
-						(!running && state_is(job, "paused")) ? "running" : NULL, NULL);
+								  (!running && state_is(job, "paused")) ? "running" : NULL, NULL);
 			break;
 		case CONTROL_CANCEL:
 			if (state_is(job, "done"))
 				check_not_finished(job, CONTROL_CANCEL);
 			mg_bf_job_set_control(name, "cancel", running ? NULL : "cancelled",
-						"cancelled by backfill_cancel()");
+								  "cancelled by backfill_cancel()");
 			break;
 		case CONTROL_FORGET:
 			mg_bf_job_forget(name);

@@ -44,4 +44,3 @@ mg_bf_commit(void)
 	SPI_commit();
 	MemoryContextSwitchTo(cxt);
 }
-

@@ -319,7 +319,7 @@ mg_bf_job_record_batch(const char *name, Datum cursor, int64 rows, int64 keys,
 					   const char *state, const char *reason)
 {
 	Oid			argtypes[10] = {TEXTOID, TEXTARRAYOID, INT8OID, INT8OID, INT4OID,
-		FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID};
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, TEXTOID};
 	Datum		values[10];
 	char		nulls[10];
 

@@ -587,7 +587,7 @@ mg_bf_plan_free(MGBackfillPlan *plan)
 {
 	SPIPlanPtr *plans[] = {&plan->bound_first, &plan->bound_last,
 		&plan->end_from_start, &plan->end_after, &plan->update_from_start,
-	&plan->update_after, &plan->update_ctid, &plan->verify_from_start,
+		&plan->update_after, &plan->update_ctid, &plan->verify_from_start,
 	&plan->verify_after, &plan->verify_ctid};
 	int			i;
 

@@ -610,4 +610,3 @@ mg_bf_run_job_locked(BackfillRun *run)
 	}
 	PG_END_TRY();
 }
-

@@ -82,7 +82,8 @@ rewrite_was_predicted(Oid relid, List *predicted, int depth)
 	if (list_member_oid(predicted, relid))
 		return true;
 	if (depth > 32)
-		return false;			/* inheritance is acyclic; this is a safety net */
+		return false;			/* inheritance is acyclic; this is a safety
+								 * net */
 
 	ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(relid));
@@ -243,10 +244,10 @@ judge_rewrite(EventTriggerData *trigdata, Oid relid, int reason)
 	rewrite_hint(&f);
 
 	/*
-	 * mg_report() records the table among the statement's predicted
-	 * rewrites, so that a warned rewrite is not reported again.  The event
-	 * trigger runs in a memory context PostgreSQL deletes after each call:
-	 * the list must be allocated somewhere that outlives the statement.
+	 * mg_report() records the table among the statement's predicted rewrites,
+	 * so that a warned rewrite is not reported again.  The event trigger runs
+	 * in a memory context PostgreSQL deletes after each call: the list must
+	 * be allocated somewhere that outlives the statement.
 	 */
 	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
 	mg_report(&f);

@@ -51,7 +51,8 @@ typedef struct CheckRow
 {
 	int			stmtno;
 	char	   *stmt_text;
-	int			line;			/* 1-based, where stmt_text starts in the script */
+	int			line;			/* 1-based, where stmt_text starts in the
+								 * script */
 	int			col;			/* 1-based, in characters */
 	const char *rule;			/* NULL for a note */
 	const char *severity;

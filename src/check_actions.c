@@ -429,7 +429,11 @@ check_choose_action(Node *stmt, char **why)
 		case T_CreateSchemaStmt:
 			return create_schema_action((CreateSchemaStmt *) stmt, why);
 		case T_VariableSetStmt:
-			/* SET and RESET: lock_timeout, search_path, role, the guard's own settings */
+
+			/*
+			 * SET and RESET: lock_timeout, search_path, role, the guard's own
+			 * settings
+			 */
 		case T_CreateSeqStmt:
 		case T_CreateFunctionStmt:
 		case T_CreateDomainStmt:

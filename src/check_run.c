@@ -281,12 +281,12 @@ add_error_note(CheckState *cs, int stmtno, char *stmt_text, ErrorData *edata)
 {
 	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
 		check_add_note(cs, stmtno, stmt_text,
-				 psprintf("judged, not run: a lock it needs is held by another session (check() waits %s at most), so later statements are judged without its effects",
-						  CHECK_LOCK_TIMEOUT));
+					   psprintf("judged, not run: a lock it needs is held by another session (check() waits %s at most), so later statements are judged without its effects",
+								CHECK_LOCK_TIMEOUT));
 	else
 		check_add_note(cs, stmtno, stmt_text,
-				 psprintf("fails: %s (SQLSTATE %s)", edata->message,
-						  unpack_sql_state(edata->sqlerrcode)));
+					   psprintf("fails: %s (SQLSTATE %s)", edata->message,
+								unpack_sql_state(edata->sqlerrcode)));
 }
 
 typedef void (*CheckStep) (CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text);

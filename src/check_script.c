@@ -31,7 +31,7 @@ char *
 check_statement_text(const char *script, RawStmt *raw)
 {
 	MGStatement st = {0};
-	char	   *text;
+	char	   *stmt;
 	char	   *end;
 	int			start;
 	int			body_end;
@@ -41,13 +41,13 @@ check_statement_text(const char *script, RawStmt *raw)
 	st.location = raw->stmt_location;
 	st.length = raw->stmt_len;
 	mg_statement_extent(&st, &start, &body_end, &extent_end);
-	text = pnstrdup(script + start, Max(body_end - start, 0));
-	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
-		text++;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+	stmt = pnstrdup(script + start, Max(body_end - start, 0));
+	while (*stmt == ' ' || *stmt == '\t' || *stmt == '\n' || *stmt == '\r')
+		stmt++;
+	end = stmt + strlen(stmt);
+	while (end > stmt && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
 		*--end = '\0';
-	return text;
+	return stmt;
 }
 
 /* 1-based line of a 1-based character position in the script. */
@@ -179,7 +179,10 @@ check_is_transaction_control(Node *stmt)
 const char *
 check_not_analysed_reason(Node *stmt)
 {
-	/* SELECT ... INTO creates a table: parse analysis makes it CREATE TABLE AS */
+	/*
+	 * SELECT ... INTO creates a table: parse analysis makes it CREATE TABLE
+	 * AS
+	 */
 	if (IsA(stmt, SelectStmt) && ((SelectStmt *) stmt)->intoClause != NULL)
 		return NULL;
 

@@ -164,4 +164,3 @@ mg_constraint_refused(MGAlterContext *ctx, Constraint *con)
 			con->contype == CONSTR_EXCLUSION) && con->indexname == NULL &&
 		OidIsValid(get_relname_relid(con->conname, get_rel_namespace(ctx->relid)));
 }
-

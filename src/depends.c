@@ -449,9 +449,9 @@ expand(Walk *walk, WalkEntry *entry)
 					/*
 					 * Goes with the object.  Name it unless it is just a part
 					 * of a relation being dropped whole (its indexes,
-					 * triggers, constraints), but do name the partitions
-					 * that go with a partitioned table and the publications
-					 * that stop replicating it.
+					 * triggers, constraints), but do name the partitions that
+					 * go with a partitioned table and the publications that
+					 * stop replicating it.
 					 */
 					owner = owner_of(&dependent);
 					named = !is_implementation_detail(&owner) &&
@@ -672,10 +672,10 @@ walk_dependents(const MGDropSet *set, int group, List *targets, bool cascade)
 	walk.cascade = cascade;
 
 	/*
-	 * The other objects of the statement are dropped too: they, and the
-	 * parts that go with them, are not dependents of these (DROP TABLE
-	 * parent, child takes the child's foreign key with it).  The drop set
-	 * knows them (dropped_by_others).
+	 * The other objects of the statement are dropped too: they, and the parts
+	 * that go with them, are not dependents of these (DROP TABLE parent,
+	 * child takes the child's foreign key with it).  The drop set knows them
+	 * (dropped_by_others).
 	 *
 	 * So are the parts of relations dropped whole, whichever of several
 	 * targets a dependent is met from first: with DROP SCHEMA, a foreign key
@@ -753,54 +753,4 @@ mg_dependents(List *targets, List *also_dropped, bool cascade)
 	result = mg_dependents_of_group(set, 0, cascade);
 	mg_drop_set_free(set);
 	return result;
-}
-
-int
-mg_count_references(List *dependents)
-{
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, dependents)
-	{
-		if (((MGDependent *) lfirst(lc))->reference)
-			n++;
-	}
-	return n;
-}
-
-char *
-mg_describe_dependents(List *dependents, int max_listed, bool mark_dropped)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-	int			n = 0;
-	int			total = list_length(dependents);
-
-	initStringInfo(&buf);
-	foreach(lc, dependents)
-	{
-		MGDependent *dep = lfirst(lc);
-
-		if (n == max_listed)
-			break;
-		if (n > 0)
-			appendStringInfoString(&buf, ", ");
-		if (mark_dropped && dep->dropped_with_it)
-			appendStringInfo(&buf, dgettext(TEXTDOMAIN, "%s (dropped with it)"),
-							 dep->description);
-		else
-			appendStringInfoString(&buf, dep->description);
-		n++;
-	}
-	if (total > n)
-	{
-		char	   *listed = pstrdup(buf.data);
-
-		resetStringInfo(&buf);
-		appendStringInfo(&buf,
-						 dngettext(TEXTDOMAIN, "%s, and %d more", "%s, and %d more", total - n),
-						 listed, total - n);
-	}
-	return buf.data;
 }

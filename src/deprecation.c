@@ -216,7 +216,7 @@ mg_deprecation_find(Oid relid, const char *attname)
  */
 int
 mg_deprecation_write(const char *sql, int nargs, Oid *types, Datum *values,
-			   const char *nulls)
+					 const char *nulls)
 {
 	Oid			tableid = mg_deprecation_table();
 	HeapTuple	tup;
@@ -265,10 +265,10 @@ void
 mg_deprecation_forget_dropped(void)
 {
 	mg_deprecation_write("DELETE FROM migration_guard." MG_DEPRECATIONS_TABLE " d"
-				   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)"
-				   " OR (d.attname IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a"
-				   " WHERE a.attrelid OPERATOR(pg_catalog.=) d.relid AND a.attname OPERATOR(pg_catalog.=) d.attname AND NOT a.attisdropped))",
-				   0, NULL, NULL, NULL);
+						 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.relid)"
+						 " OR (d.attname IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a"
+						 " WHERE a.attrelid OPERATOR(pg_catalog.=) d.relid AND a.attname OPERATOR(pg_catalog.=) d.attname AND NOT a.attisdropped))",
+						 0, NULL, NULL, NULL);
 }
 
 /*
@@ -317,9 +317,9 @@ mg_deprecation_follow_rename(Node *parsetree)
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(stmt->subname));
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(stmt->newname));
 	mg_deprecation_write("DELETE FROM migration_guard." MG_DEPRECATIONS_TABLE
-				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $3",
-				   3, types, values, NULL);
+						 " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $3",
+						 3, types, values, NULL);
 	mg_deprecation_write("UPDATE migration_guard." MG_DEPRECATIONS_TABLE " SET attname = $3"
-				   " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $2",
-				   3, types, values, NULL);
+						 " WHERE relid OPERATOR(pg_catalog.=) $1 AND attname OPERATOR(pg_catalog.=) $2",
+						 3, types, values, NULL);
 }

@@ -82,6 +82,7 @@ extern Oid	mg_deprecation_table(void);
 extern List *mg_deprecations_read(void);
 extern MGDeprecation *mg_deprecation_find(Oid relid, const char *attname);
 extern void mg_deprecation_follow_rename(Node *parsetree);
+
 /* deprecation.c: writing the list, for deprecation_sql.c */
 #define MG_DEPRECATIONS_TABLE	"deprecated_objects"
 extern int	mg_deprecation_write(const char *sql, int nargs, Oid *types,
@@ -117,6 +118,7 @@ typedef enum MGEvidence
 extern MGEvidence mg_deprecation_evidence(const MGDeprecation *d, Oid relid,
 										  AttrNumber counted, MGUsage *u,
 										  TimestampTz *since, int *why);
+
 /* true when the finding is void (quiet long enough) */
 extern bool mg_deprecation_judge(MGFinding *f, Oid relid, AttrNumber attnum);
 

@@ -178,15 +178,15 @@ mg_deprecate(PG_FUNCTION_ARGS)
 
 	mg_deprecation_forget_dropped();
 	inserted = mg_deprecation_write("INSERT INTO migration_guard." MG_DEPRECATIONS_TABLE
-							  " (relid, attname, reason, deprecated_by, deprecated_at, expected_head)"
-							  " VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
-							  " ON CONFLICT DO NOTHING",
-							  5, types, values, nulls);
+									" (relid, attname, reason, deprecated_by, deprecated_at, expected_head)"
+									" VALUES ($1, $2, $3, $4, pg_catalog.now(), $5)"
+									" ON CONFLICT DO NOTHING",
+									5, types, values, nulls);
 	if (inserted == 0 && !PG_ARGISNULL(2))
 		mg_deprecation_write("UPDATE migration_guard." MG_DEPRECATIONS_TABLE " SET reason = $3"
-					   " WHERE relid OPERATOR(pg_catalog.=) $1"
-					   " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
-					   3, types, values, nulls);
+							 " WHERE relid OPERATOR(pg_catalog.=) $1"
+							 " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
+							 3, types, values, nulls);
 	PG_RETURN_BOOL(inserted > 0);
 }
 
@@ -218,9 +218,9 @@ mg_undeprecate(PG_FUNCTION_ARGS)
 
 	mg_deprecation_forget_dropped();
 	PG_RETURN_BOOL(mg_deprecation_write("DELETE FROM migration_guard." MG_DEPRECATIONS_TABLE
-								  " WHERE relid OPERATOR(pg_catalog.=) $1"
-								  " AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
-								  2, types, values, nulls) > 0);
+										" WHERE relid OPERATOR(pg_catalog.=) $1"
+										" AND COALESCE(attname, ''::pg_catalog.name) OPERATOR(pg_catalog.=) COALESCE($2, ''::pg_catalog.name)",
+										2, types, values, nulls) > 0);
 }
 
 PG_FUNCTION_INFO_V1(mg_deprecations_changed);

@@ -98,7 +98,11 @@ comment_allows(const char *text, MGRuleId rule, char **reason)
 						 errhint("SELECT name FROM migration_guard.rules() lists the rules.")));
 			if (id == (int) rule)
 				names_rule = true;
-			/* Only a comma continues the list: "allow a, b" but not "allow a b". */
+
+			/*
+			 * Only a comma continues the list: "allow a, b" but not "allow a
+			 * b".
+			 */
 			while (*p == ' ' || *p == '\t')
 				p++;
 			if (*p != ',')
@@ -152,7 +156,7 @@ scan_directives(MGRuleId rule, char **reason)
 
 	for (pos = start; pos < end;)
 	{
-		MGTokKind		kind;
+		MGTokKind	kind;
 		int			tok_end = mg_sql_next_token(s, pos, n, &kind);
 
 		if (kind == MG_TOK_COMMENT)

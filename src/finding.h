@@ -31,8 +31,9 @@ typedef struct MGFinding
 	char	   *message;		/* errmsg: lower case, no period */
 	char	   *detail;			/* errdetail: facts, full sentences */
 	char	   *hint;			/* errhint: the safe pattern, full sentences */
-	bool		advisory;		/* at most a warning unless migration_guard.rules
-								 * sets the rule's severity explicitly */
+	bool		advisory;		/* at most a warning unless
+								 * migration_guard.rules sets the rule's
+								 * severity explicitly */
 	const char *column;			/* column concerned, or NULL (the error's
 								 * column_name field) */
 } MGFinding;

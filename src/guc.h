@@ -26,7 +26,7 @@ extern int	mg_max_lock_timeout;	/* ms */
 
 extern char *mg_lock_timeout_setting;	/* "" = off, else a duration */
 
-extern int	mg_lock_timeout_ms;		/* parsed from mg_lock_timeout_setting */
+extern int	mg_lock_timeout_ms; /* parsed from mg_lock_timeout_setting */
 
 extern int	mg_lock_retries;
 

@@ -85,8 +85,8 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 		MGPermEntry *perm = (MGPermEntry *) lfirst(lc);
 
 		/*
-		 * SELECT ... FOR UPDATE also requires UPDATE, but updates no
-		 * column: only a real write makes a transaction a migration.
+		 * SELECT ... FOR UPDATE also requires UPDATE, but updates no column:
+		 * only a real write makes a transaction a migration.
 		 */
 		if (((perm->requiredPerms & (ACL_INSERT | ACL_DELETE)) ||
 			 ((perm->requiredPerms & ACL_UPDATE) && !bms_is_empty(perm->updatedCols))) &&
@@ -122,7 +122,7 @@ note_utility_writes(Node *parsetree)
 	if (IsA(parsetree, TruncateStmt))
 		foreach(lc, ((TruncateStmt *) parsetree)->relations)
 			if (rangevar_is_migration_table(lfirst(lc)))
-				mg_heads_note_migration_table_write(true);
+			mg_heads_note_migration_table_write(true);
 }
 
 /* ---------- schema changes ---------- */
@@ -183,7 +183,7 @@ statement_changes_schema(Node *parsetree)
 					return true;
 				foreach(lc, drop->objects)
 					if (!rangevar_is_temp(makeRangeVarFromNameList(lfirst(lc))))
-						return true;
+					return true;
 				return false;
 			}
 		default:
@@ -205,6 +205,7 @@ note_ddl(MGStatement *st)
 	 * share its transaction with a version write (a multi-statement query
 	 * string, a pipeline of extended-protocol messages before one Sync).
 	 */
+
 	/*
 	 * A statement that refuses a transaction block commits on its own: no
 	 * version row can share its transaction, and a refusal at commit would

@@ -67,9 +67,10 @@ typedef struct MGTool
 {
 	const char *name;			/* as in migration_guard.migration_tool */
 	const char *table;			/* default table name, exact case */
-	const char *const *columns;	/* required "name:category" pairs */
+	const char *const *columns; /* required "name:category" pairs */
 	const char *companion;		/* table that must sit beside it, or NULL */
-	const char *query;			/* SELECT key, version, failed, undo FROM %s ... */
+	const char *query;			/* SELECT key, version, failed, undo FROM %s
+								 * ... */
 	MGVersionOrder order;
 	bool		pointer;		/* the rows are the current heads, no history */
 	bool		keyed;			/* heads are per key: "app:name" */
@@ -93,7 +94,8 @@ typedef struct MGKeyHeads
 	char	   *key;
 	List	   *applied;		/* char *, oldest first, no duplicates */
 	List	   *failed;			/* char *: failed, dirty or unfinished */
-	struct HTAB *seen;			/* versions in applied or failed, while reading */
+	struct HTAB *seen;			/* versions in applied or failed, while
+								 * reading */
 } MGKeyHeads;
 
 /* What one read of the migration table found. */
@@ -139,25 +141,33 @@ typedef struct MGShapeMismatch
 /* heads_tools.c: the tool table */
 extern const MGTool *mg_tool_lookup(const char *name);
 extern bool mg_heads_table_matches(Oid relid, const MGTool *tool, MGShapeMismatch *why);
+
 /* heads_judge.c */
 extern const char *mg_head_state_name(MGHeadState state);
+
 /* heads_candidates.c: the candidate tables; the single one detected */
 extern List *mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 									  List **tools);
 extern bool mg_heads_detected(Oid *relid, const MGTool **tool);
+
 /* heads_query.c: reading the head */
 extern MGHeadReading *mg_heads_read(const char *tool_setting, const char *table_setting);
 extern List *mg_heads_current(const MGHeadReading *r);
+
 /* heads_versions.c: lists of versions */
 extern List *mg_heads_parse_list(const char *value);
 extern char *mg_heads_join(List *items);
+
 /* heads_judge.c */
 extern MGHeadJudgement mg_heads_judge(const MGHeadReading *r, List *expected,
 									  List *known, bool position_only);
+
 /* heads_state.c: is the guard reading the head or recording its history? */
 extern bool mg_heads_own_query_running(void);
+
 /* heads_state.c: did this transaction write the migration table? */
 extern bool mg_heads_migration_table_written(void);
+
 /* heads_read.c: mg_heads_enter_as() in heads_read.h starts one */
 extern void mg_heads_leave_own_query(const MGOwnQuery *q);
 

@@ -40,7 +40,7 @@ static int	candidate_count = 0;
 static bool candidates_valid = false;
 static char *candidates_tool = NULL;	/* settings the cache was built for */
 static char *candidates_table = NULL;
-static const MGTool *candidate_tool = NULL;	/* the tool, if one candidate */
+static const MGTool *candidate_tool = NULL; /* the tool, if one candidate */
 
 /* ---------- finding the tables ---------- */
 
@@ -64,15 +64,15 @@ mg_heads_find_candidates(const char *tool_setting, const char *table_setting,
 
 		/*
 		 * Resolved without the session's search_path and without privilege
-		 * checks (heads_read.c): neither a temporary relation of the name
-		 * nor an application role without USAGE on the schema may make the
-		 * guard see another table.  Several matches are all returned: the
-		 * reading reports them as ambiguous and fails closed.
+		 * checks (heads_read.c): neither a temporary relation of the name nor
+		 * an application role without USAGE on the schema may make the guard
+		 * see another table.  Several matches are all returned: the reading
+		 * reports them as ambiguous and fails closed.
 		 */
 		relids = mg_heads_resolve_table(table_setting);
 		foreach(lc, relids)
-			*found_tools = lappend(*found_tools,
-								   (void *) (only ? only : mg_heads_tool_for_table(lfirst_oid(lc))));
+			* found_tools = lappend(*found_tools,
+									(void *) (only ? only : mg_heads_tool_for_table(lfirst_oid(lc))));
 		return relids;
 	}
 
@@ -156,9 +156,9 @@ refresh_candidates(void)
 	Oid		   *array;
 
 	/*
-	 * Valid from now on: an invalidation arriving while the catalogs are
-	 * read below clears the flag again, and the next call rebuilds.  An
-	 * error leaves the old list, which must not pass for current.
+	 * Valid from now on: an invalidation arriving while the catalogs are read
+	 * below clears the flag again, and the next call rebuilds.  An error
+	 * leaves the old list, which must not pass for current.
 	 */
 	candidates_valid = true;
 	PG_TRY();
@@ -246,7 +246,7 @@ mg_heads_candidate_count(const MGTool **single_tool)
  * if it is stale; the object access hook passes false, so that a statement
  * that renames the table is judged against the set it started with.
  */
-const Oid *
+const Oid  *
 mg_heads_guarded_relids(int *n, bool refresh)
 {
 	if (refresh || candidate_relids == NULL)

@@ -297,8 +297,8 @@ mg_heads_check_freeze(const char *tag, bool at_commit)
 	r = at_commit ? mg_heads_read_at_commit() : mg_heads_read_now();
 
 	/*
-	 * Fails closed: a head that cannot be read (two candidate tables, a
-	 * view, an empty version) may be the expected one.
+	 * Fails closed: a head that cannot be read (two candidate tables, a view,
+	 * an empty version) may be the expected one.
 	 */
 	if (r->problem)
 		ereport(ERROR,

@@ -254,4 +254,3 @@ mg_heads_expected_init(void)
 	CacheRegisterRelcacheCallback(invalidate_relcache, (Datum) 0);
 	CacheRegisterSyscacheCallback(RELNAMENSP, invalidate_syscache, (Datum) 0);
 }
-

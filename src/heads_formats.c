@@ -94,7 +94,7 @@ stored(List *versions, const char *v)
 
 	foreach(lc, versions)
 		if (strcmp(lfirst(lc), v) == 0)
-			return true;
+		return true;
 	return false;
 }
 
@@ -108,7 +108,7 @@ shape_differs(List *versions, const char *v)
 		return false;
 	foreach(lc, versions)
 		if (!same_shape(lfirst(lc), linitial(versions)))
-			return false;		/* no single format to hold v to */
+		return false;			/* no single format to hold v to */
 	return !same_shape(v, linitial(versions));
 }
 

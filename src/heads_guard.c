@@ -82,7 +82,7 @@ static object_access_hook_type prev_object_access_hook = NULL;
  * VIEW creates and drops a transient heap and its row type).
  */
 #define MAX_PENDING_CREATED 1000
-static List *pending_created = NIL;		/* ObjectAddress *, TopTransactionContext */
+static List *pending_created = NIL; /* ObjectAddress *, TopTransactionContext */
 static bool pending_overflow = false;
 
 /* Is head enforcement or the history on, and is this no guard query? */
@@ -267,7 +267,7 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 				{
 					foreach(lc, drop->objects)
 						if (schema_holds(strVal(lfirst(lc)), guarded, n))
-							return true;
+						return true;
 					return false;
 				}
 				if (!is_relation_drop(drop->removeType))
@@ -275,7 +275,7 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 				related = related_relations(guarded, n);
 				foreach(lc, drop->objects)
 					if (rangevar_in(makeRangeVarFromNameList(lfirst(lc)), related))
-						return true;
+					return true;
 				return false;
 			}
 		case T_TruncateStmt:
@@ -287,7 +287,7 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 				related = related_relations(guarded, n);
 				foreach(lc, trunc->relations)
 					if (rangevar_in(lfirst(lc), related))
-						return true;
+					return true;
 				return false;
 			}
 		case T_AlterTableStmt:
@@ -313,7 +313,7 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 			related = related_relations(guarded, n);
 			foreach(lc, ((CreateStmt *) parsetree)->inhRelations)
 				if (rangevar_in(lfirst(lc), related))
-					return true;
+				return true;
 			return false;
 		case T_GrantStmt:
 			{
@@ -328,18 +328,19 @@ statement_reaches(Node *parsetree, const Oid *guarded, int n, bool *mark)
 				{
 					foreach(lc, grant->objects)
 						if (schema_holds(strVal(lfirst(lc)), guarded, n))
-							*mark = true;
+						*mark = true;
 				}
 				else if (grant->targtype == ACL_TARGET_OBJECT && grant->objtype == OBJECT_TABLE)
 				{
 					related = related_relations(guarded, n);
 					foreach(lc, grant->objects)
 						if (rangevar_in(lfirst(lc), related))
-							*mark = true;
+						*mark = true;
 				}
 				return *mark;
 			}
 		case T_RuleStmt:
+
 			/*
 			 * A rule is no object access event on the table, but on 15 an ON
 			 * SELECT rule turns an empty table into a view.

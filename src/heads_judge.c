@@ -65,7 +65,7 @@ judge_pointer_set(List *current, List *expected, List *known)
 
 	foreach(lc, current)
 		if (!mg_heads_string_member(expected, lfirst(lc)))
-			equal = false;
+		equal = false;
 	if (equal)
 		return verdict(MG_HEAD_AT_HEAD, NULL);
 	foreach(lc, current)
@@ -149,7 +149,7 @@ judge_unordered_history(List *applied, List *expected, List *known)
 	}
 	foreach(lc, expected)
 		if (!mg_heads_string_member(applied, lfirst(lc)))
-			all_applied = false;
+		all_applied = false;
 	if (!all_applied)
 		return verdict(MG_HEAD_BEHIND,
 					   last ? psprintf(MGH_("The last applied change is \"%s\"; the expected head is not applied yet."), last)
@@ -320,7 +320,7 @@ mg_heads_judge(const MGHeadReading *r, List *expected, List *known, bool positio
 
 		foreach(kc, r->keys)
 			if (strcmp(((MGKeyHeads *) lfirst(kc))->key, key) == 0)
-				kh = lfirst(kc);
+			kh = lfirst(kc);
 		v = judge_key(tool, kh,
 					  items_for_key(expected, key, tool->keyed),
 					  items_for_key(known, key, tool->keyed),

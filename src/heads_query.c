@@ -287,10 +287,11 @@ mg_heads_read(const char *tool_setting, const char *table_setting)
 		r->problem = shape_problem(r, &why);
 		return r;
 	}
+
 	/*
-	 * Locked before it is checked (the query takes the same lock), so that
-	 * it cannot be renamed away and its name given to another relation
-	 * between the check and the query.
+	 * Locked before it is checked (the query takes the same lock), so that it
+	 * cannot be renamed away and its name given to another relation between
+	 * the check and the query.
 	 */
 	LockRelationOid(r->relid, AccessShareLock);
 	r->problem = mg_heads_check_readable(r->relid, &owner);

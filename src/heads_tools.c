@@ -253,4 +253,3 @@ mg_heads_tool_for_table(Oid relid)
 			return &tools[i];
 	return NULL;
 }
-

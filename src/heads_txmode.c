@@ -134,8 +134,8 @@ mg_heads_is_bookkeeping_table(Oid relid)
 
 	/*
 	 * A lock on a table with inheritance children or partitions locks them
-	 * too, and a statement on it recurses to them: no tool's table has
-	 * any, so one that does is not the tool's business alone.
+	 * too, and a statement on it recurses to them: no tool's table has any,
+	 * so one that does is not the tool's business alone.
 	 */
 	if (has_subclass(relid))
 		return false;

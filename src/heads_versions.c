@@ -169,7 +169,7 @@ mg_heads_string_member(List *list, const char *s)
 
 	foreach(lc, list)
 		if (strcmp((char *) lfirst(lc), s) == 0)
-			return true;
+		return true;
 	return false;
 }
 
@@ -193,10 +193,11 @@ mg_heads_version_member(const MGTool *tool, List *list, const char *v)
 	ListCell   *lc;
 
 	if (tool->order != MG_ORDER_FLYWAY)
-		return mg_heads_string_member(list, v);	/* equal only if the same string */
+		return mg_heads_string_member(list, v); /* equal only if the same
+												 * string */
 	foreach(lc, list)
 		if (mg_heads_version_compare(tool, (char *) lfirst(lc), v) == 0)
-			return true;
+		return true;
 	return false;
 }
 

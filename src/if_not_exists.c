@@ -81,12 +81,11 @@ relation_exists_pinned(const char *relname, Oid nspid)
 		return false;
 
 	/*
-	 * PostgreSQL takes no lock on the existing relation; the pin below
-	 * does, until the transaction ends.  Only for a role with some
-	 * privilege on it: else a role that may create in the schema could
-	 * hold a lock on a table it cannot even read, and queue its owner's
-	 * ALTER TABLE behind it.  Without one the statement is judged as a
-	 * creation.
+	 * PostgreSQL takes no lock on the existing relation; the pin below does,
+	 * until the transaction ends.  Only for a role with some privilege on it:
+	 * else a role that may create in the schema could hold a lock on a table
+	 * it cannot even read, and queue its owner's ALTER TABLE behind it.
+	 * Without one the statement is judged as a creation.
 	 */
 	if (pg_class_aclcheck(relid, GetUserId(),
 						  ACL_SELECT | ACL_INSERT | ACL_UPDATE | ACL_DELETE |

@@ -252,7 +252,7 @@ mg_lock_plan_add_fk_constraint(MGLockPlan *plan, Node *node)
 	con = (Constraint *) node;
 	if (con->contype == CONSTR_FOREIGN)
 		mg_lock_plan_add_rv(plan, con->pktable, ShareRowExclusiveLock,
-					"the table the foreign key references");
+							"the table the foreign key references");
 }
 
 void

@@ -40,13 +40,13 @@ typedef struct MGLockPlan
 	bool		own_transactions;	/* commits internally (VACUUM) */
 	struct HTAB *by_relid;		/* MGRelLock * of locks by relation, built
 								 * with the first lock: a statement naming
-								 * thousands of relations is planned in
-								 * linear time */
+								 * thousands of relations is planned in linear
+								 * time */
 } MGLockPlan;
 
 extern MGLockPlan *mg_statement_lock_plan(Node *parsetree);
 extern bool mg_lock_blocks_reads_or_writes(LOCKMODE mode);
-extern Oid mg_lock_owning_table(Oid relid, char relkind);
+extern Oid	mg_lock_owning_table(Oid relid, char relkind);
 extern MGRelLock *mg_plan_guarded_lock(const MGLockPlan *plan);
 extern List *mg_table_index_oids(Oid relid);
 extern List *mg_tables_using_domain(Oid domainoid);

@@ -112,22 +112,22 @@ plan_alter_table(MGLockPlan *plan, AlterTableStmt *stmt)
 				break;
 			case AT_DropConstraint:
 				mg_lock_plan_add_fk_target(plan,
-												   get_relation_constraint_oid(relid, cmd->name, true));
+										   get_relation_constraint_oid(relid, cmd->name, true));
 				break;
 			case AT_AttachPartition:
 				/* ATExecAttachPartition(Idx) lock the partition (index) so */
 				mg_lock_plan_add_rv(plan, ((PartitionCmd *) cmd->def)->name,
-							AccessExclusiveLock,
-							stmt->objtype == OBJECT_INDEX ? "the index being attached" :
-							"the partition being attached");
+									AccessExclusiveLock,
+									stmt->objtype == OBJECT_INDEX ? "the index being attached" :
+									"the partition being attached");
 				break;
 			case AT_DetachPartition:
 				{
 					PartitionCmd *pc = (PartitionCmd *) cmd->def;
 
 					mg_lock_plan_add_rv(plan, pc->name,
-								pc->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock,
-								"the partition being detached");
+										pc->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock,
+										"the partition being detached");
 					if (pc->concurrent)
 						plan->subxact_ok = false;
 				}
@@ -171,7 +171,11 @@ plan_rename(MGLockPlan *plan, RenameStmt *stmt)
 		case OBJECT_TRIGGER:
 		case OBJECT_POLICY:
 		case OBJECT_RULE:
-			/* renameatt, rename_constraint, renametrig, rename_policy, RenameRewriteRule */
+
+			/*
+			 * renameatt, rename_constraint, renametrig, rename_policy,
+			 * RenameRewriteRule
+			 */
 			mg_lock_plan_add_rv(plan, stmt->relation, AccessExclusiveLock, NULL);
 			break;
 		default:
@@ -208,11 +212,15 @@ plan_reindex(MGLockPlan *plan, ReindexStmt *stmt)
 			relid = lookup_relation(stmt->relation);
 			if (!OidIsValid(relid))
 				return;
-			/* reindex_index: SHARE on the table, ACCESS EXCLUSIVE on the index */
+
+			/*
+			 * reindex_index: SHARE on the table, ACCESS EXCLUSIVE on the
+			 * index
+			 */
 			mg_lock_plan_add(plan, IndexGetRelation(relid, true),
-						 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+							 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
 			mg_lock_plan_add(plan, relid,
-						 concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock, NULL);
+							 concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock, NULL);
 			break;
 		case REINDEX_OBJECT_TABLE:
 			relid = lookup_relation(stmt->relation);
@@ -229,13 +237,14 @@ plan_reindex(MGLockPlan *plan, ReindexStmt *stmt)
 				{
 					if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_RELATION)
 						mg_lock_plan_add(plan, lfirst_oid(lc),
-									 concurrently ? ShareUpdateExclusiveLock : ShareLock,
-									 "a partition REINDEX rebuilds");
+										 concurrently ? ShareUpdateExclusiveLock : ShareLock,
+										 "a partition REINDEX rebuilds");
 				}
 				return;
 			}
 			mg_lock_plan_add(plan, relid,
-						 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+							 concurrently ? ShareUpdateExclusiveLock : ShareLock, NULL);
+
 			/*
 			 * reindex_relation: ACCESS EXCLUSIVE on each index it rebuilds,
 			 * which stops every query that plans with the table
@@ -275,8 +284,8 @@ plan_drop(MGLockPlan *plan, DropStmt *stmt)
 					mg_lock_plan_add_fk_targets_of(plan, relid);
 
 					/*
-					 * CASCADE drops the foreign keys that reference it,
-					 * which locks their tables (RemoveConstraintById).
+					 * CASCADE drops the foreign keys that reference it, which
+					 * locks their tables (RemoveConstraintById).
 					 */
 					if (stmt->behavior == DROP_CASCADE)
 					{
@@ -284,7 +293,7 @@ plan_drop(MGLockPlan *plan, DropStmt *stmt)
 
 						foreach(lc2, heap_truncate_find_FKs(list_make1_oid(relid)))
 							mg_lock_plan_add(plan, lfirst_oid(lc2), AccessExclusiveLock,
-										 "a table whose foreign key CASCADE drops");
+											 "a table whose foreign key CASCADE drops");
 					}
 				}
 				break;
@@ -346,7 +355,7 @@ plan_truncate(MGLockPlan *plan, TruncateStmt *stmt)
 				continue;
 			relids = lappend_oid(relids, lfirst_oid(lc));
 			mg_lock_plan_add(plan, lfirst_oid(lc), AccessExclusiveLock,
-						 "a table TRUNCATE ... CASCADE empties too");
+							 "a table TRUNCATE ... CASCADE empties too");
 			added = true;
 		}
 		if (!added)
@@ -371,7 +380,7 @@ plan_vacuum(MGLockPlan *plan, VacuumStmt *stmt)
 		VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
 
 		mg_lock_plan_add_rv(plan, vrel->relation,
-					full ? AccessExclusiveLock : ShareUpdateExclusiveLock, NULL);
+							full ? AccessExclusiveLock : ShareUpdateExclusiveLock, NULL);
 	}
 }
 
@@ -383,9 +392,9 @@ plan_create(MGLockPlan *plan, CreateStmt *stmt)
 	/* DefineRelation: a new partition locks its parent ACCESS EXCLUSIVE */
 	foreach(lc, stmt->inhRelations)
 		mg_lock_plan_add_rv(plan, lfirst(lc),
-					stmt->partbound != NULL ? AccessExclusiveLock : ShareUpdateExclusiveLock,
-					stmt->partbound != NULL ? "the parent of the new partition" :
-					"a parent of the new table");
+							stmt->partbound != NULL ? AccessExclusiveLock : ShareUpdateExclusiveLock,
+							stmt->partbound != NULL ? "the parent of the new partition" :
+							"a parent of the new table");
 	foreach(lc, stmt->tableElts)
 	{
 		mg_lock_plan_add_fk_constraint(plan, lfirst(lc));
@@ -428,7 +437,7 @@ plan_alter_domain(MGLockPlan *plan, AlterDomainStmt *stmt)
 
 		foreach(lc, mg_tables_using_domain(domainoid))
 			mg_lock_plan_add(plan, lfirst_oid(lc), ShareLock,
-						 "a table with a column of the domain");
+							 "a table with a column of the domain");
 	}
 }
 
@@ -555,7 +564,7 @@ mg_statement_lock_plan(Node *parsetree)
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
 
 				mg_lock_plan_add_rv(plan, stmt->relation,
-							stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock, NULL);
+									stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock, NULL);
 				if (stmt->concurrent)
 					plan->subxact_ok = false;
 			}
@@ -589,24 +598,24 @@ mg_statement_lock_plan(Node *parsetree)
 				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
 
 				mg_lock_plan_add_rv(plan, stmt->relation,
-							stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, NULL);
+									stmt->concurrent ? ExclusiveLock : AccessExclusiveLock, NULL);
 			}
 			break;
 		case T_CreateTrigStmt:
 			mg_lock_plan_add_rv(plan, ((CreateTrigStmt *) parsetree)->relation,
-						ShareRowExclusiveLock, NULL);
+								ShareRowExclusiveLock, NULL);
 			break;
 		case T_RuleStmt:
 			mg_lock_plan_add_rv(plan, ((RuleStmt *) parsetree)->relation,
-						AccessExclusiveLock, NULL);
+								AccessExclusiveLock, NULL);
 			break;
 		case T_CreatePolicyStmt:
 			mg_lock_plan_add_rv(plan, ((CreatePolicyStmt *) parsetree)->table,
-						AccessExclusiveLock, NULL);
+								AccessExclusiveLock, NULL);
 			break;
 		case T_AlterPolicyStmt:
 			mg_lock_plan_add_rv(plan, ((AlterPolicyStmt *) parsetree)->table,
-						AccessExclusiveLock, NULL);
+								AccessExclusiveLock, NULL);
 			break;
 		case T_LockStmt:
 			plan_lock(plan, (LockStmt *) parsetree);
@@ -631,7 +640,10 @@ mg_statement_lock_plan(Node *parsetree)
 			break;
 		case T_CreateSchemaStmt:
 			{
-				/* its elements run as subcommands: CREATE TABLE ... REFERENCES */
+				/*
+				 * its elements run as subcommands: CREATE TABLE ...
+				 * REFERENCES
+				 */
 				ListCell   *lc;
 
 				foreach(lc, ((CreateSchemaStmt *) parsetree)->schemaElts)
@@ -654,7 +666,7 @@ mg_statement_lock_plan(Node *parsetree)
 		case T_AlterSeqStmt:
 			/* AlterSequence: conflicts with nextval()'s ROW EXCLUSIVE */
 			mg_lock_plan_add_rv(plan, ((AlterSeqStmt *) parsetree)->sequence,
-						ShareRowExclusiveLock, NULL);
+								ShareRowExclusiveLock, NULL);
 			break;
 		default:
 			break;

@@ -82,7 +82,7 @@ lock_default_partition(List **locks, RangeVar *parent)
 	defpart = get_default_partition_oid(parentid);
 	if (OidIsValid(defpart))
 		add_lock(locks, defpart, AccessExclusiveLock,
-						 "the default partition of the parent, scanned for rows of the new bound");
+				 "the default partition of the parent, scanned for rows of the new bound");
 }
 
 /*
@@ -116,7 +116,7 @@ mg_cascade_locks(Node *parsetree)
 							continue;
 						foreach(lc2, mg_schema_shared_relations(nspid, true))
 							add_lock(locks, lfirst_oid(lc2), AccessExclusiveLock,
-											 "a relation of the schema");
+									 "a relation of the schema");
 					}
 				}
 				else if (mg_cascade_drop_kind(stmt->removeType))
@@ -141,7 +141,7 @@ mg_cascade_locks(Node *parsetree)
 
 					if (addr->classId == RelationRelationId)
 						add_lock(locks, addr->objectId, AccessExclusiveLock,
-										 "a relation the role owns");
+								 "a relation the role owns");
 				}
 				if (stmt->behavior == DROP_CASCADE && targets != NIL)
 					lock_dependents(locks, mg_dependents(targets, NIL, true),
@@ -163,7 +163,11 @@ mg_cascade_locks(Node *parsetree)
 						lock_default_partition(locks, stmt->relation);
 					cascade |= cmd->behavior == DROP_CASCADE;
 				}
-				/* without CASCADE PostgreSQL refuses a type that has typed tables */
+
+				/*
+				 * without CASCADE PostgreSQL refuses a type that has typed
+				 * tables
+				 */
 				if (stmt->objtype == OBJECT_TYPE && cascade)
 					lock_typed_tables(locks, stmt->relation, AlterTableGetLockLevel(stmt->cmds));
 			}

@@ -18,7 +18,8 @@ typedef enum MGLoadMethod
 {
 	MG_LOADED_SHARED_PRELOAD,
 	MG_LOADED_SESSION_PRELOAD,
-	MG_LOADED_ON_DEMAND			/* LOAD, or the first call of one of our functions */
+	MG_LOADED_ON_DEMAND			/* LOAD, or the first call of one of our
+								 * functions */
 } MGLoadMethod;
 
 extern MGLoadMethod mg_load_method;

@@ -201,7 +201,10 @@ typed_tables(Oid typid)
 	HeapTuple	tup;
 	List	   *relids = NIL;
 
-	/* pg_class has no index on reloftype; find_typed_table_dependencies scans too */
+	/*
+	 * pg_class has no index on reloftype; find_typed_table_dependencies scans
+	 * too
+	 */
 	ScanKeyInit(&key, Anum_pg_class_reloftype, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(typid));
 	rel = table_open(RelationRelationId, AccessShareLock);
@@ -339,10 +342,11 @@ mg_drop_targets(DropStmt *stmt)
 			targets = lappend(targets, copy);
 			continue;
 		}
+
 		/*
 		 * get_object_address locks what it finds; ACCESS SHARE on a type or
-		 * function conflicts only with DDL on that object, which the DROP
-		 * is about to do itself.
+		 * function conflicts only with DDL on that object, which the DROP is
+		 * about to do itself.
 		 */
 		addr = get_object_address(stmt->removeType, lfirst(lc), &rel, AccessShareLock, true);
 		if (rel != NULL)

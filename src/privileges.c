@@ -150,7 +150,10 @@ require_object_owner(ObjectType type, Node *object, bool dropping)
 		return;
 	}
 
-	/* RENAME, SET SCHEMA and OWNER TO name a type by a list, DROP by a TypeName */
+	/*
+	 * RENAME, SET SCHEMA and OWNER TO name a type by a list, DROP by a
+	 * TypeName
+	 */
 	if ((type == OBJECT_TYPE || type == OBJECT_DOMAIN) && IsA(object, List))
 		object = (Node *) makeTypeNameFromNameList((List *) object);
 

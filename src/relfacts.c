@@ -336,8 +336,8 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 		cexpr = stringToNode(constr->check[i].ccbin);
 
 		/*
-		 * Constant folding runs IMMUTABLE functions: never the table
-		 * owner's, as whoever runs the statement (docs/security-review.md).
+		 * Constant folding runs IMMUTABLE functions: never the table owner's,
+		 * as whoever runs the statement (docs/security-review.md).
 		 */
 		if (check_functions_in_node(cexpr, is_user_function, NULL))
 			continue;
@@ -595,8 +595,8 @@ column_refs_exist_walker(Node *node, void *context)
 		Node	   *last = llast(ref->fields);
 
 		/*
-		 * col or table.col; anything longer, or a whole-row reference,
-		 * we do not try to resolve.
+		 * col or table.col; anything longer, or a whole-row reference, we do
+		 * not try to resolve.
 		 */
 		if (list_length(ref->fields) > 2 || !IsA(last, String) ||
 			!mg_column_exists(check->relid, strVal(last), check->extra) ||

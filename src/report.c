@@ -197,7 +197,11 @@ mg_report(MGFinding *f)
 			log_override(f, policy_source(f->rule));
 			return;
 		}
-		/* refused (no reason given, or not recordable): the rule's own severity */
+
+		/*
+		 * refused (no reason given, or not recordable): the rule's own
+		 * severity
+		 */
 		sev = MG_SEV_ENFORCE;
 	}
 

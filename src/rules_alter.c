@@ -183,7 +183,8 @@ alter_context_init(MGAlterContext *ctx, MGStatement *st, AlterTableStmt *stmt)
 		ctx->relkind != RELKIND_INDEX && ctx->relkind != RELKIND_PARTITIONED_INDEX)
 		return false;
 	if (mg_rel_is_protected_catalog(ctx->relid))
-		return false;			/* PostgreSQL refuses to alter a system catalog */
+		return false;			/* PostgreSQL refuses to alter a system
+								 * catalog */
 	if (!mg_caller_owns_relation(ctx->relid))
 		return false;			/* PostgreSQL reports "must be owner" */
 	if (alters_column_type_twice(stmt))
@@ -198,7 +199,10 @@ alter_context_init(MGAlterContext *ctx, MGStatement *st, AlterTableStmt *stmt)
 		{
 			char	   *colname = ((ColumnDef *) cmd->def)->colname;
 
-			/* A column that exists (or is added twice): PostgreSQL refuses it. */
+			/*
+			 * A column that exists (or is added twice): PostgreSQL refuses
+			 * it.
+			 */
 			if (!cmd->missing_ok &&
 				mg_column_exists(ctx->relid, colname, ctx->added_columns))
 				return false;
@@ -232,7 +236,11 @@ dispatch_subcommand(MGAlterContext *ctx, AlterTableCmd *cmd)
 				break;
 			mg_check_add_column_required(ctx->st, ctx->relid, (ColumnDef *) cmd->def);
 			mg_check_column_design(ctx->st, ctx->relid, (ColumnDef *) cmd->def);
-			/* A generation expression naming a missing column: PostgreSQL reports it. */
+
+			/*
+			 * A generation expression naming a missing column: PostgreSQL
+			 * reports it.
+			 */
 			if (mg_alter_rel_has_storage_rules(ctx) &&
 				mg_generation_columns_exist(ctx, (ColumnDef *) cmd->def))
 			{

@@ -53,7 +53,7 @@ extern void mg_check_add_exclusion(MGAlterContext *ctx, Constraint *con);
 extern void mg_check_set_expression(MGAlterContext *ctx, const char *colname);
 #endif
 #ifdef MG_HAVE_ALTER_CONSTRAINT_ENFORCED
-extern void mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint *cmd);
+extern void mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint * cmd);
 #endif
 
 extern void mg_check_alter_table_stmt(MGStatement *st, AlterTableStmt *stmt);

@@ -167,7 +167,11 @@ check_drop_owned(DropOwnedStmt *stmt)
 	targets = mg_drop_owned_targets(stmt, &relids);
 	if (targets == NIL)
 		return;
-	/* without CASCADE, PostgreSQL refuses while other roles' objects depend on them */
+
+	/*
+	 * without CASCADE, PostgreSQL refuses while other roles' objects depend
+	 * on them
+	 */
 	if (stmt->behavior == DROP_CASCADE)
 		deps = shared_dependents(mg_dependents(targets, NIL, true), true, NULL);
 	if (relids == NIL && deps == NIL)

@@ -447,7 +447,8 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 
 	tuple = SearchSysCacheAttName(ctx->relid, colname);
 	if (!HeapTupleIsValid(tuple))
-		return;					/* added by this statement, or PostgreSQL reports it */
+		return;					/* added by this statement, or PostgreSQL
+								 * reports it */
 	att = (Form_pg_attribute) GETSTRUCT(tuple);
 	chg.attnum = att->attnum;
 	chg.oldtype = att->atttypid;

@@ -170,7 +170,8 @@ mg_check_add_check(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool
 		return;					/* PostgreSQL reports the missing column */
 	if (!ctx->stmt->relation->inh && !con->is_no_inherit &&
 		find_inheritance_children(ctx->relid, NoLock) != NIL)
-		return;					/* ONLY: "constraint must be added to child tables too" */
+		return;					/* ONLY: "constraint must be added to child
+								 * tables too" */
 	scanned = check_scanned_table(ctx, con);
 	if (!OidIsValid(scanned))
 		return;

@@ -288,7 +288,8 @@ check_column(const DesignColumn *col)
 	if (col->typeName == NULL || col->colname == NULL)
 		return;					/* WITH OPTIONS of a typed table or partition */
 	if (creating_extension)
-		return;					/* an extension's tables are its author's design */
+		return;					/* an extension's tables are its author's
+								 * design */
 	serial = mg_serial_type_name(col->typeName);
 	if (serial != NULL)
 	{

@@ -429,7 +429,10 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 	if (source == NULL || source->plan_rows <= (double) mg_max_migration_rows)
 		return;
 
-	/* past the limit: is it a statement of the migration, on an existing table? */
+	/*
+	 * past the limit: is it a statement of the migration, on an existing
+	 * table?
+	 */
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) || IsParallelWorker() ||
 		queryDesc->sourceText == NULL || mg_check_simulating ||
 		mg_collector != NULL || mg_heads_own_query_running() || creating_extension)
@@ -438,7 +441,8 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 		(debug_query_string == NULL ||
 		 (queryDesc->sourceText != debug_query_string &&
 		  strcmp(queryDesc->sourceText, debug_query_string) != 0)))
-		return;					/* PostgreSQL's own queries (foreign key actions) */
+		return;					/* PostgreSQL's own queries (foreign key
+								 * actions) */
 	mt = (ModifyTable *) ps->planTree;
 	relid = rt_fetch(mt->nominalRelation, ps->rtable)->relid;
 	if (!OidIsValid(relid) || mg_rel_created_in_xact(relid) ||
@@ -446,9 +450,9 @@ mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested)
 		return;
 
 	/*
-	 * Statements nested in DO or CALL count only in a transaction that is
-	 * a migration by its DDL or migration table: backfill()'s own batches
-	 * run nested, each in a transaction of its own.
+	 * Statements nested in DO or CALL count only in a transaction that is a
+	 * migration by its DDL or migration table: backfill()'s own batches run
+	 * nested, each in a transaction of its own.
 	 */
 	why = migration_reason(&role);
 	if (why == MIGRATION_ROLE && nested)

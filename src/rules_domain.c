@@ -165,8 +165,8 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 
 	/*
 	 * Unlike ALTER TABLE, ALTER DOMAIN VALIDATE CONSTRAINT also holds SHARE
-	 * on every table while it scans (validateDomainCheckConstraint), so
-	 * NOT VALID helps only until the validation.
+	 * on every table while it scans (validateDomainCheckConstraint), so NOT
+	 * VALID helps only until the validation.
 	 */
 	if (notnull)
 		mg_finding_hint(&f, "ALTER DOMAIN %s ADD CONSTRAINT ... CHECK (VALUE IS NOT NULL) NOT VALID checks only new values and scans nothing.  To prove the existing rows without blocking writes, add the same condition to each table as a CHECK constraint NOT VALID and run ALTER TABLE ... VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE; ALTER DOMAIN ... VALIDATE CONSTRAINT takes SHARE on every table again.",

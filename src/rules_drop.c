@@ -264,7 +264,11 @@ report_drop(MGRuleId rule, Oid relid, const char *colname, List *targets,
 			mg_finding_hint(&f, "Drop a column only as the contract step: first deploy a release that no longer reads or writes it (for example, one that lists it among the ORM's ignored columns), then drop it.");
 		else
 			mg_finding_hint(&f, "Drop it only as the contract step: first deploy a release that no longer uses it; consider renaming it aside or keeping a dump until the release has proved itself.");
-		/* deprecated and unused for the quiet period: the contract step proper */
+
+		/*
+		 * deprecated and unused for the quiet period: the contract step
+		 * proper
+		 */
 		if (mg_deprecation_judge(&f, relid, ((ObjectAddress *) linitial(targets))->objectSubId))
 			return;
 	}
@@ -313,7 +317,10 @@ mg_check_drop_stmt(MGStatement *st, DropStmt *stmt)
 		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
 		ObjectAddress *addr;
 
-		/* missing, or of another kind: PostgreSQL reports it (or IF EXISTS skips it) */
+		/*
+		 * missing, or of another kind: PostgreSQL reports it (or IF EXISTS
+		 * skips it)
+		 */
 		if (!OidIsValid(relid) ||
 			!relkind_matches(stmt->removeType, get_rel_relkind(relid)))
 			continue;
@@ -502,11 +509,12 @@ mg_check_drop_column(MGStatement *st, Oid relid, AlterTableCmd *cmd)
 		return;
 	attnum = get_attnum(relid, cmd->name);
 	if (attnum <= 0)
-		return;					/* missing or a system column: PostgreSQL says so */
+		return;					/* missing or a system column: PostgreSQL says
+								 * so */
 
 	/*
-	 * The statement's other DROP COLUMNs go too: an index on both columns
-	 * is no loss to a column that stays.
+	 * The statement's other DROP COLUMNs go too: an index on both columns is
+	 * no loss to a column that stays.
 	 */
 	if (st != NULL && IsA(st->parsetree, AlterTableStmt) &&
 		list_member_ptr(((AlterTableStmt *) st->parsetree)->cmds, cmd))

@@ -208,7 +208,10 @@ index_elems_exist(Oid relid, List *elems)
 		{
 			AttrNumber	attnum = get_attnum(relid, elem->name);
 
-			/* a system column, or one neither there nor added by check()'s script */
+			/*
+			 * a system column, or one neither there nor added by check()'s
+			 * script
+			 */
 			if (attnum < 0 ||
 				(attnum == InvalidAttrNumber && !mg_xact_column_added(relid, elem->name)))
 				return false;

@@ -156,7 +156,11 @@ check_vacuum(MGStatement *st, VacuumStmt *stmt)
 
 	if (!vacuum_options_valid(stmt))
 		return;					/* PostgreSQL reports the option */
-	/* A column list without ANALYZE, or a missing table: PostgreSQL refuses it. */
+
+	/*
+	 * A column list without ANALYZE, or a missing table: PostgreSQL refuses
+	 * it.
+	 */
 	foreach(lc, stmt->rels)
 	{
 		VacuumRelation *vrel = (VacuumRelation *) lfirst(lc);
@@ -414,8 +418,8 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 
 	/*
 	 * Without CASCADE, PostgreSQL refuses to empty a table that a table not
-	 * in the statement references (heap_truncate_check_FKs): its error is
-	 * the one to see.
+	 * in the statement references (heap_truncate_check_FKs): its error is the
+	 * one to see.
 	 */
 	if (stmt->behavior != DROP_CASCADE && heap_truncate_find_FKs(named) != NIL)
 		return;
@@ -485,7 +489,7 @@ check_truncate(MGStatement *st, TruncateStmt *stmt)
 			mg_finding_message_plural(&f, "TRUNCATE would delete every row of %d table and block all access to it: %s",
 									  "TRUNCATE would delete every row of %d tables and block all access to them: %s",
 									  list_length(existing),
-							   list_length(existing), mg_rel_list_text(existing, 5));
+									  list_length(existing), mg_rel_list_text(existing, 5));
 		mg_finding_detail(&f, "TRUNCATE takes an ACCESS EXCLUSIVE lock, which waits for every transaction using the table and then blocks every query of it until this transaction commits; the rows cannot be recovered once it commits.");
 		mg_finding_add_detail_text(&f, mg_rel_describe(first));
 		mg_finding_hint(&f, "If only some rows must go, DELETE them in batches.  If the table must really be emptied, run TRUNCATE alone with a short lock_timeout and accept the rule for that statement.");

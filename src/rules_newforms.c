@@ -156,7 +156,7 @@ check_inherit_not_null(MGAlterContext *ctx, const char *conname, AttrNumber attn
 }
 
 void
-mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint *cmd)
+mg_check_alter_constraint(MGAlterContext *ctx, ATAlterConstraint * cmd)
 {
 	Oid			conoid;
 	HeapTuple	tuple;

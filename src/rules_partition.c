@@ -236,7 +236,11 @@ mg_check_create_partition(MGStatement *st, CreateStmt *stmt)
 
 		pstate->p_sourcetext = st->query_string;
 		bound = transformPartitionBound(pstate, parent, copyObject(stmt->partbound));
-		/* an overlapping bound: PostgreSQL's own error, as DefineRelation raises next */
+
+		/*
+		 * an overlapping bound: PostgreSQL's own error, as DefineRelation
+		 * raises next
+		 */
 		check_new_partition_bound(stmt->relation->relname, parent, bound, pstate);
 		scanned = !partition_constraint_proven(defaultid,
 											   get_proposed_default_constraint(get_qual_from_partbound(parent, bound)),
@@ -304,9 +308,9 @@ mg_check_attach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 		bound = transformPartitionBound(pstate, parent, copyObject(pc->bound));
 
 		/*
-		 * A bound that overlaps another partition (or breaks the hash
-		 * moduli) is refused before any scan: this raises PostgreSQL's own
-		 * error, exactly as ATExecAttachPartition would next.
+		 * A bound that overlaps another partition (or breaks the hash moduli)
+		 * is refused before any scan: this raises PostgreSQL's own error,
+		 * exactly as ATExecAttachPartition would next.
 		 */
 		check_new_partition_bound(get_rel_name(partid), parent, bound, pstate);
 		boundqual = get_qual_from_partbound(parent, bound);

@@ -232,6 +232,7 @@ mg_check_rename_stmt(MGStatement *st, RenameStmt *stmt)
 			if (!mg_rule_applies(MG_RULE_RENAME_TABLE, InvalidOid))
 				return;
 			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
 			/*
 			 * ALTER TABLE may rename a view, an index or a sequence; only
 			 * relations queries name are ours.

@@ -149,7 +149,8 @@ mg_check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 		return;
 	newspc = get_tablespace_oid(tblspc, true);
 	if (!OidIsValid(newspc) || newspc == GLOBALTABLESPACE_OID)
-		return;					/* PostgreSQL reports it (pg_global is for shared relations) */
+		return;					/* PostgreSQL reports it (pg_global is for
+								 * shared relations) */
 	oldspc = get_rel_tablespace(ctx->relid);
 	if (!OidIsValid(oldspc))
 		oldspc = MyDatabaseTableSpace;

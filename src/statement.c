@@ -250,7 +250,7 @@ skip_same_line(const char *s, int pos, int n)
 {
 	while (pos < n)
 	{
-		MGTokKind		kind;
+		MGTokKind	kind;
 		int			end = mg_sql_next_token(s, pos, n, &kind);
 
 		if (kind == MG_TOK_NEWLINE)
@@ -301,7 +301,7 @@ last_semicolon_before(const char *s, int pos, int n)
 	}
 	while (scan_pos < pos)
 	{
-		MGTokKind		kind;
+		MGTokKind	kind;
 		int			end = mg_sql_next_token(s, scan_pos, n, &kind);
 
 		if (end > pos)

@@ -32,7 +32,8 @@ typedef struct MGStatement
 	int			location;		/* this statement's slice of query_string */
 	int			length;			/* 0 = to the end of the string */
 	ProcessUtilityContext context;
-	List	   *predicted_rewrites; /* OIDs of tables a finding said it rewrites */
+	List	   *predicted_rewrites; /* OIDs of tables a finding said it
+									 * rewrites */
 	struct MGLockPlan *lock_plan;	/* the locks it requests, once the lock
 									 * policy judged it (lock_policy.c) */
 	bool		apply_timeout;	/* judging decided to run it under

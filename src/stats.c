@@ -236,7 +236,8 @@ db_slot_ex(bool may_read_catalog)
 	if (d == NULL)
 	{
 		if (!may_read_catalog || !IsTransactionState())
-			return &stats->db[MG_STATS_DATABASES];	/* not remembered: try again */
+			return &stats->db[MG_STATS_DATABASES];	/* not remembered: try
+													 * again */
 		d = reclaim_dropped_slot();
 		if (d == NULL)
 			d = &stats->db[MG_STATS_DATABASES];
@@ -274,8 +275,8 @@ mg_stats_count_judged(void)
 {
 	/*
 	 * The one counter on the path of every judged statement: no clock read
-	 * here, the statement's start time is already known.  Called before
-	 * the statement runs, so the catalog may be read.
+	 * here, the statement's start time is already known.  Called before the
+	 * statement runs, so the catalog may be read.
 	 */
 	DbCounters *d = db_slot_ex(true);
 

@@ -46,7 +46,8 @@
 typedef struct ControlStamp
 {
 	XLogRecPtr	checkpoint;
-	pg_time_t	time;			/* seconds: the CRC tells apart writes within one */
+	pg_time_t	time;			/* seconds: the CRC tells apart writes within
+								 * one */
 	pg_crc32c	crc;
 } ControlStamp;
 

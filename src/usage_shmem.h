@@ -40,7 +40,8 @@ typedef struct UsageEntry
 
 typedef struct UsageShared
 {
-	LWLock	   *lock;			/* shared: update entries; exclusive: add, reset */
+	LWLock	   *lock;			/* shared: update entries; exclusive: add,
+								 * reset */
 	TimestampTz tracking_since; /* counters are complete from then on */
 	bool		restored;		/* loaded from the previous clean shutdown */
 	slock_t		mutex;			/* protects overflow_at */

@@ -87,7 +87,7 @@ typedef struct Watched
 static Watched *watched = NULL;
 static int	nwatched = 0;
 static bool cache_valid = false;
-static uint64 cache_generation = 0;	/* bumped by each relevant invalidation */
+static uint64 cache_generation = 0; /* bumped by each relevant invalidation */
 static bool callback_registered = false;
 static Oid	cache_table = InvalidOid;
 static MemoryContext cache_cxt = NULL;
@@ -244,7 +244,11 @@ rebuild_cache(void)
 		watched = w;
 		nwatched = i;
 	}
-	/* an invalidation that arrived while we read makes the next query read again */
+
+	/*
+	 * an invalidation that arrived while we read makes the next query read
+	 * again
+	 */
 	cache_valid = generation == cache_generation;
 }
 
@@ -361,10 +365,11 @@ record_use(Oid relid, AttrNumber attnum)
 {
 	UsageKey	key;
 	UsageEntry *e;
+
 	/*
-	 * The time of the use itself, not of the client's statement: a
-	 * procedure or DO block that loops (committing or not) for days uses
-	 * the object long after its statement started.
+	 * The time of the use itself, not of the client's statement: a procedure
+	 * or DO block that loops (committing or not) for days uses the object
+	 * long after its statement started.
 	 */
 	TimestampTz now = GetCurrentTimestamp();
 	const char *appname = application_name ? application_name : "";
@@ -455,7 +460,7 @@ signal_use(Oid relid, AttrNumber attnum, bool log_now)
  * through a mapped record breaks when it goes.
  */
 static bool
-uses_column(MGPermEntry *perm, AttrNumber attnum)
+uses_column(MGPermEntry * perm, AttrNumber attnum)
 {
 	int			col = attnum - FirstLowInvalidHeapAttributeNumber;
 	int			whole = InvalidAttrNumber - FirstLowInvalidHeapAttributeNumber;

@@ -176,7 +176,11 @@ mg_xact_judge_multiple_exclusive(MGStatement *st, MGLockPlan *plan)
 	if (plan == NULL || !mg_plan_takes_exclusive(plan))
 		return;
 	xs = mg_xact_current();
-	/* check() judging without a model of its script: not the real state's business */
+
+	/*
+	 * check() judging without a model of its script: not the real state's
+	 * business
+	 */
 	if (xs->multiple_reported || (mg_collector != NULL && !xs->simulated) ||
 		!mg_rule_applies(MG_RULE_MULTIPLE_EXCLUSIVE_LOCKS, InvalidOid))
 		return;

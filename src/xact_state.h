@@ -39,8 +39,8 @@ typedef struct MGXactConstraint
 {
 	Oid			relid;
 	char	   *conname;
-	char		contype;		/* CONSTR_CHECK, CONSTR_FOREIGN, CONSTR_NOTNULL;
-								 * 0 for a validation */
+	char		contype;		/* CONSTR_CHECK, CONSTR_FOREIGN,
+								 * CONSTR_NOTNULL; 0 for a validation */
 	int			stmtno;			/* check(): the script's statement; 0 at run
 								 * time */
 } MGXactConstraint;
