@@ -25,12 +25,12 @@
 #include "tcop/tcopprot.h"
 
 #include "heads_settings.h"
-#include "heads.h"
 #include "pipeline.h"
 #include "rules_dml.h"
 #include "statement.h"
 #include "xact_rules.h"
 #include "xact_state.h"
+#include "heads_candidates.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 

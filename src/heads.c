@@ -58,6 +58,7 @@
 #include "heads_guard.h"
 #include "heads_state.h"
 #include "heads_xact.h"
+#include "heads_types.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
 

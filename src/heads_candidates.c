@@ -29,7 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_read.h"
 #include "heads_settings.h"

@@ -32,7 +32,7 @@
 
 #include "heads_settings.h"
 #include "statement.h"
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_enforce.h"
 #include "heads_expected.h"
@@ -40,6 +40,8 @@
 #include "heads_state.h"
 #include "heads_versions.h"
 #include "heads_xact.h"
+#include "heads_judge.h"
+#include "heads_query.h"
 
 /*
  * Where a reading stands, for the commit messages: its heads, and the

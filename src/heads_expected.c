@@ -54,9 +54,9 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "heads.h"
 #include "heads_expected.h"
 #include "heads_settings.h"
+#include "heads_versions.h"
 
 /* ---------- the durable setting, cached ---------- */
 

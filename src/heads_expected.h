@@ -16,7 +16,7 @@
 
 #include "utils/guc.h"
 
-#include "heads.h"
+#include "heads_types.h"
 
 /* the extension's table of the durable setting */
 #define MG_HEADS_SETTING_TABLE "expected_head_setting"

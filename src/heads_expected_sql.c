@@ -34,7 +34,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_expected.h"
 #include "heads_read.h"
 

@@ -66,7 +66,7 @@
 
 #include "heads_settings.h"
 #include "statement.h"
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_expected.h"
 #include "heads_guard.h"

@@ -11,7 +11,7 @@
 #ifndef MG_HEADS_HISTORY_H
 #define MG_HEADS_HISTORY_H
 
-#include "heads.h"
+#include "heads_types.h"
 
 extern void mg_heads_record_history(const MGHeadReading *before,
 									const MGHeadReading *after,

@@ -53,7 +53,7 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_read.h"
 #include "relfacts.h"
 

@@ -27,7 +27,6 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
-#include "heads.h"
 #include "heads_expected.h"
 #include "heads_settings.h"
 #include "heads_tools.h"

@@ -15,6 +15,7 @@
 #ifndef MG_HEADS_SETTINGS_H
 #define MG_HEADS_SETTINGS_H
 
+
 extern void mg_heads_define_gucs(void);
 extern bool mg_heads_setting_is_auto(const char *value);
 extern bool mg_heads_expected_set_in_session(void);
@@ -30,5 +31,9 @@ extern char *mg_migration_tool;
 extern bool mg_allow_downgrade;
 
 extern bool mg_freeze_at_head;
+
+extern bool mg_check_head_list(char **newval, void **extra, GucSource source);
+extern bool mg_check_migration_table(char **newval, void **extra, GucSource source);
+extern bool mg_check_migration_tool(char **newval, void **extra, GucSource source);
 
 #endif							/* MG_HEADS_SETTINGS_H */

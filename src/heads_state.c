@@ -24,7 +24,7 @@
 
 #include "access/xact.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_guard.h"
 #include "heads_state.h"
 

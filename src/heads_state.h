@@ -13,9 +13,10 @@
 #ifndef MG_HEADS_STATE_H
 #define MG_HEADS_STATE_H
 
+#include "heads_types.h"
+
 #include "access/xact.h"
 
-#include "heads.h"
 
 /*
  * mg_heads_own_query_running() and mg_heads_migration_table_written() are
@@ -33,5 +34,8 @@ extern const char *mg_heads_schema_change(void);
 extern void mg_heads_state_subxact(SubXactEvent event, SubTransactionId mySubid,
 								   SubTransactionId parentSubid);
 extern void mg_heads_state_reset(void);
+
+extern bool mg_heads_own_query_running(void);
+extern bool mg_heads_migration_table_written(void);
 
 #endif							/* MG_HEADS_STATE_H */

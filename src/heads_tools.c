@@ -30,7 +30,7 @@
 #include "parser/parse_coerce.h"
 #include "utils/lsyscache.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_tools.h"
 
 /*

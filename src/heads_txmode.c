@@ -35,7 +35,7 @@
 #include "catalog/pg_inherits.h"
 #include "utils/lsyscache.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_expected.h"
 #include "heads_candidates.h"
 

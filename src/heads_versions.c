@@ -24,7 +24,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_versions.h"
 
 /* ---------- version order ---------- */

@@ -13,7 +13,8 @@
 #ifndef MG_HEADS_VERSIONS_H
 #define MG_HEADS_VERSIONS_H
 
-#include "heads.h"
+#include "heads_types.h"
+
 
 extern int	mg_heads_version_compare(const MGTool *tool, const char *a, const char *b);
 extern bool mg_heads_version_member(const MGTool *tool, List *list, const char *v);
@@ -23,5 +24,8 @@ extern List *mg_heads_string_remove(List *list, const char *s);
 extern int	mg_heads_string_cmp(const ListCell *a, const ListCell *b);
 extern char *mg_heads_text(List *heads);
 extern Datum mg_heads_text_array(List *heads);
+
+extern List *mg_heads_parse_list(const char *value);
+extern char *mg_heads_join(List *items);
 
 #endif							/* MG_HEADS_VERSIONS_H */

@@ -26,10 +26,11 @@
 
 #include "heads_guard.h"
 #include "heads_settings.h"
-#include "heads.h"
+#include "heads_types.h"
 #include "heads_expected.h"
 #include "heads_state.h"
 #include "heads_xact.h"
+#include "heads_query.h"
 
 /* Reads the head, with our own SPI marked so our hooks ignore it. */
 MGHeadReading *

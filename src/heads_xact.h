@@ -11,7 +11,7 @@
 #ifndef MG_HEADS_XACT_H
 #define MG_HEADS_XACT_H
 
-#include "heads.h"
+#include "heads_types.h"
 
 extern MGHeadReading *mg_heads_read_now(void);
 extern MGHeadReading *mg_heads_read_at_commit(void);

@@ -51,7 +51,6 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
-#include "heads.h"
 #include "applies.h"
 #include "finding.h"
 #include "guc.h"
@@ -60,6 +59,7 @@
 #include "statement.h"
 #include "relfacts.h"
 #include "rules_dml.h"
+#include "heads_state.h"
 
 /* GUCs */
 int			mg_max_migration_rows = 10000;

@@ -35,10 +35,10 @@
 #include "rules.h"
 #include "words.h"
 #include "xact_state.h"
-#include "heads.h"
 #include "relfacts.h"
 #include "statement.h"
 #include "xact_rules.h"
+#include "heads_state.h"
 
 bool
 mg_statement_continues_transaction(Node *parsetree)
