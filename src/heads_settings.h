@@ -15,6 +15,8 @@
 #ifndef MG_HEADS_SETTINGS_H
 #define MG_HEADS_SETTINGS_H
 
+#include "utils/guc.h"
+
 
 extern void mg_heads_define_gucs(void);
 extern bool mg_heads_setting_is_auto(const char *value);
