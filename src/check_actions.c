@@ -42,22 +42,7 @@
 static bool
 created_by_check(Oid relid)
 {
-	LOCKTAG		tag;
-	Relation	rel;
-	bool		created;
-
-	if (mg_rel_persistence(relid) == RELPERSISTENCE_TEMP)
-		return true;
-	/* a relation it created is ACCESS EXCLUSIVE locked until the check ends */
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
-		return false;
-	rel = RelationIdGetRelation(relid);
-	if (!RelationIsValid(rel))
-		return false;
-	created = rel->rd_createSubid != InvalidSubTransactionId;
-	RelationClose(rel);
-	return created;
+	return mg_rel_created_in_real_xact(relid);
 }
 
 static bool

@@ -181,6 +181,35 @@ run_statement(CheckState *cs, Query *query)
 }
 
 /*
+ * The statement becomes the current one, as in the pipeline, with its
+ * findings collected; what every statement gets judged on comes first:
+ * does it run while the transaction holds a lock an earlier one took?
+ */
+static void
+begin_judging(CheckState *cs, MGStatement *st, Node *stmt, RawStmt *raw,
+			  int stmtno, MGCollector *collector)
+{
+	st->parsetree = stmt;
+	st->query_string = cs->script;
+	st->location = raw->stmt_location;
+	st->length = raw->stmt_len;
+	st->context = PROCESS_UTILITY_TOPLEVEL;
+	mg_current_statement = st;
+	mg_collector = collector;
+	cs->xact->stmtno = stmtno;
+	mg_xact_judge_lock_held_across(st);
+}
+
+/* The statement's findings become rows of check()'s result. */
+static void
+end_judging(CheckState *cs, int stmtno, char *stmt_text, MGCollector *collector)
+{
+	mg_collector = NULL;
+	check_add_findings(cs, stmtno, stmt_text, collector->findings);
+	mg_current_statement = NULL;
+}
+
+/*
  * Judges one schema statement and, where that is safe, runs it.  Runs in
  * the statement's own subtransaction; errors propagate to the caller.
  */
@@ -198,15 +227,7 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	query = analyse_statement(cs, raw);
 	stmt = query->utilityStmt;
 
-	st.parsetree = stmt;
-	st.query_string = cs->script;
-	st.location = raw->stmt_location;
-	st.length = raw->stmt_len;
-	st.context = PROCESS_UTILITY_TOPLEVEL;
-	mg_current_statement = &st;
-	mg_collector = &collector;
-	cs->xact->stmtno = stmtno;
-	mg_xact_judge_lock_held_across(&st);
+	begin_judging(cs, &st, stmt, raw, stmtno, &collector);
 	if (mg_statement_may_concern_us(stmt))
 	{
 		MGLockPlan *plan;
@@ -219,9 +240,7 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 		mg_xact_judge_multiple_exclusive(&st, plan);
 		mg_xact_note_locks(&st, plan);
 	}
-	mg_collector = NULL;
-	check_add_findings(cs, stmtno, stmt_text, collector.findings);
-	mg_current_statement = NULL;
+	end_judging(cs, stmtno, stmt_text, &collector);
 
 	action = check_choose_action(stmt, &why);
 	if (action == ACTION_RUN)
@@ -261,18 +280,8 @@ judge_locks_only(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	MGStatement st = {0};
 	MGCollector collector = {NIL};
 
-	st.parsetree = raw->stmt;
-	st.query_string = cs->script;
-	st.location = raw->stmt_location;
-	st.length = raw->stmt_len;
-	st.context = PROCESS_UTILITY_TOPLEVEL;
-	mg_current_statement = &st;
-	mg_collector = &collector;
-	cs->xact->stmtno = stmtno;
-	mg_xact_judge_lock_held_across(&st);
-	mg_collector = NULL;
-	check_add_findings(cs, stmtno, stmt_text, collector.findings);
-	mg_current_statement = NULL;
+	begin_judging(cs, &st, raw->stmt, raw, stmtno, &collector);
+	end_judging(cs, stmtno, stmt_text, &collector);
 }
 
 /* The row for a statement whose judging or running failed. */

@@ -88,20 +88,28 @@ mg_rel_persistence(Oid relid)
 bool
 mg_rel_created_in_xact(Oid relid)
 {
+	/* check(): created by a transaction of the script that has committed */
+	if (mg_script_created_earlier(RelationRelationId, relid))
+		return false;
+	return mg_rel_created_in_real_xact(relid);
+}
+
+/*
+ * The same, from the catalog alone: created by the real transaction (or
+ * temporary), whichever transaction of check()'s model created it.
+ */
+bool
+mg_rel_created_in_real_xact(Oid relid)
+{
 	LOCKTAG		tag;
 	Relation	rel;
 	bool		created;
 
 	if (mg_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return true;
-	/* check(): created by a transaction of the script that has committed */
-	if (mg_script_created_earlier(RelationRelationId, relid))
-		return false;
-
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
 	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
 		return false;
-
 	rel = RelationIdGetRelation(relid);
 	if (!RelationIsValid(rel))
 		return false;
