@@ -159,7 +159,7 @@ mg_check_alter_domain_stmt(MGStatement *st, AlterDomainStmt *stmt)
 		mg_finding_message_plural(&f, "ALTER DOMAIN ADD CONSTRAINT would scan %d table under a SHARE lock",
 								  "ALTER DOMAIN ADD CONSTRAINT would scan %d tables under a SHARE lock",
 								  n, n);
-	mg_finding_detail(&f, "Every column of domain %s is checked against the new constraint, holding a SHARE lock on %s, which blocks INSERT, UPDATE and DELETE until the scan ends.",
+	mg_finding_detail(&f, "Every column of domain %s is checked against the new constraint, holding a SHARE lock on %s, which blocks INSERT, UPDATE, DELETE and MERGE until the scan ends.",
 					  format_type_be(domainoid), mg_list_names(names));
 	mg_finding_add_detail_text(&f, mg_rel_describe(linitial_oid(tables)));
 

@@ -302,7 +302,7 @@ mg_check_add_fk(MGAlterContext *ctx, Constraint *con, ColumnDef *coldef, bool va
 	else
 		mg_finding_message(&f, "ADD FOREIGN KEY would scan table \"%s\" while blocking writes on \"%s\" and \"%s\"",
 						   get_rel_name(ctx->relid), get_rel_name(ctx->relid), pkname);
-	mg_finding_add_detail(&f, "Every row of \"%s\" is checked against \"%s\" while \"%s\" is locked %s and \"%s\" SHARE ROW EXCLUSIVE, which blocks INSERT, UPDATE and DELETE on both tables.",
+	mg_finding_add_detail(&f, "Every row of \"%s\" is checked against \"%s\" while \"%s\" is locked %s and \"%s\" SHARE ROW EXCLUSIVE, which blocks INSERT, UPDATE, DELETE and MERGE on both tables.",
 						  get_rel_name(ctx->relid), pkname, get_rel_name(ctx->relid),
 						  mg_lockmode_name(ctx->lockmode), pkname);
 	mg_finding_add_detail_text(&f, mg_rel_describe(ctx->relid));

@@ -125,7 +125,7 @@ check_create_index(MGStatement *st, IndexStmt *stmt, Oid relid)
 	f.lockmode = ShareLock;
 	mg_finding_message(&f, "CREATE INDEX on table \"%s\" would block writes while the index is built",
 					   get_rel_name(relid));
-	mg_finding_detail(&f, "CREATE INDEX without CONCURRENTLY holds a SHARE lock, which blocks INSERT, UPDATE and DELETE until the build finishes.");
+	mg_finding_detail(&f, "CREATE INDEX without CONCURRENTLY holds a SHARE lock, which blocks INSERT, UPDATE, DELETE and MERGE until the build finishes.");
 	mg_finding_add_detail_text(&f, mg_rel_describe(relid));
 	if (partitioned)
 		mg_finding_hint(&f, "Build it without blocking: CREATE INDEX ... ON ONLY %s, then CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION each one.",
@@ -572,7 +572,7 @@ check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
 	{
 		mg_finding_message(&f, "REINDEX of index \"%s\" would block writes to table \"%s\" and queries planned on it",
 						   get_rel_name(relid), get_rel_name(tableid));
-		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index, which blocks every query whose planning opens it, until the rebuild finishes.");
+		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE, DELETE and MERGE, and an ACCESS EXCLUSIVE lock on the index, which blocks every query whose planning opens it, until the rebuild finishes.");
 		mg_finding_add_detail_text(&f, mg_rel_describe(tableid));
 		mg_finding_hint(&f, "Use REINDEX INDEX CONCURRENTLY %s, outside a transaction block.",
 						mg_rel_name(relid));
@@ -581,7 +581,7 @@ check_reindex_relation(MGStatement *st, ReindexStmt *stmt)
 	{
 		mg_finding_message(&f, "REINDEX TABLE \"%s\" would block writes to the table and queries planned on it",
 						   get_rel_name(relid));
-		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE and DELETE, and takes an ACCESS EXCLUSIVE lock on each index as it is rebuilt, which blocks every query planned on the table, until the transaction ends.");
+		mg_finding_detail(&f, "REINDEX without CONCURRENTLY holds a SHARE lock on the table, which blocks INSERT, UPDATE, DELETE and MERGE, and takes an ACCESS EXCLUSIVE lock on each index as it is rebuilt, which blocks every query planned on the table, until the transaction ends.");
 		mg_finding_add_detail_text(&f, mg_rel_describe(tableid));
 		mg_finding_hint(&f, "Use REINDEX TABLE CONCURRENTLY %s, outside a transaction block.",
 						mg_rel_name(relid));
@@ -637,7 +637,7 @@ check_reindex_multiple(MGStatement *st, ReindexStmt *stmt)
 								  "REINDEX DATABASE would block writes to %d large tables, one at a time, while their indexes are rebuilt",
 								  list_length(tables),
 								  list_length(tables));
-	mg_finding_detail(&f, "Without CONCURRENTLY, each table is held under a SHARE lock, which blocks INSERT, UPDATE and DELETE, with ACCESS EXCLUSIVE on its indexes, which blocks queries planned on it, until its indexes are rebuilt.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
+	mg_finding_detail(&f, "Without CONCURRENTLY, each table is held under a SHARE lock, which blocks INSERT, UPDATE, DELETE and MERGE, with ACCESS EXCLUSIVE on its indexes, which blocks queries planned on it, until its indexes are rebuilt.  At or above \"migration_guard.small_table_threshold\": %s.  The largest: %s",
 					  mg_rel_list_text(tables, 5), mg_rel_describe(largest));
 	if (is_schema)
 		mg_finding_hint(&f, "Use REINDEX SCHEMA CONCURRENTLY %s, or REINDEX TABLE CONCURRENTLY on the large tables one at a time, outside a transaction block.",
