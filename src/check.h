@@ -25,6 +25,7 @@
 #ifndef MG_CHECK_H
 #define MG_CHECK_H
 
+#include "catalog/objectaccess.h"
 #include "nodes/parsenodes.h"
 #include "storage/lockdefs.h"
 
@@ -115,6 +116,8 @@ extern MGRelLock *check_strong_lock_on_shared_relation(Node *stmt);
 /* check_run.c */
 extern void check_run_script(CheckState *cs, List *stmts);
 extern bool check_running(void);
+extern void check_note_object_access(ObjectAccessType access, Oid classId,
+									 Oid objectId, int subId);
 
 /* check_model.c */
 extern char *check_model_transaction_control(CheckState *cs, Node *stmt);

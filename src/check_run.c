@@ -53,7 +53,6 @@
 /* The check running in this backend, for the object access hook. */
 static CheckState *current_check = NULL;
 
-static object_access_hook_type prev_object_access_hook = NULL;
 
 /* Is a check() running in this backend? */
 bool
@@ -65,17 +64,16 @@ check_running(void)
 /* ---------- objects the statements check() runs create ---------- */
 
 /*
- * Installed only while check() runs a statement: the relations and
- * constraints it creates (or, for a constraint, changes) belong to the
- * model's current transaction (check_facts.c).  Kept per statement, and
- * handed over only once the statement succeeded.
+ * Called by the object access hook (object_access.c) while check() runs a
+ * statement: the relations and constraints it creates (or, for a
+ * constraint, changes) belong to the model's current transaction
+ * (check_facts.c).  Kept per statement, and handed over only once the
+ * statement succeeded.
  */
-static void
-check_object_access(ObjectAccessType access, Oid classId, Oid objectId,
-					int subId, void *arg)
+void
+check_note_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+						 int subId)
 {
-	if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
 	if (current_check == NULL || subId != 0 ||
 		(classId != RelationRelationId && classId != ConstraintRelationId))
 		return;
@@ -160,8 +158,6 @@ run_statement(CheckState *cs, Query *query)
 
 	cs->stmt_created = NIL;
 	cs->stmt_altered = NIL;
-	prev_object_access_hook = object_access_hook;
-	object_access_hook = check_object_access;
 	mg_check_simulating = true;
 	PG_TRY();
 	{
@@ -170,7 +166,6 @@ run_statement(CheckState *cs, Query *query)
 	}
 	PG_FINALLY();
 	{
-		object_access_hook = prev_object_access_hook;
 		mg_check_simulating = false;
 	}
 	PG_END_TRY();

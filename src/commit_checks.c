@@ -48,7 +48,6 @@ typedef struct DeferredFinding
 
 /* In TopTransactionContext. */
 static List *deferred = NIL;
-static bool callbacks_registered = false;
 
 static char *
 copy_or_null(const char *s)
@@ -86,8 +85,8 @@ judge_deferred(void)
 	}
 }
 
-static void
-commit_checks_xact_callback(XactEvent event, void *arg)
+void
+mg_commit_checks_xact_event(XactEvent event)
 {
 	switch (event)
 	{
@@ -108,9 +107,9 @@ commit_checks_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-static void
-commit_checks_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-							   SubTransactionId parentSubid, void *arg)
+void
+mg_commit_checks_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+							   SubTransactionId parentSubid)
 {
 	ListCell   *lc;
 
@@ -157,12 +156,6 @@ mg_defer_finding(const MGFinding *f, MGCommitTest safe_at_commit, void *arg)
 
 	if (!deferrable_here())
 		return false;
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(commit_checks_xact_callback, NULL);
-		RegisterSubXactCallback(commit_checks_subxact_callback, NULL);
-		callbacks_registered = true;
-	}
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	d = palloc0(sizeof(DeferredFinding));
 	d->finding = *f;

@@ -1,8 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * executor.c
- *	  The ExecutorStart hook: the queries of a migration, as the executor
- *	  starts them.  Two rules look at them: unbatched_data_change (big
+ *	  The executor hooks: the permission check and ExecutorStart.
+ *
+ *	  The permission check sees, for every query that passed it, which
+ *	  tables it reads and writes: usage tracking counts reads of deprecated
+ *	  objects (usage_tracking.c), and head enforcement notices writes of
+ *	  the migration table (heads.c).
+ *
+ *	  ExecutorStart sees the queries of a migration as the executor starts
+ *	  them.  Two rules look at them: unbatched_data_change (big
  *	  UPDATE / DELETE / MERGE, rules_dml.c), and lock_held_across_statements
  *	  (a query of the migration runs while its transaction holds an ACCESS
  *	  EXCLUSIVE lock an earlier statement took, xact_rules.c).
@@ -31,16 +38,41 @@
 #include "xact_rules.h"
 #include "xact_state.h"
 #include "heads_candidates.h"
+#include "deprecation.h"
+#include "heads.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorCheckPerms_hook_type prev_ExecutorCheckPerms = NULL;
 
 static void mg_ExecutorStart(QueryDesc *queryDesc, int eflags);
+static bool mg_ExecutorCheckPerms(MG_CHECK_PERMS_PARAMS);
 
 void
 mg_executor_init(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = mg_ExecutorStart;
+	prev_ExecutorCheckPerms = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = mg_ExecutorCheckPerms;
+}
+
+/*
+ * Only a query that passed the check is looked at: one refused never
+ * reads or writes anything.
+ */
+static bool
+mg_ExecutorCheckPerms(MG_CHECK_PERMS_PARAMS)
+{
+	bool		ok = true;
+
+	if (prev_ExecutorCheckPerms)
+		ok = prev_ExecutorCheckPerms(MG_CHECK_PERMS_ARGS);
+	if (ok)
+	{
+		mg_usage_check_perms(MG_PERMS_LIST);
+		mg_heads_note_writes(MG_PERMS_LIST);
+	}
+	return ok;
 }
 
 /*

@@ -1,15 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * heads.c
- *	  The entry points of migration-head enforcement: the ExecutorCheckPerms
- *	  hook, the transaction callbacks, and the check of each utility
- *	  statement (called from the utility hook); mg_heads_init() installs
- *	  them.  They decide when; heads_enforce.c decides whether.
+ *	  The entry points of migration-head enforcement: the transaction
+ *	  callbacks (mg_heads_init() registers them), what the executor's
+ *	  permission check (executor.c) and the utility hook (pipeline.c) tell
+ *	  it about each query and statement.  They decide when; heads_enforce.c
+ *	  decides whether.
  *
- *	  Writes to the migration table are noticed in ExecutorCheckPerms_hook
+ *	  Writes to the migration table are noticed in the permission check
  *	  (every INSERT, UPDATE, DELETE, MERGE and COPY FROM passes there with
- *	  its write permissions) and in the utility hook (TRUNCATE; DROP,
- *	  renames and other DDL through heads_guard.c).  At pre-commit the head
+ *	  its write permissions, mg_heads_note_writes()) and in the utility hook
+ *	  (TRUNCATE; DROP, renames and other DDL through heads_guard.c).  At pre-commit the head
  *	  is read twice, as the transaction found it and as it leaves it, and
  *	  the guard decides: a head beyond the expected one, an unknown
  *	  revision or a downgrade from the expected head makes the commit
@@ -60,28 +61,24 @@
 #include "heads_xact.h"
 #include "heads_types.h"
 
-static ExecutorCheckPerms_hook_type prev_check_perms_hook = NULL;
-
 /* ---------- noticing writes ---------- */
 
-static bool
-heads_check_perms(MG_CHECK_PERMS_PARAMS)
+/*
+ * Called by the executor's permission check (executor.c) for every query
+ * that passed it: does it write a candidate migration table?
+ */
+void
+mg_heads_note_writes(List *perms)
 {
-	bool		ok = true;
 	ListCell   *lc;
 
-	if (prev_check_perms_hook)
-		ok = prev_check_perms_hook(MG_CHECK_PERMS_ARGS);
-	/* usage of deprecated objects (usage_tracking.c) */
-	if (ok)
-		mg_usage_check_perms(MG_PERMS_LIST);
 	/* check()'s simulated statements roll back: nothing to note */
-	if (!ok || mg_heads_migration_table_written() || mg_heads_own_query_running() ||
+	if (mg_heads_migration_table_written() || mg_heads_own_query_running() ||
 		mg_check_simulating || IsParallelWorker() || !IsTransactionState() ||
 		IsBinaryUpgrade)
-		return ok;
+		return;
 
-	foreach(lc, MG_PERMS_LIST)
+	foreach(lc, perms)
 	{
 		MGPermEntry *perm = (MGPermEntry *) lfirst(lc);
 
@@ -98,7 +95,6 @@ heads_check_perms(MG_CHECK_PERMS_PARAMS)
 			break;
 		}
 	}
-	return ok;
 }
 
 static bool
@@ -263,8 +259,8 @@ reset_xact_state(void)
 	mg_heads_guard_reset();
 }
 
-static void
-heads_xact_callback(XactEvent event, void *arg)
+void
+mg_heads_xact_event(XactEvent event)
 {
 	switch (event)
 	{
@@ -284,9 +280,9 @@ heads_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-static void
-heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
+void
+mg_heads_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid)
 {
 	mg_heads_state_subxact(event, mySubid, parentSubid);
 }
@@ -294,11 +290,6 @@ heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 mg_heads_init(void)
 {
-	prev_check_perms_hook = ExecutorCheckPerms_hook;
-	ExecutorCheckPerms_hook = heads_check_perms;
-	RegisterXactCallback(heads_xact_callback, NULL);
-	RegisterSubXactCallback(heads_subxact_callback, NULL);
-	mg_heads_guard_init();
 	mg_heads_candidates_init();
 	mg_heads_expected_init();
 }

@@ -14,9 +14,18 @@
 #ifndef MG_HEADS_H
 #define MG_HEADS_H
 
+#include "access/xact.h"
+
+#include "nodes/pg_list.h"
+
 #include "statement.h"
 
 extern void mg_heads_init(void);
+extern void mg_heads_note_writes(List *perms);
 extern void mg_heads_check_statement(MGStatement *st);
+
+extern void mg_heads_xact_event(XactEvent event);
+extern void mg_heads_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid);
 
 #endif							/* MG_HEADS_H */

@@ -29,9 +29,10 @@
  *	  AS, SELECT INTO or CREATE MATERIALIZED VIEW, and anything else that
  *	  creates a non-temporary object while the freeze is on.
  *
- *	  An entry point (the object access hook) that heads.c installs and
- *	  calls before each utility statement; it calls down only: the
- *	  candidate tables, the head readings and the per-backend state.
+ *	  Called by the module's object access hook (object_access.c) for each
+ *	  event, and by heads.c before each utility statement; it calls down
+ *	  only: the candidate tables, the head readings and the per-backend
+ *	  state.
  *
  * IDENTIFICATION
  *	  src/heads_guard.c
@@ -73,7 +74,6 @@
 #include "heads_state.h"
 #include "heads_xact.h"
 
-static object_access_hook_type prev_object_access_hook = NULL;
 
 /*
  * Non-temporary objects created while the freeze is on, by no statement
@@ -540,16 +540,13 @@ note_version_table_event(ObjectAccessType access, bool internal)
 	mg_heads_note_table_change();
 }
 
-static void
-heads_object_access(ObjectAccessType access, Oid classId, Oid objectId,
-					int subId, void *arg)
+void
+mg_heads_guard_object_access(ObjectAccessType access, Oid classId,
+							 Oid objectId, int subId, void *arg)
 {
 	bool		internal = false;
 	int			n;
 	const Oid  *guarded;
-
-	if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
 
 	if (access != OAT_POST_CREATE && access != OAT_POST_ALTER &&
 		access != OAT_DROP && access != OAT_TRUNCATE)
@@ -581,11 +578,4 @@ heads_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	if (access != OAT_TRUNCATE && subId == 0)
 		note_schema_object(access, classId, objectId, internal);
-}
-
-void
-mg_heads_guard_init(void)
-{
-	prev_object_access_hook = object_access_hook;
-	object_access_hook = heads_object_access;
 }

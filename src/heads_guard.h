@@ -12,10 +12,12 @@
 #ifndef MG_HEADS_GUARD_H
 #define MG_HEADS_GUARD_H
 
+#include "catalog/objectaccess.h"
 #include "nodes/pg_list.h"
 
 /* heads_guard.c */
-extern void mg_heads_guard_init(void);
+extern void mg_heads_guard_object_access(ObjectAccessType access, Oid classId,
+										 Oid objectId, int subId, void *arg);
 extern void mg_heads_guard_statement(Node *parsetree);
 extern bool mg_heads_guard_created_objects(void);
 extern void mg_heads_guard_reset(void);

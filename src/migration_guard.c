@@ -32,6 +32,8 @@
 #include "audit.h"
 #include "deprecation.h"
 #include "heads_settings.h"
+#include "object_access.h"
+#include "xact_events.h"
 #include "pipeline.h"
 #include "rules.h"
 #include "rules_dml.h"
@@ -82,8 +84,9 @@ _PG_init(void)
 	mg_shmem_init();
 	mg_install_hooks();
 	mg_executor_init();
-	mg_xact_init();
+	mg_xact_events_init();
 	mg_heads_init();
+	mg_object_access_init();
 	mg_usercode_init();
 	mg_dml_init();
 	mg_hook_installed = true;

@@ -81,9 +81,6 @@ typedef struct PendingChange
 static PendingChange *pending = NULL;
 static bool xact_ran_ddl = false;
 
-static void dml_xact_callback(XactEvent event, void *arg);
-static void dml_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-								 SubTransactionId parentSubid, void *arg);
 
 static bool
 check_migration_roles(char **newval, void **extra, GucSource source)
@@ -119,8 +116,6 @@ mg_dml_init(void)
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   check_migration_roles, NULL, NULL);
-	RegisterXactCallback(dml_xact_callback, NULL);
-	RegisterSubXactCallback(dml_subxact_callback, NULL);
 }
 
 /* Is the session user or the current user listed in migration_roles? */
@@ -489,8 +484,8 @@ mg_dml_note_ddl(void)
 		judge_pending(MIGRATION_DDL_AFTER);
 }
 
-static void
-dml_xact_callback(XactEvent event, void *arg)
+void
+mg_dml_xact_event(XactEvent event)
 {
 	switch (event)
 	{
@@ -513,9 +508,9 @@ dml_xact_callback(XactEvent event, void *arg)
 }
 
 /* A change rolled back with its subtransaction did not happen. */
-static void
-dml_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					 SubTransactionId parentSubid, void *arg)
+void
+mg_dml_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid)
 {
 	if (pending == NULL)
 		return;

@@ -12,6 +12,8 @@
 #ifndef MG_RULES_DML_H
 #define MG_RULES_DML_H
 
+#include "access/xact.h"
+
 #include "executor/execdesc.h"
 
 extern int	mg_max_migration_rows;
@@ -20,5 +22,9 @@ extern char *mg_migration_roles;
 extern void mg_dml_init(void);
 extern void mg_dml_executor_start(QueryDesc *queryDesc, int eflags, bool nested);
 extern void mg_dml_note_ddl(void);
+
+extern void mg_dml_xact_event(XactEvent event);
+extern void mg_dml_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid);
 
 #endif							/* MG_RULES_DML_H */

@@ -46,19 +46,9 @@ typedef struct PushedState
 
 static List *simulated_stack = NIL;
 
-static void xact_state_callback(XactEvent event, void *arg);
-static void xact_state_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-										SubTransactionId parentSubid, void *arg);
 
 void
-mg_xact_init(void)
-{
-	RegisterXactCallback(xact_state_callback, NULL);
-	RegisterSubXactCallback(xact_state_subxact_callback, NULL);
-}
-
-static void
-xact_state_callback(XactEvent event, void *arg)
+mg_xact_state_xact_event(XactEvent event)
 {
 	switch (event)
 	{
@@ -83,9 +73,9 @@ xact_state_callback(XactEvent event, void *arg)
  * in memory that is gone now: forget those pushed by the subtransaction
  * rolled back or by its children (whose ids are higher).
  */
-static void
-xact_state_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-							SubTransactionId parentSubid, void *arg)
+void
+mg_xact_state_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid)
 {
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;

@@ -16,6 +16,8 @@
 #ifndef MG_XACT_STATE_H
 #define MG_XACT_STATE_H
 
+#include "access/xact.h"
+
 #include "nodes/pg_list.h"
 #include "storage/lockdefs.h"
 
@@ -78,8 +80,6 @@ typedef struct MGXactState
  */
 extern MGXactState *mg_xact_run_state;
 
-extern void mg_xact_init(void);
-
 /* The state rules read: check()'s simulated one while it runs, else this transaction's. */
 extern MGXactState *mg_xact_current(void);
 
@@ -127,5 +127,9 @@ mg_xact_has_unreported_locks(void)
 	return mg_xact_run_state != NULL && mg_xact_run_state->held_locks != NIL &&
 		!mg_xact_run_state->held_reported;
 }
+
+extern void mg_xact_state_xact_event(XactEvent event);
+extern void mg_xact_state_subxact_event(SubXactEvent event, SubTransactionId mySubid,
+										SubTransactionId parentSubid);
 
 #endif							/* MG_XACT_STATE_H */
