@@ -35,10 +35,10 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "finding.h"
-#include "rules.h"
 #include "alterfacts.h"
+#include "finding.h"
 #include "relfacts.h"
+#include "rules.h"
 
 /* How many names a message lists before "and N more". */
 #define MAX_LISTED 3

@@ -21,12 +21,12 @@
 #include "commands/extension.h"
 
 #include "applies.h"
-#include "guc.h"
-#include "report.h"
-#include "rules.h"
 #include "audit.h"
+#include "guc.h"
 #include "heads_expected.h"
 #include "relfacts.h"
+#include "report.h"
+#include "rules.h"
 
 /*
  * Is the rule worth evaluating for this relation?  Rules call this before

@@ -47,12 +47,12 @@
 #include "utils/timestamp.h"
 
 #include "audit.h"
-#include "stats.h"
 #include "directives.h"
 #include "finding.h"
 #include "guc.h"
 #include "rules.h"
 #include "statement.h"
+#include "stats.h"
 
 #define DIRECTIVE_TAG "migration_guard:allow"
 #define AUDIT_TABLE "overrides"

@@ -15,10 +15,10 @@
 
 #include "compat.h"
 
-#include "math.h"
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "math.h"
 #include "nodes/parsenodes.h"
 #include "storage/itemptr.h"
 #include "storage/lock.h"

@@ -25,8 +25,8 @@
 
 #include "compat.h"
 
-#include "access/htup_details.h"
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_am.h"

@@ -15,9 +15,9 @@
 
 #include "compat.h"
 
-#include "math.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "math.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/itemptr.h"

@@ -45,10 +45,10 @@
 #include "applies.h"
 #include "finding.h"
 #include "policy.h"
+#include "relfacts.h"
 #include "report.h"
 #include "rules.h"
 #include "statement.h"
-#include "relfacts.h"
 
 /* Rewrite reasons (pg_event_trigger_table_rewrite_reason() bits). */
 typedef struct RewriteReason

@@ -29,8 +29,8 @@
 #include "utils/relcache.h"
 
 #include "check.h"
-#include "relfacts.h"
 #include "lockinfo.h"
+#include "relfacts.h"
 
 /*
  * Is the relation private to this check: created by a statement check()

@@ -18,11 +18,11 @@
 #include "utils/acl.h"
 
 #include "check.h"
-#include "relfacts.h"
 #include "directives.h"
 #include "finding.h"
 #include "guc.h"
 #include "policy.h"
+#include "relfacts.h"
 #include "rules.h"
 #include "words.h"
 

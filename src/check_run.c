@@ -39,15 +39,15 @@
 
 #include "check.h"
 #include "check_facts.h"
-#include "lockinfo.h"
-#include "xact_rules.h"
-#include "xact_state.h"
 #include "judge.h"
+#include "lockinfo.h"
 #include "privileges.h"
 #include "report.h"
 #include "statement.h"
 #include "usercode.h"
 #include "words.h"
+#include "xact_rules.h"
+#include "xact_state.h"
 
 
 /* The check running in this backend, for the object access hook. */

@@ -33,9 +33,9 @@
 
 #include "commit_checks.h"
 #include "finding.h"
+#include "relfacts.h"
 #include "report.h"
 #include "statement.h"
-#include "relfacts.h"
 
 typedef struct DeferredFinding
 {

@@ -31,15 +31,15 @@
 #include "executor/executor.h"
 #include "tcop/tcopprot.h"
 
+#include "deprecation.h"
+#include "heads.h"
+#include "heads_candidates.h"
 #include "heads_settings.h"
 #include "pipeline.h"
 #include "rules_dml.h"
 #include "statement.h"
 #include "xact_rules.h"
 #include "xact_state.h"
-#include "heads_candidates.h"
-#include "deprecation.h"
-#include "heads.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorCheckPerms_hook_type prev_ExecutorCheckPerms = NULL;

@@ -22,10 +22,10 @@
 
 #include "utils/guc.h"
 
-#include "guc.h"
-#include "rules.h"
 #include "deprecation.h"
+#include "guc.h"
 #include "heads_settings.h"
+#include "rules.h"
 
 /* policy */
 int			mg_mode = MG_SEV_ENFORCE;

@@ -49,17 +49,17 @@
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 
-#include "heads_settings.h"
-#include "statement.h"
 #include "deprecation.h"
 #include "heads.h"
 #include "heads_candidates.h"
 #include "heads_enforce.h"
 #include "heads_expected.h"
 #include "heads_guard.h"
+#include "heads_settings.h"
 #include "heads_state.h"
-#include "heads_xact.h"
 #include "heads_types.h"
+#include "heads_xact.h"
+#include "statement.h"
 
 /* ---------- noticing writes ---------- */
 

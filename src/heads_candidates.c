@@ -29,11 +29,11 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_read.h"
 #include "heads_settings.h"
 #include "heads_tools.h"
+#include "heads_types.h"
 
 static Oid *candidate_relids = NULL;
 static int	candidate_count = 0;

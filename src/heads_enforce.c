@@ -30,18 +30,18 @@
 #include "lib/stringinfo.h"
 #include "tcop/utility.h"
 
-#include "heads_settings.h"
-#include "statement.h"
-#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_enforce.h"
 #include "heads_expected.h"
 #include "heads_history.h"
-#include "heads_state.h"
-#include "heads_versions.h"
-#include "heads_xact.h"
 #include "heads_judge.h"
 #include "heads_query.h"
+#include "heads_settings.h"
+#include "heads_state.h"
+#include "heads_types.h"
+#include "heads_versions.h"
+#include "heads_xact.h"
+#include "statement.h"
 
 /*
  * Where a reading stands, for the commit messages: its heads, and the

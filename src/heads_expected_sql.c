@@ -34,9 +34,9 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "heads_types.h"
 #include "heads_expected.h"
 #include "heads_read.h"
+#include "heads_types.h"
 
 /*
  * May the current role declare the release's head?  Only those who may set

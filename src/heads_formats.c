@@ -33,10 +33,10 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
-#include "heads_settings.h"
-#include "heads_types.h"
 #include "heads_expected.h"
 #include "heads_query.h"
+#include "heads_settings.h"
+#include "heads_types.h"
 #include "heads_versions.h"
 
 /* The extension of a file name: 1-4 letters after the last ".", or "". */

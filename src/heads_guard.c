@@ -65,14 +65,14 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "heads_settings.h"
-#include "statement.h"
-#include "heads_types.h"
 #include "heads_candidates.h"
 #include "heads_expected.h"
 #include "heads_guard.h"
+#include "heads_settings.h"
 #include "heads_state.h"
+#include "heads_types.h"
 #include "heads_xact.h"
+#include "statement.h"
 
 
 /*

@@ -23,14 +23,14 @@
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 
-#include "heads_types.h"
 #include "heads_history.h"
-#include "heads_read.h"
-#include "heads_state.h"
-#include "heads_versions.h"
-#include "relfacts.h"
 #include "heads_judge.h"
 #include "heads_query.h"
+#include "heads_read.h"
+#include "heads_state.h"
+#include "heads_types.h"
+#include "heads_versions.h"
+#include "relfacts.h"
 
 /*
  * Records the change in migration_guard.head_history, in this

@@ -21,9 +21,9 @@
 
 #include "lib/stringinfo.h"
 
+#include "heads_judge.h"
 #include "heads_types.h"
 #include "heads_versions.h"
-#include "heads_judge.h"
 
 static const char *const state_names[] = {
 	[MG_HEAD_AT_HEAD] = "at_head",

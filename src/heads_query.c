@@ -29,14 +29,14 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "heads_types.h"
-#include "heads_read.h"
-#include "heads_settings.h"
-#include "relfacts.h"
-#include "heads_versions.h"
 #include "heads_candidates.h"
 #include "heads_query.h"
+#include "heads_read.h"
+#include "heads_settings.h"
 #include "heads_tools.h"
+#include "heads_types.h"
+#include "heads_versions.h"
+#include "relfacts.h"
 
 static MGKeyHeads *
 key_heads(MGHeadReading *r, const char *key)

@@ -35,9 +35,9 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
-#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_inherits.h"
@@ -53,8 +53,8 @@
 #include "utils/syscache.h"
 #include "utils/varlena.h"
 
-#include "heads_types.h"
 #include "heads_read.h"
+#include "heads_types.h"
 #include "relfacts.h"
 
 /*

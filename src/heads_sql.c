@@ -23,12 +23,12 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
-#include "heads_types.h"
 #include "heads_expected.h"
-#include "heads_versions.h"
-#include "heads_xact.h"
 #include "heads_judge.h"
 #include "heads_query.h"
+#include "heads_types.h"
+#include "heads_versions.h"
+#include "heads_xact.h"
 
 /* The judgement's detail, with the format note for ahead and behind. */
 static void

@@ -24,9 +24,9 @@
 
 #include "access/xact.h"
 
-#include "heads_types.h"
 #include "heads_guard.h"
 #include "heads_state.h"
+#include "heads_types.h"
 
 typedef struct HeadsXactState
 {

@@ -30,8 +30,8 @@
 #include "parser/parse_coerce.h"
 #include "utils/lsyscache.h"
 
-#include "heads_types.h"
 #include "heads_tools.h"
+#include "heads_types.h"
 
 /*
  * Required columns are "name:category", the category being the type

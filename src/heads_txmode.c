@@ -35,9 +35,9 @@
 #include "catalog/pg_inherits.h"
 #include "utils/lsyscache.h"
 
-#include "heads_types.h"
-#include "heads_expected.h"
 #include "heads_candidates.h"
+#include "heads_expected.h"
+#include "heads_types.h"
 
 /*
  * Tools that record a migration outside the transaction of its DDL, in

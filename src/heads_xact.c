@@ -24,13 +24,13 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
-#include "heads_guard.h"
-#include "heads_settings.h"
-#include "heads_types.h"
 #include "heads_expected.h"
-#include "heads_state.h"
-#include "heads_xact.h"
+#include "heads_guard.h"
 #include "heads_query.h"
+#include "heads_settings.h"
+#include "heads_state.h"
+#include "heads_types.h"
+#include "heads_xact.h"
 
 /* Reads the head, with our own SPI marked so our hooks ignore it. */
 MGHeadReading *

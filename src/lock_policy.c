@@ -35,11 +35,11 @@
 #include "applies.h"
 #include "finding.h"
 #include "guc.h"
+#include "lock_policy.h"
 #include "lockinfo.h"
 #include "report.h"
 #include "statement.h"
 #include "words.h"
-#include "lock_policy.h"
 
 /* lock_timeout is set, and not above migration_guard.max_lock_timeout. */
 static bool

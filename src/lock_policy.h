@@ -15,8 +15,8 @@
 #ifndef MG_LOCK_POLICY_H
 #define MG_LOCK_POLICY_H
 
-#include "statement.h"
 #include "lockinfo.h"
+#include "statement.h"
 
 /* Runs a utility statement down the rest of the hook chain (pipeline.c). */
 typedef void (*MGChainFunction) (MGUtilityCall *call);

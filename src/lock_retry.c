@@ -35,12 +35,12 @@
 #include "utils/wait_event.h"
 
 #include "guc.h"
+#include "lock_policy.h"
 #include "lockinfo.h"
 #include "report.h"
-#include "words.h"
-#include "lock_policy.h"
 #include "statement.h"
 #include "stats.h"
+#include "words.h"
 
 /* Most blocking sessions listed in a retry message. */
 #define MAX_BLOCKERS_LISTED 5

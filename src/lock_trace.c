@@ -26,10 +26,10 @@
 #include "storage/lock.h"
 #include "utils/syscache.h"
 
-#include "lockinfo.h"
-#include "words.h"
 #include "lock_policy.h"
+#include "lockinfo.h"
 #include "relfacts.h"
+#include "words.h"
 
 typedef struct TracedRel
 {

@@ -63,9 +63,9 @@
 #include "utils/syscache.h"
 
 #include "lockinfo.h"
+#include "lockplan_cascade.h"
 #include "relfacts.h"
 #include "rules_cascade.h"
-#include "lockplan_cascade.h"
 
 
 static Oid

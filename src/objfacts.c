@@ -20,8 +20,8 @@
 #include "compat.h"
 
 #include "access/genam.h"
-#include "access/relation.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"

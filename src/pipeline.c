@@ -45,22 +45,22 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 
+#include "audit.h"
+#include "deprecation.h"
 #include "guc.h"
 #include "heads.h"
 #include "if_not_exists.h"
+#include "judge.h"
+#include "lock_policy.h"
 #include "lockinfo.h"
 #include "pipeline.h"
 #include "privileges.h"
 #include "rules.h"
-#include "xact_state.h"
-#include "audit.h"
-#include "deprecation.h"
-#include "judge.h"
-#include "lock_policy.h"
 #include "rules_dml.h"
 #include "statement.h"
 #include "stats.h"
 #include "xact_rules.h"
+#include "xact_state.h"
 
 /* One statement on its way through the pipeline. */
 typedef struct MGStatementRun

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "audit.h"
 #include "directives.h"
 #include "finding.h"
 #include "guc.h"
@@ -31,7 +32,6 @@
 #include "report.h"
 #include "rules.h"
 #include "statement.h"
-#include "audit.h"
 #include "stats.h"
 
 MGCollector *mg_collector = NULL;

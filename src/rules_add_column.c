@@ -29,14 +29,14 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
 #include "report.h"
+#include "rules_alter.h"
 #include "statement.h"
 #include "words.h"
-#include "alterfacts.h"
-#include "relfacts.h"
-#include "rules_alter.h"
 
 /* Why ADD COLUMN rewrites the table. */
 typedef enum AddColumnRewrite

@@ -21,13 +21,13 @@
 #include "commands/tablecmds.h"
 #include "utils/lsyscache.h"
 
-#include "rules_design.h"
-#include "rules_drop.h"
-#include "statement.h"
 #include "alterfacts.h"
 #include "relfacts.h"
 #include "rules_alter.h"
+#include "rules_design.h"
+#include "rules_drop.h"
 #include "rules_values.h"
+#include "statement.h"
 
 /* ---------------------------------------------------------------------
  * Constraints, each to the family of its kind

@@ -13,8 +13,8 @@
 #ifndef MG_RULES_ALTER_H
 #define MG_RULES_ALTER_H
 
-#include "statement.h"
 #include "alterfacts.h"
+#include "statement.h"
 #include "words.h"
 
 /* rules_column_type.c */

@@ -38,15 +38,15 @@
 
 #include "deprecation.h"
 
+#include "applies.h"
 #include "depends.h"
 #include "finding.h"
-#include "applies.h"
-#include "report.h"
-#include "statement.h"
 #include "objfacts.h"
 #include "relfacts.h"
-#include "rules_cascade.h"
 #include "rellist.h"
+#include "report.h"
+#include "rules_cascade.h"
+#include "statement.h"
 
 /* How many objects a message names before "and N more". */
 #define MAX_LISTED		5

@@ -42,15 +42,15 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
+#include "relopen.h"
 #include "report.h"
+#include "rules_alter.h"
 #include "statement.h"
 #include "words.h"
-#include "alterfacts.h"
-#include "relfacts.h"
-#include "rules_alter.h"
-#include "relopen.h"
 
 /* ---------------------------------------------------------------------
  * alter_column_type

@@ -30,13 +30,13 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
-#include "report.h"
-#include "words.h"
-#include "alterfacts.h"
 #include "relfacts.h"
+#include "report.h"
 #include "rules_alter.h"
+#include "words.h"
 #include "xact_state.h"
 
 /* ---------------------------------------------------------------------

@@ -54,12 +54,12 @@
 #include "applies.h"
 #include "finding.h"
 #include "guc.h"
+#include "heads_state.h"
+#include "relfacts.h"
 #include "report.h"
 #include "rules.h"
-#include "statement.h"
-#include "relfacts.h"
 #include "rules_dml.h"
-#include "heads_state.h"
+#include "statement.h"
 
 /* GUCs */
 int			mg_max_migration_rows = 10000;

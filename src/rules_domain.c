@@ -26,15 +26,15 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
-#include "report.h"
-#include "rules_domain.h"
-#include "statement.h"
-#include "alterfacts.h"
 #include "lockinfo.h"
 #include "relfacts.h"
+#include "report.h"
 #include "rules_alter.h"
+#include "rules_domain.h"
+#include "statement.h"
 
 /* ---------------------------------------------------------------------
  * alter_domain_add_constraint

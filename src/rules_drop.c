@@ -45,17 +45,17 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "applies.h"
 #include "depends.h"
 #include "deprecation.h"
 #include "finding.h"
-#include "applies.h"
+#include "objfacts.h"
+#include "relfacts.h"
+#include "rellist.h"
 #include "report.h"
 #include "rules.h"
 #include "rules_drop.h"
 #include "statement.h"
-#include "objfacts.h"
-#include "relfacts.h"
-#include "rellist.h"
 #include "words.h"
 
 /* How many dependents a message names before "and N more". */

@@ -26,14 +26,14 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
-#include "report.h"
-#include "words.h"
-#include "alterfacts.h"
 #include "relfacts.h"
-#include "rules_alter.h"
 #include "relopen.h"
+#include "report.h"
+#include "rules_alter.h"
+#include "words.h"
 
 /*
  * Does this ALTER TABLE itself create an index whose leading columns are

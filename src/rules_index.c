@@ -44,14 +44,14 @@
 
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
+#include "rellist.h"
+#include "relopen.h"
 #include "report.h"
 #include "rules_index.h"
 #include "statement.h"
-#include "relfacts.h"
-#include "rellist.h"
 #include "tablecensus.h"
 #include "xact_state.h"
-#include "relopen.h"
 
 /* Relation kinds an index can be built on. */
 static bool

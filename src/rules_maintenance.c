@@ -36,11 +36,11 @@
 
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
+#include "rellist.h"
 #include "report.h"
 #include "rules_maintenance.h"
 #include "statement.h"
-#include "relfacts.h"
-#include "rellist.h"
 #include "tablecensus.h"
 
 /* ---------- vacuum_full ---------- */

@@ -41,11 +41,11 @@
 #include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
-#include "report.h"
-#include "words.h"
 #include "lockinfo.h"
 #include "relfacts.h"
+#include "report.h"
 #include "rules_alter.h"
+#include "words.h"
 
 #ifdef MG_HAVE_SET_EXPRESSION
 /*

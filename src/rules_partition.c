@@ -34,17 +34,17 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
+#include "lockinfo.h"
+#include "relfacts.h"
+#include "relopen.h"
 #include "report.h"
+#include "rules_alter.h"
 #include "rules_partition.h"
 #include "statement.h"
 #include "words.h"
-#include "alterfacts.h"
-#include "lockinfo.h"
-#include "relfacts.h"
-#include "rules_alter.h"
-#include "relopen.h"
 
 /* ---------------------------------------------------------------------
  * attach_partition, detach_partition

@@ -39,16 +39,16 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "applies.h"
 #include "commit_checks.h"
 #include "deprecation.h"
 #include "finding.h"
-#include "applies.h"
-#include "report.h"
-#include "rules_rename.h"
-#include "statement.h"
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rellist.h"
+#include "report.h"
+#include "rules_rename.h"
+#include "statement.h"
 #include "words.h"
 
 /* How many relations a message names before "and N more". */

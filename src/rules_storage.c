@@ -31,15 +31,15 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
 #include "report.h"
+#include "rules_alter.h"
 #include "rules_storage.h"
 #include "statement.h"
 #include "words.h"
-#include "alterfacts.h"
-#include "relfacts.h"
-#include "rules_alter.h"
 
 /* ---------------------------------------------------------------------
  * set_logged, set_tablespace

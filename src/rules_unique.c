@@ -32,15 +32,15 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "alterfacts.h"
 #include "applies.h"
 #include "finding.h"
+#include "relfacts.h"
+#include "relopen.h"
 #include "report.h"
 #include "rules.h"
-#include "words.h"
-#include "alterfacts.h"
-#include "relfacts.h"
 #include "rules_alter.h"
-#include "relopen.h"
+#include "words.h"
 
 /* ---------------------------------------------------------------------
  * add_unique_constraint, add_primary_key, add_exclusion_constraint

@@ -36,15 +36,15 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "finding.h"
 #include "alterfacts.h"
 #include "applies.h"
-#include "report.h"
-#include "statement.h"
+#include "finding.h"
 #include "objfacts.h"
 #include "relfacts.h"
 #include "rellist.h"
+#include "report.h"
 #include "rules_values.h"
+#include "statement.h"
 
 /* How many tables a message names before "and N more". */
 #define MAX_LISTED		5

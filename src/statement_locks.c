@@ -20,8 +20,8 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 
-#include "words.h"
 #include "lockinfo.h"
+#include "words.h"
 
 PG_FUNCTION_INFO_V1(mg_statement_locks);
 

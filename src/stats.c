@@ -41,9 +41,9 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "stats.h"
 #include "audit.h"
 #include "rules.h"
+#include "stats.h"
 
 #define MG_STATS_DATABASES 64
 

@@ -23,8 +23,8 @@
 
 #include "access/xlog_internal.h"
 #include "catalog/pg_control.h"
-#include "pgstat.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/fd.h"
 #include "storage/ipc.h"
 

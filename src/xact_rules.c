@@ -30,15 +30,15 @@
 #include "applies.h"
 #include "finding.h"
 #include "guc.h"
+#include "heads_state.h"
 #include "lockinfo.h"
+#include "relfacts.h"
 #include "report.h"
 #include "rules.h"
-#include "words.h"
-#include "xact_state.h"
-#include "relfacts.h"
 #include "statement.h"
+#include "words.h"
 #include "xact_rules.h"
-#include "heads_state.h"
+#include "xact_state.h"
 
 bool
 mg_statement_continues_transaction(Node *parsetree)

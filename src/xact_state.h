@@ -21,8 +21,8 @@
 #include "nodes/pg_list.h"
 #include "storage/lockdefs.h"
 
-#include "statement.h"
 #include "lockinfo.h"
+#include "statement.h"
 
 /* An ACCESS EXCLUSIVE lock a finished statement took on a relation others use. */
 typedef struct MGHeldLock
