@@ -15,5 +15,6 @@
 #include "rules.h"
 
 extern bool mg_rule_applies(MGRuleId rule, Oid relid);
+extern bool mg_rel_exempt_from_size_rules(Oid relid);
 
 #endif							/* MG_APPLIES_H */

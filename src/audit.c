@@ -92,12 +92,6 @@ static const char *const mechanism_names[MG_NUM_OVERRIDE_MECHANISMS] = {
 	[MG_OVERRIDE_SEVERITY] = "severity",
 };
 
-const char *
-mg_override_mechanism_name(MGOverrideMechanism how)
-{
-	return mechanism_names[how];
-}
-
 void
 mg_audit_define_gucs(void)
 {
@@ -207,7 +201,7 @@ mg_audit_judges_off_rule(MGRuleId rule)
 		guc_set_in_session("migration_guard.rules");
 }
 
-/* Is migration_guard.mode off by the session's own SET?  (hook.c) */
+/* Is migration_guard.mode off by the session's own SET?  (pipeline.c) */
 bool
 mg_audit_mode_off_in_session(void)
 {

@@ -34,7 +34,6 @@ extern void mg_audit_define_gucs(void);
 extern MGOverrideMechanism mg_allow_mechanism(void);
 extern bool mg_audit_judges_off_rule(MGRuleId rule);
 extern bool mg_audit_mode_off_in_session(void);
-extern const char *mg_override_mechanism_name(MGOverrideMechanism how);
 extern bool mg_audit_override(const MGFinding *f, MGOverrideMechanism how,
 							  const char **refusal);
 

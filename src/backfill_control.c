@@ -102,13 +102,11 @@ check_not_finished(MGBackfillJob *job, ControlAction action)
 					 errmsg("cannot resume backfill \"%s\": it is cancelled", job->name)));
 			break;
 		case CONTROL_CANCEL:
+			/* cancelling a cancelled job again changes nothing */
 			if (done)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("cannot cancel backfill \"%s\": it is done", job->name)));
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("cannot cancel backfill \"%s\": it is cancelled", job->name)));
 			break;
 		case CONTROL_FORGET:
 			break;				/* a finished job may always be forgotten */
@@ -138,27 +136,29 @@ control_job(FunctionCallInfo fcinfo, ControlAction action)
 	SPI_connect();
 	job = load_job_or_error(name);
 	check_may_control(job);
-	running = mg_bf_job_is_running(name);
 
 	switch (action)
 	{
 		case CONTROL_PAUSE:
 			check_not_finished(job, CONTROL_PAUSE);
+			running = mg_bf_job_is_running(name);
 			mg_bf_job_set_control(name, "pause", running ? NULL : "paused",
 								  "paused by backfill_pause()");
 			break;
 		case CONTROL_RESUME:
 			check_not_finished(job, CONTROL_RESUME);
+			running = mg_bf_job_is_running(name);
 			mg_bf_job_set_control(name, NULL,
 								  (!running && state_is(job, "paused")) ? "running" : NULL, NULL);
 			break;
 		case CONTROL_CANCEL:
-			if (state_is(job, "done"))
-				check_not_finished(job, CONTROL_CANCEL);
+			check_not_finished(job, CONTROL_CANCEL);
+			running = mg_bf_job_is_running(name);
 			mg_bf_job_set_control(name, "cancel", running ? NULL : "cancelled",
 								  "cancelled by backfill_cancel()");
 			break;
 		case CONTROL_FORGET:
+			/* refuses a job that is running */
 			mg_bf_job_forget(name);
 			break;
 	}

@@ -81,8 +81,9 @@ mg_bf_compute_percent(BackfillRun *run)
 		run->percent = Max(0.0, Min(100.0, run->percent));
 }
 
-static double
-rows_per_second(BackfillRun *run)
+/* Rows updated per second of the job's active time, 0 before any. */
+double
+mg_bf_rows_per_second(BackfillRun *run)
 {
 	double		secs = run->active_seconds;
 
@@ -100,7 +101,7 @@ activity_progress(BackfillRun *run)
 
 	return psprintf("%s%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d",
 					pct, (long long) run->rows_done, (long long) run->batches,
-					rows_per_second(run), run->batch_size);
+					mg_bf_rows_per_second(run), run->batch_size);
 }
 
 void
@@ -127,13 +128,13 @@ mg_bf_maybe_notice(BackfillRun *run)
 		ereport(NOTICE,
 				(errmsg("backfill \"%s\": ?%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d",
 						run->name, (long long) run->rows_done,
-						(long long) run->batches, rows_per_second(run),
+						(long long) run->batches, mg_bf_rows_per_second(run),
 						run->batch_size)));
 	else
 		ereport(NOTICE,
 				(errmsg("backfill \"%s\": %.1f%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d",
 						run->name, run->percent, (long long) run->rows_done,
-						(long long) run->batches, rows_per_second(run),
+						(long long) run->batches, mg_bf_rows_per_second(run),
 						run->batch_size)));
 }
 
@@ -147,9 +148,9 @@ mg_bf_errdetail_progress(BackfillRun *run)
 	if (run->percent_null)
 		return errdetail("?%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d.",
 						 (long long) run->rows_done, (long long) run->batches,
-						 rows_per_second(run), run->batch_size);
+						 mg_bf_rows_per_second(run), run->batch_size);
 	return errdetail("%.1f%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d.",
 					 run->percent, (long long) run->rows_done,
-					 (long long) run->batches, rows_per_second(run),
+					 (long long) run->batches, mg_bf_rows_per_second(run),
 					 run->batch_size);
 }

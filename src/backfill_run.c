@@ -4,7 +4,8 @@
  *	  One backfill job, from start or resume to done: checks that a resumed
  *	  job is the same job, captures and loads the cursor, runs the steps
  *	  (a batch committed with the job's row), completes a pass with the
- *	  check before done, and describes the plan (and the dry run).
+ *	  check before done; and the dry run, which reports the plan
+ *	  backfill_describe.c words.
  *
  * IDENTIFICATION
  *	  src/backfill_run.c
@@ -492,7 +493,7 @@ stop_after_max_rows(BackfillRun *run)
 				(errmsg("backfill \"%s\" stopped after max_rows: ?%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d",
 						run->name, (long long) run->rows_done,
 						(long long) run->batches,
-						run->active_seconds > 0 ? run->rows_done / run->active_seconds : 0,
+						mg_bf_rows_per_second(run),
 						run->batch_size),
 				 errhint("Call it again with the same arguments to continue.")));
 	else
@@ -500,7 +501,7 @@ stop_after_max_rows(BackfillRun *run)
 				(errmsg("backfill \"%s\" stopped after max_rows: %.1f%% done, %lld rows updated in %lld batches, %.0f rows/s, batch size %d",
 						run->name, run->percent, (long long) run->rows_done,
 						(long long) run->batches,
-						run->active_seconds > 0 ? run->rows_done / run->active_seconds : 0,
+						mg_bf_rows_per_second(run),
 						run->batch_size),
 				 errhint("Call it again with the same arguments to continue.")));
 }

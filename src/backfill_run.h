@@ -106,6 +106,7 @@ extern double mg_bf_ms_since(TimestampTz start);
 extern double mg_bf_account(BackfillRun *run);
 extern char *mg_bf_format_ms(double ms);
 extern void mg_bf_compute_percent(BackfillRun *run);
+extern double mg_bf_rows_per_second(BackfillRun *run);
 extern void mg_bf_report_activity(BackfillRun *run, const char *state);
 extern void mg_bf_maybe_notice(BackfillRun *run);
 extern int	mg_bf_errdetail_progress(BackfillRun *run);

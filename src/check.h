@@ -121,8 +121,8 @@ extern void check_note_object_access(ObjectAccessType access, Oid classId,
 
 /* check_model.c */
 extern char *check_model_transaction_control(CheckState *cs, Node *stmt);
-extern void check_model_statement_done(CheckState *cs, Node *stmt);
-extern void check_model_remember(CheckState *cs, Node *stmt, bool judged_only);
+extern void check_model_statement_done(CheckState *cs);
+extern void check_model_remember(Node *stmt, bool judged_only);
 extern bool check_model_locks_held(CheckState *cs);
 
 #endif							/* MG_CHECK_H */

@@ -29,10 +29,7 @@
 #include "compat.h"
 
 #include "catalog/pg_class.h"
-#include "nodes/makefuncs.h"
-#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
-#include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_collate.h"
 #include "parser/parse_expr.h"
@@ -220,16 +217,9 @@ mg_script_created_earlier(Oid classid, Oid objid)
 	return facts != NULL && object_in(facts->created_earlier, classid, objid);
 }
 
-static bool
-is_user_function(Oid funcid, void *context)
-{
-	return funcid >= FirstNormalObjectId;
-}
-
 /*
  * A CHECK expression as written, cooked against the relation as
- * PostgreSQL cooks a new constraint's, or NULL if it names a user function
- * (constant folding would run it: docs/security-review.md).
+ * PostgreSQL cooks a new constraint's (what pg_constraint.conbin holds).
  */
 static Node *
 cook_check(Relation rel, Node *raw)
@@ -245,21 +235,18 @@ cook_check(Relation rel, Node *raw)
 	expr = coerce_to_boolean(pstate, expr, "CHECK");
 	assign_expr_collations(pstate, expr);
 	free_parsestate(pstate);
-	if (check_functions_in_node(expr, is_user_function, NULL))
-		return NULL;
-	expr = eval_const_expressions(NULL, expr);
-	return (Node *) canonicalize_qual((Expr *) expr, true);
+	return expr;
 }
 
 /*
  * The validated CHECK constraints judged-only statements added to the
- * relation, as implicitly AND-ed clauses (what mg_rel_not_null_proven
- * proves NOT NULL from): at run time they are in the catalog.
+ * relation, cooked as the catalog would hold them (mg_rel_not_null_proven
+ * folds them with the catalog's own): at run time they are in the catalog.
  */
 List *
 mg_script_validated_checks(Relation rel)
 {
-	List	   *clauses = NIL;
+	List	   *checks = NIL;
 	ListCell   *lc;
 
 	if (facts == NULL)
@@ -267,13 +254,9 @@ mg_script_validated_checks(Relation rel)
 	foreach(lc, facts->constraints)
 	{
 		ScriptConstraint *c = lfirst(lc);
-		Node	   *cooked;
 
-		if (c->relid != RelationGetRelid(rel) || !c->validated)
-			continue;
-		cooked = cook_check(rel, c->raw_check);
-		if (cooked != NULL)
-			clauses = list_concat(clauses, make_ands_implicit((Expr *) cooked));
+		if (c->relid == RelationGetRelid(rel) && c->validated)
+			checks = lappend(checks, cook_check(rel, c->raw_check));
 	}
-	return clauses;
+	return checks;
 }

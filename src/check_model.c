@@ -61,7 +61,7 @@ end_transaction(CheckState *cs)
  * transaction of its own.
  */
 void
-check_model_statement_done(CheckState *cs, Node *stmt)
+check_model_statement_done(CheckState *cs)
 {
 	if (cs->txmodel == CHECK_TX_STATEMENT ||
 		(cs->txmodel == CHECK_TX_AS_WRITTEN && !cs->in_block))
@@ -183,7 +183,7 @@ remember_checks(AlterTableStmt *stmt)
  * or renames) and in check_facts.c (CHECK expressions).
  */
 void
-check_model_remember(CheckState *cs, Node *stmt, bool judged_only)
+check_model_remember(Node *stmt, bool judged_only)
 {
 	mg_xact_note_statement(stmt, judged_only);
 	if (judged_only && IsA(stmt, AlterTableStmt))

@@ -120,5 +120,3 @@ check_add_findings(CheckState *cs, int stmtno, char *stmt_text, List *findings)
 		row->note = note;
 	}
 }
-
-/* ---------- the SQL function ---------- */

@@ -225,15 +225,13 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	begin_judging(cs, &st, stmt, raw, stmtno, &collector);
 	if (mg_statement_may_concern_us(stmt))
 	{
-		MGLockPlan *plan;
-
 		/* a statement the role may not run fails as it would in the script */
 		mg_check_privileges_first(stmt);
+		/* judging plans its locks (mg_check_lock_timeout) */
 		mg_judge_statement(&st);
 		/* the cross-statement lock rules and the model, as at run time */
-		plan = st.lock_plan ? st.lock_plan : mg_statement_lock_plan(stmt);
-		mg_xact_judge_multiple_exclusive(&st, plan);
-		mg_xact_note_locks(&st, plan);
+		mg_xact_judge_multiple_exclusive(&st, st.lock_plan);
+		mg_xact_note_locks(&st, st.lock_plan);
 	}
 	end_judging(cs, stmtno, stmt_text, &collector);
 
@@ -261,7 +259,7 @@ judge_and_run(CheckState *cs, RawStmt *raw, int stmtno, char *stmt_text)
 	else if (action == ACTION_JUDGE_ONLY_NOTE)
 		check_add_note(cs, stmtno, stmt_text, why);
 	/* what it did, for the statements after it (not if running it failed) */
-	check_model_remember(cs, stmt, action != ACTION_RUN);
+	check_model_remember(stmt, action != ACTION_RUN);
 	PopActiveSnapshot();
 }
 
@@ -374,7 +372,7 @@ check_statement(CheckState *cs, RawStmt *raw, int stmtno)
 	}
 	else
 		in_subtransaction(judge_and_run, cs, raw, stmtno, stmt_text);
-	check_model_statement_done(cs, raw->stmt);
+	check_model_statement_done(cs);
 }
 
 /*

@@ -217,5 +217,3 @@ check_not_analysed_reason(Node *stmt)
 			return NULL;
 	}
 }
-
-/* Does the name denote a relation that existed before the script? */

@@ -22,9 +22,7 @@
 
 #include "utils/guc.h"
 
-#include "deprecation.h"
 #include "guc.h"
-#include "heads_settings.h"
 #include "rules.h"
 
 /* policy */

@@ -2,8 +2,6 @@
  *
  * heads_candidates.h
  *	  Which tables may be the migration table (heads_candidates.c).
- *	  mg_heads_find_candidates() and mg_heads_detected() are declared in
- *	  heads.h.
  *
  * IDENTIFICATION
  *	  src/heads_candidates.h

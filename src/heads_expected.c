@@ -196,14 +196,14 @@ durable_in_force(void)
 	return cache_present;
 }
 
-const char *
-mg_heads_expected_setting(void)
+static const char *
+expected_setting(void)
 {
 	return durable_in_force() ? cache_expected : mg_expected_head;
 }
 
-const char *
-mg_heads_known_setting(void)
+static const char *
+known_setting(void)
 {
 	return durable_in_force() ? cache_known : mg_known_heads;
 }
@@ -219,20 +219,20 @@ mg_heads_expected_declared(void)
 List *
 mg_heads_expected_list(void)
 {
-	return mg_heads_parse_list(mg_heads_expected_setting());
+	return mg_heads_parse_list(expected_setting());
 }
 
 List *
 mg_heads_known_list(void)
 {
-	return mg_heads_parse_list(mg_heads_known_setting());
+	return mg_heads_parse_list(known_setting());
 }
 
 /* Is an expected head set (by set_expected_head() or the GUC)? */
 bool
 mg_heads_expected_set(void)
 {
-	const char *e = mg_heads_expected_setting();
+	const char *e = expected_setting();
 
 	return e != NULL && e[0] != '\0';
 }

@@ -22,8 +22,6 @@
 #define MG_HEADS_SETTING_TABLE "expected_head_setting"
 
 /* heads_expected.c */
-extern const char *mg_heads_expected_setting(void);
-extern const char *mg_heads_known_setting(void);
 extern bool mg_heads_expected_declared(void);
 extern List *mg_heads_expected_list(void);
 extern List *mg_heads_known_list(void);
@@ -31,10 +29,6 @@ extern bool mg_heads_expected_set(void);
 extern bool mg_heads_watching(void);
 extern Oid	mg_heads_setting_table(void);
 extern void mg_heads_expected_init(void);
-
-/* heads_settings.c: the expected head's check and assign hooks */
-extern bool mg_check_expected_head(char **newval, void **extra, GucSource source);
-extern void mg_assign_expected_head(const char *newval, void *extra);
 
 /* heads_formats.c */
 extern char *mg_heads_normalise_expected(const char *value, const char *argname);

@@ -86,8 +86,8 @@ static List *pending_created = NIL; /* ObjectAddress *, TopTransactionContext */
 static bool pending_overflow = false;
 
 /* Is head enforcement or the history on, and is this no guard query? */
-bool
-mg_heads_guard_active(void)
+static bool
+guard_active(void)
 {
 	if (IsBinaryUpgrade || mg_heads_own_query_running() || mg_check_simulating)
 		return false;
@@ -95,8 +95,8 @@ mg_heads_guard_active(void)
 }
 
 /* Is the freeze on, and has this transaction run no frozen DDL yet? */
-bool
-mg_heads_freeze_undecided(void)
+static bool
+freeze_undecided(void)
 {
 	return mg_freeze_at_head && mg_heads_schema_change() == NULL &&
 		!mg_heads_migration_table_written() && mg_heads_expected_set();
@@ -370,7 +370,7 @@ mg_heads_guard_statement(Node *parsetree)
 	bool		mark;
 
 	guarded = mg_heads_guarded_relids(&n, true);
-	if (n == 0 || !mg_heads_guard_active() ||
+	if (n == 0 || !guard_active() ||
 		!statement_reaches(parsetree, guarded, n, &mark))
 		return;
 
@@ -463,7 +463,7 @@ note_schema_object(ObjectAccessType access, Oid classId, Oid objectId,
 	MemoryContext old;
 	ObjectAddress *addr;
 
-	if (internal || !mg_heads_freeze_undecided())
+	if (internal || !freeze_undecided())
 		return;
 	if (access != OAT_POST_CREATE)
 	{
@@ -520,7 +520,7 @@ mg_heads_guard_reset(void)
 static void
 note_version_table_event(ObjectAccessType access, bool internal)
 {
-	if (!mg_heads_guard_active())
+	if (!guard_active())
 		return;
 	if (!mg_heads_before_reading_taken())
 	{

@@ -67,8 +67,8 @@ mg_heads_setting_is_auto(const char *value)
  * separated list of versions, each without white space or control
  * characters, at most one ":" separating an app (or project) from a name.
  */
-bool
-mg_check_head_list(char **newval, void **extra, GucSource source)
+static bool
+check_head_list(char **newval, void **extra, GucSource source)
 {
 	const char *p = *newval ? *newval : "";
 	const char *item = p;
@@ -131,8 +131,8 @@ mg_check_head_list(char **newval, void **extra, GucSource source)
 }
 
 /* check hook for migration_guard.migration_table: auto, or [schema.]table */
-bool
-mg_check_migration_table(char **newval, void **extra, GucSource source)
+static bool
+check_migration_table(char **newval, void **extra, GucSource source)
 {
 	char	   *raw;
 	List	   *names;
@@ -151,8 +151,8 @@ mg_check_migration_table(char **newval, void **extra, GucSource source)
 }
 
 /* check hook for migration_guard.migration_tool: auto or a known tool */
-bool
-mg_check_migration_tool(char **newval, void **extra, GucSource source)
+static bool
+check_migration_tool(char **newval, void **extra, GucSource source)
 {
 	if (mg_heads_setting_is_auto(*newval) || mg_tool_lookup(*newval) != NULL)
 		return true;
@@ -187,12 +187,12 @@ source_is_session(GucSource source)
  * value on its stack, so that a rolled-back SET LOCAL restores the source
  * along with the value.
  */
-bool
-mg_check_expected_head(char **newval, void **extra, GucSource source)
+static bool
+check_expected_head(char **newval, void **extra, GucSource source)
 {
 	ExpectedHeadExtra *e;
 
-	if (!mg_check_head_list(newval, extra, source))
+	if (!check_head_list(newval, extra, source))
 		return false;
 	e = guc_malloc(LOG, sizeof(ExpectedHeadExtra));
 	if (e == NULL)
@@ -202,8 +202,8 @@ mg_check_expected_head(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-void
-mg_assign_expected_head(const char *newval, void *extra)
+static void
+assign_expected_head(const char *newval, void *extra)
 {
 	guc_set_in_session = extra != NULL && ((ExpectedHeadExtra *) extra)->session;
 }
@@ -230,7 +230,7 @@ mg_heads_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   mg_check_expected_head, mg_assign_expected_head, NULL);
+							   check_expected_head, assign_expected_head, NULL);
 
 	DefineCustomStringVariable("migration_guard.known_heads",
 							   "Every migration revision the release knows, oldest first, for tools whose versions have no order.",
@@ -239,7 +239,7 @@ mg_heads_define_gucs(void)
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
-							   mg_check_head_list, NULL, NULL);
+							   check_head_list, NULL, NULL);
 
 	DefineCustomStringVariable("migration_guard.migration_table",
 							   "The migration tool's version table, or auto to detect it.",
@@ -248,7 +248,7 @@ mg_heads_define_gucs(void)
 							   "auto",
 							   PGC_SUSET,
 							   0,
-							   mg_check_migration_table, NULL, NULL);
+							   check_migration_table, NULL, NULL);
 
 	DefineCustomStringVariable("migration_guard.migration_tool",
 							   "The migration tool whose version table is read, or auto to detect it.",
@@ -257,7 +257,7 @@ mg_heads_define_gucs(void)
 							   "auto",
 							   PGC_SUSET,
 							   0,
-							   mg_check_migration_tool, NULL, NULL);
+							   check_migration_tool, NULL, NULL);
 
 	DefineCustomBoolVariable("migration_guard.allow_downgrade",
 							 "Allows a transaction to move the migration head backwards.",

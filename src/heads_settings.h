@@ -1,11 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * heads_settings.h
- *	  The migration-head settings (heads_settings.c).  The variables are
- *	  declared in migration_guard.h (mg_expected_head, mg_known_heads,
- *	  mg_migration_table, mg_migration_tool, mg_allow_downgrade,
- *	  mg_freeze_at_head) and heads_expected.h (mg_check_head_before_ddl);
- *	  the check hooks in heads.h and heads_expected.h.
+ *	  The migration-head settings (heads_settings.c): their variables and
+ *	  check hooks (mg_check_head_before_ddl is in heads_expected.h).
  *
  * IDENTIFICATION
  *	  src/heads_settings.h
@@ -33,9 +30,5 @@ extern char *mg_migration_tool;
 extern bool mg_allow_downgrade;
 
 extern bool mg_freeze_at_head;
-
-extern bool mg_check_head_list(char **newval, void **extra, GucSource source);
-extern bool mg_check_migration_table(char **newval, void **extra, GucSource source);
-extern bool mg_check_migration_tool(char **newval, void **extra, GucSource source);
 
 #endif							/* MG_HEADS_SETTINGS_H */

@@ -9,7 +9,7 @@
  *
  *	  The bottom of the heads family: it calls no other file.  Everything
  *	  that notes or asks about the transaction calls down to here, the
- *	  hooks (heads.c, heads_guard.c) as well as other families (locks.c
+ *	  hooks (heads.c, heads_guard.c) as well as other families (xact_rules.c
  *	  and rules_dml.c ask whether the guard's own query runs, and whether
  *	  the transaction is a migration).
  *
@@ -45,7 +45,7 @@ static bool in_guard_query = false; /* our own SPI is running */
 
 /*
  * For the other hooks: the queries of the guard's own SPI are no
- * statements of the migration (locks.c, rules_dml.c).
+ * statements of the migration (xact_rules.c, rules_dml.c).
  */
 bool
 mg_heads_own_query_running(void)

@@ -18,11 +18,6 @@
 #include "access/xact.h"
 
 
-/*
- * mg_heads_own_query_running() and mg_heads_migration_table_written() are
- * declared in heads.h, mg_heads_note_table_change() and
- * mg_heads_note_schema_change() in heads_guard.h.
- */
 extern bool mg_heads_set_own_query(bool running);
 extern void mg_heads_note_written(void);
 extern CommandId mg_heads_first_write_cid(void);
@@ -37,5 +32,8 @@ extern void mg_heads_state_reset(void);
 
 extern bool mg_heads_own_query_running(void);
 extern bool mg_heads_migration_table_written(void);
+
+extern void mg_heads_note_table_change(void);
+extern void mg_heads_note_schema_change(const char *tag);
 
 #endif							/* MG_HEADS_STATE_H */

@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * heads_tools.h
- *	  The migration tool table (heads_tools.c).  MGTool, mg_tool_lookup()
- *	  and mg_heads_table_matches() are declared in heads.h.
+ *	  The migration tool table (heads_tools.c); MGTool is in heads_types.h.
  *
  * IDENTIFICATION
  *	  src/heads_tools.h

@@ -2,8 +2,7 @@
  *
  * heads_versions.h
  *	  Versions in each tool's order, and lists of versions
- *	  (heads_versions.c).  mg_heads_parse_list() and mg_heads_join() are
- *	  declared in heads.h.
+ *	  (heads_versions.c).
  *
  * IDENTIFICATION
  *	  src/heads_versions.h

@@ -36,7 +36,7 @@
 MGHeadReading *
 mg_heads_read_now(void)
 {
-	MGHeadReading *r;
+	MGHeadReading *volatile r = NULL;
 	bool		was = mg_heads_set_own_query(true);
 
 	PG_TRY();
@@ -122,13 +122,6 @@ read_head_before_utility_write(void)
 	ResourceOwnerDelete(read_owner);
 	return r;
 }
-
-/*
- * Notes a write to the migration table.  DML only records its command id
- * (no SPI on the statement's path); the head before it is read at commit.
- * TRUNCATE, DROP and renames cannot be seen past (their effect is not
- * under MVCC), so for those the head is read now, before they run.
- */
 
 /*
  * Reads the head now, before a statement that may change the table, once

@@ -120,17 +120,6 @@ judge_alter_enum(MGStatement *st, Node *stmt)
 /* ---------- entry points ---------- */
 
 /*
- * Statement types that some rule, lock policy or the migration-head check
- * may concern.  Everything else (SET, SHOW, BEGIN, COMMIT, CALL, ...) goes
- * straight down the chain.  migration_guard.check() applies the same test.
- */
-bool
-mg_statement_may_concern_us(Node *parsetree)
-{
-	return mg_statement_type_judged(parsetree);
-}
-
-/*
  * Runs every rule family that knows this statement type, then the judges
  * every statement gets: the cascade rules (forms that reach data through a
  * dependency, a type or another kind) and the lock policy.

@@ -3,10 +3,9 @@
  * judge.h
  *	  Dispatch from statement type to the rule families' judges (judge.c).
  *
- *	  mg_judge_statement() and mg_statement_may_concern_us() are declared in
- *	  migration_guard.h, where check.c finds them.  The inline test below is
- *	  the same one, for the pipeline's fast path: every utility statement
- *	  pays for it, so it is compiled into the hook (bench/hook_overhead.sh).
+ *	  The test "may this statement concern the guard" is inline: every
+ *	  utility statement pays for it in the pipeline's fast path
+ *	  (bench/hook_overhead.sh), and check() applies the same test.
  *
  * IDENTIFICATION
  *	  src/judge.h
@@ -20,9 +19,13 @@
 
 #include "statement.h"
 
-/* Is the statement's type one judge_list.h lists? */
+/*
+ * Statement types that some rule, lock policy or the migration-head check
+ * may concern: those judge_list.h lists.  Everything else (SET, SHOW,
+ * BEGIN, COMMIT, CALL, ...) goes straight down the chain.
+ */
 static inline bool
-mg_statement_type_judged(Node *parsetree)
+mg_statement_may_concern_us(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
@@ -35,7 +38,6 @@ mg_statement_type_judged(Node *parsetree)
 	}
 }
 
-extern bool mg_statement_may_concern_us(Node *parsetree);
 extern void mg_judge_statement(MGStatement *st);
 
 #endif							/* MG_JUDGE_H */

@@ -5,10 +5,10 @@
  *	  judge for it: the one place a statement type is added.
  *
  *	  An X-macro list, in the style of PostgreSQL's kwlist.h: a file that
- *	  includes it defines MG_STATEMENT_TYPE(tag, judge) first.  judge.c
- *	  derives from it both the dispatch (mg_judge_statement) and the test
- *	  "may this statement concern the guard" (mg_statement_may_concern_us,
- *	  and the inline copy the pipeline's fast path uses, judge.h).
+ *	  includes it defines MG_STATEMENT_TYPE(tag, judge) first.  From it come
+ *	  both the dispatch (mg_judge_statement, judge.c) and the test "may this
+ *	  statement concern the guard" (mg_statement_may_concern_us, judge.h),
+ *	  which the pipeline and check() apply.
  *
  *	  judge is a function of judge.c taking (MGStatement *, Node *), or
  *	  judge_none for types only the judges every statement gets concern:

@@ -5,8 +5,6 @@
  *	  (lock_policy.c), running a statement under that policy with retries
  *	  (lock_retry.c), and lock tracing (lock_trace.c).
  *
- *	  mg_check_lock_timeout() is declared in migration_guard.h.
- *
  * IDENTIFICATION
  *	  src/lock_policy.h
  *

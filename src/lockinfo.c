@@ -2,7 +2,7 @@
  *
  * lockinfo.c
  *	  Lock facts and lock plans: what a lock mode blocks, which table a lock
- *	  counts for, whether this backend holds a lock, and the primitives that
+ *	  counts for, and the primitives that
  *	  build a statement's lock plan (a relation's lock, the tables its
  *	  foreign keys reference, its indexes, the tables using a domain).
  *	  Which locks each statement type requests is lockinfo_stmt.c's.
@@ -57,7 +57,6 @@
 
 #include "lockinfo.h"
 #include "relfacts.h"
-#include "rules_cascade.h"
 
 /*
  * Locks that conflict with ROW EXCLUSIVE, the lock of INSERT, UPDATE,

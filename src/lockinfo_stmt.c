@@ -65,7 +65,6 @@
 #include "lockinfo.h"
 #include "lockplan_cascade.h"
 #include "relfacts.h"
-#include "rules_cascade.h"
 
 
 static Oid

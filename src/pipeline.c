@@ -141,7 +141,7 @@ statement_is_judged(Node *parsetree, ProcessUtilityContext context)
 	return !IsBinaryUpgrade &&
 		!mg_check_simulating &&
 		context != PROCESS_UTILITY_SUBCOMMAND &&
-		mg_statement_type_judged(parsetree) &&
+		mg_statement_may_concern_us(parsetree) &&
 		!IsAbortedTransactionBlockState() &&
 		!refused_in_transaction_block(parsetree, context) &&
 		!mg_statement_is_noop(parsetree);

@@ -2,9 +2,7 @@
  *
  * pipeline.h
  *	  The hooks on a statement's way through the server: the one
- *	  ProcessUtility hook (pipeline.c; mg_install_hooks() and
- *	  mg_call_next_ProcessUtility() are declared in migration_guard.h) and
- *	  the ExecutorStart hook (executor.c).
+ *	  ProcessUtility hook (pipeline.c) and the executor hooks (executor.c).
  *
  * IDENTIFICATION
  *	  src/pipeline.h

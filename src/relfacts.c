@@ -47,7 +47,9 @@
 
 #include "check_facts.h"
 #include "relfacts.h"
+#include "words.h"
 #include "xact_state.h"
+#include "lockinfo.h"
 
 /*
  * A copy of the relation's pg_class row (its fixed-size columns), or false
@@ -101,14 +103,12 @@ mg_rel_created_in_xact(Oid relid)
 bool
 mg_rel_created_in_real_xact(Oid relid)
 {
-	LOCKTAG		tag;
 	Relation	rel;
 	bool		created;
 
 	if (mg_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return true;
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	if (!compat_LockHeldByMe(&tag, AccessExclusiveLock))
+	if (!mg_lock_held_by_me(relid, AccessExclusiveLock))
 		return false;
 	rel = RelationIdGetRelation(relid);
 	if (!RelationIsValid(rel))
@@ -261,6 +261,13 @@ mg_relkind_queried_by_name(char relkind)
 	}
 }
 
+/* "table", "view", ... for messages: the kinds queries name, others as tables */
+const char *
+mg_relkind_noun(char relkind)
+{
+	return mg_relkind_word(mg_relkind_queried_by_name(relkind) ? relkind : RELKIND_RELATION);
+}
+
 /* Schema-qualified, quoted name of a relation. */
 char *
 mg_rel_name(Oid relid)
@@ -321,7 +328,9 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 	TupleConstr *constr = desc->constr;
 	Form_pg_attribute attr;
 	NullTest   *ntest;
+	List	   *checks = NIL;
 	List	   *known = NIL;
+	ListCell   *lc;
 
 	if (attnum <= 0 || attnum > desc->natts)
 		return false;
@@ -334,14 +343,18 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 	ntest->argisrow = false;
 	ntest->location = -1;
 
+	/* A NOT VALID constraint proves nothing about existing rows. */
 	for (int i = 0; constr != NULL && i < constr->num_check; i++)
 	{
-		Node	   *cexpr;
+		if (constr->check[i].ccvalid)
+			checks = lappend(checks, stringToNode(constr->check[i].ccbin));
+	}
+	/* check(): CHECK constraints the script validated without running */
+	checks = list_concat(checks, mg_script_validated_checks(rel));
 
-		/* A NOT VALID constraint proves nothing about existing rows. */
-		if (!constr->check[i].ccvalid)
-			continue;
-		cexpr = stringToNode(constr->check[i].ccbin);
+	foreach(lc, checks)
+	{
+		Node	   *cexpr = lfirst(lc);
 
 		/*
 		 * Constant folding runs IMMUTABLE functions: never the table owner's,
@@ -353,8 +366,6 @@ mg_rel_not_null_proven(Relation rel, AttrNumber attnum)
 		cexpr = (Node *) canonicalize_qual((Expr *) cexpr, true);
 		known = list_concat(known, make_ands_implicit((Expr *) cexpr));
 	}
-	/* check(): CHECK constraints the script validated without running */
-	known = list_concat(known, mg_script_validated_checks(rel));
 	if (known == NIL)
 		return false;
 	/* Weak implication: CHECK constraints are known not-false. */

@@ -18,12 +18,12 @@
 extern bool mg_rel_class_row(Oid relid, FormData_pg_class *row);
 extern char mg_rel_persistence(Oid relid);
 extern bool mg_relkind_queried_by_name(char relkind);
+extern const char *mg_relkind_noun(char relkind);
 extern bool mg_rel_created_in_xact(Oid relid);
 extern bool mg_rel_created_in_real_xact(Oid relid);
 extern bool mg_rel_size(Oid relid, int64 *bytes);
 extern double mg_rel_estimated_rows(Oid relid);
 extern double mg_rel_rows_from_pages(Oid relid);	/* relestimate.c */
-extern bool mg_rel_exempt_from_size_rules(Oid relid);	/* applies.c */
 extern char *mg_rel_name(Oid relid);
 extern char *mg_rel_describe(Oid relid);
 

@@ -17,7 +17,7 @@
 /* "public.a, public.b, and 3 more" (relation OIDs, at most max_listed named) */
 extern char *mg_rel_list_serial(List *relids, int max_listed);
 
-/* mg_rel_list_text(), declared in migration_guard.h: "public.a, public.b and 3 more" */
+/* "public.a, public.b and 3 more" */
 
 extern char *mg_rel_list_text(List *relids, int max_shown);
 

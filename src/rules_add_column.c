@@ -185,10 +185,8 @@ mg_check_add_column_rewrite(MGAlterContext *ctx, ColumnDef *def)
 		(reason = add_column_rewrite_reason(ctx->st, def, &domain)) != REWRITE_NONE &&
 		!mg_rowtype_stored_elsewhere(ctx->relid))
 	{
-		f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
-		f.relid = ctx->relid;
+		mg_alter_finding_init(&f, ctx, MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT);
 		f.column = def->colname;
-		f.lockmode = ctx->lockmode;
 		f.rewrites = true;
 		mg_finding_message(&f, "ADD COLUMN \"%s\" would rewrite table \"%s\"",
 						   def->colname, get_rel_name(ctx->relid));

@@ -377,7 +377,7 @@ check_alter_type(AlterTableStmt *stmt)
 /* ---------- entry point ---------- */
 
 /*
- * Called by hook.c (and check()) for every judged statement, after the
+ * Called by judge.c (and so by check()) for every judged statement, after the
  * rule family of its type: the forms that reach data through another door.
  */
 void

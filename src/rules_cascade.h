@@ -12,10 +12,6 @@
 #ifndef MG_RULES_CASCADE_H
 #define MG_RULES_CASCADE_H
 
-#include "catalog/objectaddress.h"
-#include "lockinfo.h"
-#include "lockplan_cascade.h"	/* mg_cascade_lock_plan, moved there */
-#include "objfacts.h"			/* mg_object_created_in_xact, moved there */
 #include "statement.h"
 
 extern void mg_check_cascade_stmt(MGStatement *st, Node *parsetree);

@@ -297,6 +297,27 @@ indexes_rebuilt(Oid relid, const ColumnTypeChange *chg)
 	return result;
 }
 
+/* Does the int2[] column of a pg_constraint row contain attnum? */
+static bool
+conkey_has(HeapTuple tuple, TupleDesc desc, int attno, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+	ArrayType  *arr;
+	int16	   *keys;
+
+	if (isnull)
+		return false;
+	arr = DatumGetArrayTypeP(d);
+	keys = (int16 *) ARR_DATA_PTR(arr);
+	for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
+	{
+		if (keys[i] == attnum)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Validated CHECK constraints on the column.  ALTER COLUMN TYPE drops and
  * re-adds them, and the re-added constraint is checked against every row
@@ -319,55 +340,17 @@ check_constraints_rechecked(Oid relid, AttrNumber attnum)
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		bool		isnull;
-		Datum		d;
-		ArrayType  *arr;
-		int16	   *keys;
-		int			nkeys;
 
-		if (con->contype != CONSTRAINT_CHECK || !con->convalidated)
-			continue;
-		d = heap_getattr(tuple, Anum_pg_constraint_conkey,
-						 RelationGetDescr(pg_constraint), &isnull);
-		if (isnull)
-			continue;
-		arr = DatumGetArrayTypeP(d);
-		keys = (int16 *) ARR_DATA_PTR(arr);
-		nkeys = ARR_DIMS(arr)[0];
-		for (int i = 0; i < nkeys; i++)
-		{
-			if (keys[i] == attnum)
-			{
-				result = lappend(result, psprintf("\"%s\"", NameStr(con->conname)));
-				break;
-			}
-		}
+		if (con->contype == CONSTRAINT_CHECK && con->convalidated &&
+			conkey_has(tuple, RelationGetDescr(pg_constraint),
+					   Anum_pg_constraint_conkey, attnum))
+			result = lappend(result, psprintf("\"%s\"", NameStr(con->conname)));
 	}
 	systable_endscan(scan);
 	table_close(pg_constraint, AccessShareLock);
 	return result;
 }
 
-/* Does the int2[] column of a pg_constraint row contain attnum? */
-static bool
-conkey_has(HeapTuple tuple, TupleDesc desc, int attno, AttrNumber attnum)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
-	ArrayType  *arr;
-	int16	   *keys;
-
-	if (isnull)
-		return false;
-	arr = DatumGetArrayTypeP(d);
-	keys = (int16 *) ARR_DATA_PTR(arr);
-	for (int i = 0; i < ARR_DIMS(arr)[0]; i++)
-	{
-		if (keys[i] == attnum)
-			return true;
-	}
-	return false;
-}
 
 /*
  * Foreign keys on the column, from either side.  When either table is
@@ -469,10 +452,8 @@ mg_check_alter_column_type(MGAlterContext *ctx, AlterTableCmd *cmd)
 	old_type = format_type_with_typemod(chg.oldtype, chg.oldtypmod);
 	new_type = format_type_with_typemod(chg.newtype, chg.newtypmod);
 
-	f.rule = MG_RULE_ALTER_COLUMN_TYPE;
-	f.relid = ctx->relid;
+	mg_alter_finding_init(&f, ctx, MG_RULE_ALTER_COLUMN_TYPE);
 	f.column = colname;
-	f.lockmode = ctx->lockmode;
 
 	rewrites = type_change_rewrites(ctx->st, ctx->relid, def, &chg, &castable);
 	if (!castable)

@@ -56,17 +56,9 @@
 #include "rules.h"
 #include "rules_drop.h"
 #include "statement.h"
-#include "words.h"
 
 /* How many dependents a message names before "and N more". */
 #define MAX_LISTED_DEPENDENTS	5
-
-/* "table", "view", ... for messages: the kinds queries name, others as tables */
-static const char *
-relkind_noun(char relkind)
-{
-	return mg_relkind_word(mg_relkind_queried_by_name(relkind) ? relkind : RELKIND_RELATION);
-}
 
 /* ---------- drop_column and drop_table ---------- */
 
@@ -116,7 +108,7 @@ typedef enum DropHarm
 static void
 drop_message(MGFinding *f, DropHarm harm, const char *colname, Oid relid)
 {
-	const char *noun = relkind_noun(get_rel_relkind(relid));
+	const char *noun = mg_relkind_noun(get_rel_relkind(relid));
 	const char *relname = get_rel_name(relid);
 
 	switch (harm)

@@ -69,9 +69,7 @@ mg_check_set_expression(MGAlterContext *ctx, const char *colname)
 	if (!mg_rule_applies(MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT, ctx->relid))
 		return;
 
-	f.rule = MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT;
-	f.relid = ctx->relid;
-	f.lockmode = ctx->lockmode;
+	mg_alter_finding_init(&f, ctx, MG_RULE_ADD_COLUMN_VOLATILE_DEFAULT);
 	f.rewrites = true;
 	mg_finding_message(&f, "SET EXPRESSION on column \"%s\" would rewrite table \"%s\"",
 					   colname, get_rel_name(ctx->relid));
@@ -98,9 +96,7 @@ check_enforce_foreign_key(MGAlterContext *ctx, const char *conname, Oid conoid)
 		!mg_rule_applies(MG_RULE_ADD_FOREIGN_KEY, ctx->relid) ||
 		mg_rel_exempt_from_size_rules(ctx->relid))
 		return;
-	f.rule = MG_RULE_ADD_FOREIGN_KEY;
-	f.relid = ctx->relid;
-	f.lockmode = ctx->lockmode;
+	mg_alter_finding_init(&f, ctx, MG_RULE_ADD_FOREIGN_KEY);
 	mg_finding_message(&f, "ALTER CONSTRAINT \"%s\" ENFORCED would scan table \"%s\" under a %s lock",
 					   conname, get_rel_name(ctx->relid), mg_lockmode_name(ctx->lockmode));
 	mg_finding_detail(&f, "A foreign key that was NOT ENFORCED is validated against every existing row when it becomes ENFORCED, while the lock is held, %s.",

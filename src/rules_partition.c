@@ -398,9 +398,7 @@ mg_check_detach_partition(MGAlterContext *ctx, PartitionCmd *pc)
 		return;
 	has_default = OidIsValid(get_default_partition_oid(ctx->relid));
 
-	f.rule = MG_RULE_DETACH_PARTITION;
-	f.relid = ctx->relid;
-	f.lockmode = ctx->lockmode;
+	mg_alter_finding_init(&f, ctx, MG_RULE_DETACH_PARTITION);
 	mg_finding_message(&f, "DETACH PARTITION would lock table \"%s\" ACCESS EXCLUSIVE",
 					   get_rel_name(ctx->relid));
 	mg_finding_detail(&f, "Detaching \"%s\" without CONCURRENTLY waits for every query on the partitioned table to finish and then holds an %s lock on it and the partition, %s; queries queue behind it.",

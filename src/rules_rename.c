@@ -49,17 +49,9 @@
 #include "report.h"
 #include "rules_rename.h"
 #include "statement.h"
-#include "words.h"
 
 /* How many relations a message names before "and N more". */
 #define MAX_LISTED		5
-
-/* "table", "view", ... for messages: the kinds queries name, others as tables */
-static const char *
-relkind_noun(char relkind)
-{
-	return mg_relkind_word(mg_relkind_queried_by_name(relkind) ? relkind : RELKIND_RELATION);
-}
 
 /* ---------- rename_column, rename_table ---------- */
 
@@ -101,7 +93,7 @@ report_rename_column(Oid relid, const char *oldname, const char *newname)
 	f.column = oldname;
 	f.lockmode = AccessExclusiveLock;
 	mg_finding_message(&f, "renaming column \"%s\" of %s \"%s\" breaks queries of the running release",
-					   oldname, relkind_noun(relkind), relname);
+					   oldname, mg_relkind_noun(relkind), relname);
 	mg_finding_detail(&f, "The release running now still names \"%s\"; once this commits its queries fail with \"column does not exist\" until every instance runs the new code.  Views, indexes and constraints follow the rename; application queries and function bodies written as text do not.",
 					  oldname);
 	if (relkind == RELKIND_MATVIEW)
@@ -134,7 +126,7 @@ static void
 report_rename_relation(Oid relid, const char *newname)
 {
 	char		relkind = get_rel_relkind(relid);
-	const char *noun = relkind_noun(relkind);
+	const char *noun = mg_relkind_noun(relkind);
 	char	   *oldname = get_rel_name(relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 	MGFinding	f = {0};
@@ -294,7 +286,7 @@ mg_check_alter_object_schema_stmt(MGStatement *st, AlterObjectSchemaStmt *stmt)
 	f.relid = relid;
 	f.lockmode = AccessExclusiveLock;
 	mg_finding_message(&f, "moving %s \"%s\" to schema \"%s\" breaks queries of the running release",
-					   relkind_noun(relkind), relname, stmt->newschema);
+					   mg_relkind_noun(relkind), relname, stmt->newschema);
 	mg_finding_detail(&f, "The release running now finds it as %s; once this commits its queries fail with \"relation does not exist\" unless the new schema is on their search_path.",
 					  mg_rel_name(relid));
 	mg_finding_hint(&f, "Keep the old name working through the deploy: move it and, in the same transaction, CREATE VIEW %s AS SELECT * FROM %s; deploy code that uses the new schema; then drop the view.",

@@ -95,9 +95,7 @@ mg_check_set_logged(MGAlterContext *ctx, bool logged)
 	if (persistence_change_refused(ctx->relid, logged))
 		return;					/* PostgreSQL reports the foreign key */
 
-	f.rule = MG_RULE_SET_LOGGED;
-	f.relid = ctx->relid;
-	f.lockmode = ctx->lockmode;
+	mg_alter_finding_init(&f, ctx, MG_RULE_SET_LOGGED);
 	f.rewrites = true;
 	if (logged)
 	{
@@ -160,9 +158,7 @@ mg_check_set_tablespace(MGAlterContext *ctx, const char *tblspc)
 		return;
 
 	is_index = ctx->relkind == RELKIND_INDEX;
-	f.rule = MG_RULE_SET_TABLESPACE;
-	f.relid = ctx->relid;
-	f.lockmode = ctx->lockmode;
+	mg_alter_finding_init(&f, ctx, MG_RULE_SET_TABLESPACE);
 	if (is_index)
 	{
 		mg_finding_message(&f, "SET TABLESPACE would copy index \"%s\" under an %s lock",

@@ -258,6 +258,29 @@ check_drop_default_required(AlterTableStmt *stmt, Oid relid, AlterTableCmd *cmd)
 }
 
 /* The subcommands of ALTER TABLE that remove what fills a column. */
+static bool
+fills_column_subcommand(AlterTableCmd *cmd)
+{
+	return cmd->subtype == AT_ColumnDefault ||
+		cmd->subtype == AT_DropIdentity ||
+		cmd->subtype == AT_DropExpression;
+}
+
+/* Does the ALTER TABLE have one?  Most have not: no catalog is read then. */
+static bool
+removes_what_fills_a_column(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		if (fills_column_subcommand(lfirst_node(AlterTableCmd, lc)))
+			return true;
+	}
+	return false;
+}
+
+/* Judges each subcommand that removes what fills a column. */
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
@@ -265,6 +288,8 @@ check_alter_table(AlterTableStmt *stmt)
 	char		relkind;
 	ListCell   *lc;
 
+	if (!removes_what_fills_a_column(stmt))
+		return;
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid))
 		return;
@@ -279,29 +304,12 @@ check_alter_table(AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		switch (cmd->subtype)
-		{
-			case AT_ColumnDefault:
-			case AT_DropIdentity:
-			case AT_DropExpression:
-				check_drop_default_required(stmt, relid, cmd);
-				break;
-			default:
-				break;
-		}
+		if (fills_column_subcommand(cmd))
+			check_drop_default_required(stmt, relid, cmd);
 	}
 }
 
 /* ---------- add_column_required ---------- */
-
-/* An explicit DEFAULT NULL, possibly cast. */
-static bool
-is_explicit_null(Node *expr)
-{
-	while (expr != NULL && IsA(expr, TypeCast))
-		expr = ((TypeCast *) expr)->arg;
-	return expr != NULL && IsA(expr, A_Const) && ((A_Const *) expr)->isnull;
-}
 
 /*
  * A domain type that rejects NULL and supplies no default of its own
@@ -351,7 +359,7 @@ void
 mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 {
 	bool		not_null = def->is_not_null;
-	bool		has_default = def->raw_default != NULL && !is_explicit_null(def->raw_default);
+	bool		has_default = !is_null_default(def->raw_default);
 	bool		fills_itself = def->identity != '\0' || def->generated != '\0' ||
 		def->cooked_default != NULL || mg_serial_type_name(def->typeName) != NULL;
 	bool		from_domain = false;
@@ -377,7 +385,7 @@ mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def)
 			case CONSTR_NULL:
 				break;
 			case CONSTR_DEFAULT:
-				if (con->raw_expr != NULL && !is_explicit_null(con->raw_expr))
+				if (!is_null_default(con->raw_expr))
 					has_default = true;
 				break;
 			case CONSTR_IDENTITY:

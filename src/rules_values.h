@@ -17,7 +17,6 @@
 /* ALTER TYPE ... RENAME VALUE, ALTER TABLE ... DROP DEFAULT / IDENTITY / EXPRESSION */
 extern void mg_check_values_stmt(MGStatement *st, Node *parsetree);
 
-/* mg_check_add_column_required() is declared in migration_guard.h */
 
 extern void mg_check_add_column_required(MGStatement *st, Oid relid, ColumnDef *def);
 

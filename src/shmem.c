@@ -52,7 +52,6 @@ static const MGShmemUser shmem_users[] = {
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static bool shmem_requested = false;
 
 static void
 mg_shmem_request(void)
@@ -62,7 +61,6 @@ mg_shmem_request(void)
 
 	for (const MGShmemUser *u = shmem_users; u->name != NULL; u++)
 		RequestAddinShmemSpace(u->request_size());
-	shmem_requested = true;
 }
 
 static void
@@ -90,14 +88,4 @@ mg_shmem_init(void)
 	shmem_request_hook = mg_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = mg_shmem_startup;
-}
-
-/*
- * Did this server reserve the module's shared memory?  Backends inherit the
- * postmaster's answer through fork().
- */
-bool
-mg_shmem_available(void)
-{
-	return shmem_requested;
 }

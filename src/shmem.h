@@ -12,6 +12,5 @@
 #define MG_SHMEM_H
 
 extern void mg_shmem_init(void);
-extern bool mg_shmem_available(void);
 
 #endif							/* MG_SHMEM_H */

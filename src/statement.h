@@ -4,11 +4,6 @@
  *	  The statement being judged (statement.c): which one it is, its text
  *	  and the comments that belong to it, and the lexer that finds them.
  *
- *	  MGStatement itself, mg_current_statement, mg_statement_text(),
- *	  mg_statement_extent(), mg_statement_needs_own_transaction() and
- *	  mg_check_simulating are still declared in migration_guard.h, where
- *	  every file finds them; what is new is declared here.
- *
  * IDENTIFICATION
  *	  src/statement.h
  *

@@ -12,7 +12,7 @@
  *	  Counting takes no lock: every counter is a 64-bit atomic, every "last"
  *	  time an atomic write.  The only lock is a spinlock taken once per
  *	  backend, at its first event, to find (or claim) its database's slot.
- *	  Statements no rule concerns never get here (hook.c sends them down the
+ *	  Statements no rule concerns never get here (pipeline.c sends them down the
  *	  chain first).  A reset zeroes the counters without a lock: an event
  *	  counted during the reset may survive it, as with pg_stat_statements.
  *

@@ -11,7 +11,7 @@
  *	  route the query took: views (their underlying tables are checked
  *	  too), functions, prepared statements, COPY, foreign-key checks.  That
  *	  check is the one place that sees every use, on a primary and on a hot
- *	  standby alike, so heads.c's ExecutorCheckPerms hook calls
+ *	  standby alike, so executor.c's ExecutorCheckPerms hook calls
  *	  mg_usage_check_perms() for each one.
  *
  *	  Cost: each backend caches the deprecated (relation, column) pairs of
@@ -512,7 +512,7 @@ hit_cmp(const void *a, const void *b)
 #define LOCAL_HITS	32
 
 /*
- * Called from the ExecutorCheckPerms hook (heads.c) with the permission
+ * Called from the ExecutorCheckPerms hook (executor.c) with the permission
  * entries of the query about to run.  Each deprecated object the query
  * uses is counted once, however many of them it uses: a cap would let
  * the columns past it go unseen.

@@ -40,8 +40,9 @@
 #include "xact_rules.h"
 #include "xact_state.h"
 
-bool
-mg_statement_continues_transaction(Node *parsetree)
+/* Statements that do not prolong a lock worth mentioning (SET, SHOW, BEGIN, COMMIT, ...). */
+static bool
+statement_continues_transaction(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
@@ -64,8 +65,8 @@ mg_xact_lock_check_due(void)
 
 /* ---------- lock_held_across_statements ---------- */
 
-void
-mg_xact_lock_held_finding(MGFinding *f, const MGHeldLock *h)
+static void
+lock_held_finding(MGFinding *f, const MGHeldLock *h)
 {
 	f->rule = MG_RULE_LOCK_HELD_ACROSS_STATEMENTS;
 	f->relid = h->relid;
@@ -90,7 +91,7 @@ mg_xact_judge_lock_held_across(MGStatement *st)
 	MGFinding	f = {0};
 
 	if (xs->held_locks == NIL || xs->held_reported ||
-		(st->parsetree != NULL && !mg_statement_continues_transaction(st->parsetree)))
+		(st->parsetree != NULL && !statement_continues_transaction(st->parsetree)))
 		return;
 	if ((h = mg_xact_first_held_lock(xs)) == NULL)
 		return;
@@ -99,7 +100,7 @@ mg_xact_judge_lock_held_across(MGStatement *st)
 		xs->held_reported = true;
 		return;
 	}
-	mg_xact_lock_held_finding(&f, h);
+	lock_held_finding(&f, h);
 
 	/* directives in the statement that starts now apply to this finding */
 	mg_current_statement = st;
@@ -145,10 +146,10 @@ multiple_exclusive_message(MGFinding *f, Oid new_table, const char *command,
 	mg_finding_hint(f, "Change one table per transaction: commit after the statements that lock each table.");
 }
 
-void
-mg_xact_multiple_exclusive_finding(MGFinding *f, Oid new_table,
-								   const char *command, List *names,
-								   const MGHeldLock *earlier)
+static void
+multiple_exclusive_finding(MGFinding *f, Oid new_table,
+						   const char *command, List *names,
+						   const MGHeldLock *earlier)
 {
 	multiple_exclusive_message(f, new_table, command, names);
 	if (earlier == NULL)
@@ -221,8 +222,8 @@ mg_xact_judge_multiple_exclusive(MGStatement *st, MGLockPlan *plan)
 	if (list_length(tables) < 2 || list_length(tables) == before)
 		return;
 
-	mg_xact_multiple_exclusive_finding(&f, new_table, CreateCommandName(st->parsetree),
-									   names, earlier);
+	multiple_exclusive_finding(&f, new_table, CreateCommandName(st->parsetree),
+							   names, earlier);
 	mg_report(&f);
 	/* not before: a refusal rolled back to a savepoint must not count */
 	xs->multiple_reported = true;

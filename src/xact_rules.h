@@ -17,9 +17,6 @@
 #include "finding.h"
 #include "xact_state.h"
 
-/* Statements that do not prolong a lock worth mentioning (SET, SHOW, BEGIN, COMMIT, ...). */
-extern bool mg_statement_continues_transaction(Node *parsetree);
-
 /*
  * Run time: is the statement starting now one of the migration, to be
  * judged by lock_held_across_statements against the real transaction?
@@ -42,11 +39,5 @@ extern void mg_xact_judge_lock_held_across(MGStatement *st);
  * before it runs.  Once per transaction.
  */
 extern void mg_xact_judge_multiple_exclusive(MGStatement *st, MGLockPlan *plan);
-
-/* The findings, for a remembered lock (its MGHeldLock says who took it). */
-extern void mg_xact_lock_held_finding(MGFinding *f, const MGHeldLock *h);
-extern void mg_xact_multiple_exclusive_finding(MGFinding *f, Oid new_table,
-											   const char *command, List *names,
-											   const MGHeldLock *earlier);
 
 #endif							/* MG_XACT_RULES_H */

@@ -4,8 +4,9 @@
  *	  The transaction-state model: what a transaction did that later
  *	  statements' rules depend on (ACCESS EXCLUSIVE locks it holds on
  *	  relations others use, whether the lock rules already reported,
- *	  constraints added NOT VALID or validated, columns added, tables
- *	  created).  Facts only: the rules that read it are xact_rules.c's.
+ *	  constraints added NOT VALID or validated, columns added by
+ *	  statements check() judged without running).  Facts only: the rules
+ *	  that read it are xact_rules.c's.
  *
  *	  Two kinds of state, one shape.  The real transaction's lives in
  *	  TopTransactionContext, is created by the first note and forgotten by
@@ -248,8 +249,8 @@ new_constraint(MGXactState *xs, Oid relid, const char *conname, char contype)
 	return c;
 }
 
-void
-mg_xact_note_not_valid(Oid relid, const char *conname, char contype)
+static void
+note_not_valid(Oid relid, const char *conname, char contype)
 {
 	MGXactState *xs = mg_xact_current();
 	MemoryContext oldcxt = MemoryContextSwitchTo(xs->cxt);
@@ -259,8 +260,8 @@ mg_xact_note_not_valid(Oid relid, const char *conname, char contype)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-void
-mg_xact_note_validated(Oid relid, const char *conname)
+static void
+note_validated(Oid relid, const char *conname)
 {
 	MGXactState *xs = mg_xact_current();
 	MemoryContext oldcxt = MemoryContextSwitchTo(xs->cxt);
@@ -281,8 +282,8 @@ mg_xact_was_validated(Oid relid, const char *conname)
 	return find_constraint(mg_xact_current()->validated, relid, conname) != NULL;
 }
 
-void
-mg_xact_note_column_added(Oid relid, const char *colname)
+static void
+note_column_added(Oid relid, const char *colname)
 {
 	MGXactState *xs = mg_xact_current();
 	MemoryContext oldcxt = MemoryContextSwitchTo(xs->cxt);
@@ -316,22 +317,6 @@ mg_xact_column_added(Oid relid, const char *colname)
 	return false;
 }
 
-void
-mg_xact_note_table_created(Oid relid)
-{
-	MGXactState *xs = mg_xact_current();
-	MemoryContext oldcxt = MemoryContextSwitchTo(xs->cxt);
-
-	xs->created_tables = list_append_unique_oid(xs->created_tables, relid);
-	MemoryContextSwitchTo(oldcxt);
-}
-
-bool
-mg_xact_table_created(Oid relid)
-{
-	return list_member_oid(mg_xact_current()->created_tables, relid);
-}
-
 /* ---------- what a statement did, from its parse tree ---------- */
 
 static void
@@ -353,13 +338,13 @@ note_alter_table(AlterTableStmt *stmt, bool judged_only)
 			if (con->skip_validation && con->conname != NULL &&
 				(con->contype == CONSTR_CHECK || con->contype == CONSTR_FOREIGN ||
 				 con->contype == CONSTR_NOTNULL))
-				mg_xact_note_not_valid(relid, con->conname, con->contype);
+				note_not_valid(relid, con->conname, con->contype);
 		}
 		else if (cmd->subtype == AT_ValidateConstraint && cmd->name != NULL)
-			mg_xact_note_validated(relid, cmd->name);
+			note_validated(relid, cmd->name);
 		else if (judged_only && cmd->subtype == AT_AddColumn &&
 				 IsA(cmd->def, ColumnDef) && ((ColumnDef *) cmd->def)->colname != NULL)
-			mg_xact_note_column_added(relid, ((ColumnDef *) cmd->def)->colname);
+			note_column_added(relid, ((ColumnDef *) cmd->def)->colname);
 	}
 }
 
@@ -376,14 +361,6 @@ mg_xact_note_statement(Node *parsetree, bool judged_only)
 		Oid			relid = RangeVarGetRelid(rename->relation, NoLock, true);
 
 		if (OidIsValid(relid))
-			mg_xact_note_column_added(relid, rename->newname);
-	}
-	else if (!judged_only && IsA(parsetree, CreateStmt))
-	{
-		Oid			relid = RangeVarGetRelid(((CreateStmt *) parsetree)->relation,
-											 NoLock, true);
-
-		if (OidIsValid(relid))
-			mg_xact_note_table_created(relid);
+			note_column_added(relid, rename->newname);
 	}
 }

@@ -71,7 +71,6 @@ typedef struct MGXactState
 	List	   *validated;		/* of MGXactConstraint *: VALIDATE CONSTRAINT */
 	List	   *added_columns;	/* of MGXactColumn *: added or renamed by
 								 * statements judged but not run (check) */
-	List	   *created_tables; /* of Oid: tables created */
 } MGXactState;
 
 /*
@@ -110,15 +109,9 @@ extern MGHeldLock *mg_xact_first_held_lock(MGXactState *xs);
  */
 extern void mg_xact_note_statement(Node *parsetree, bool judged_only);
 
-extern void mg_xact_note_not_valid(Oid relid, const char *conname, char contype);
-extern void mg_xact_note_validated(Oid relid, const char *conname);
-extern void mg_xact_note_column_added(Oid relid, const char *colname);
-extern void mg_xact_note_table_created(Oid relid);
-
 extern MGXactConstraint *mg_xact_find_not_valid(Oid relid, const char *conname);
 extern bool mg_xact_was_validated(Oid relid, const char *conname);
 extern bool mg_xact_column_added(Oid relid, const char *colname);
-extern bool mg_xact_table_created(Oid relid);
 
 /* Does the real transaction hold a noted lock not yet reported? */
 static inline bool
